@@ -1,0 +1,11 @@
+//! Sans-io IRC: messages, numerics, name rules, line framing and server-time.
+//! Nothing here touches a socket, a clock or any other module of this crate.
+
+pub mod linebuf;
+pub mod message;
+pub mod names;
+pub mod numeric;
+pub mod time;
+
+pub use linebuf::{LineReader, Overflow};
+pub use message::{write_line, FormatError, Message, ParseError, Tag};

@@ -1,0 +1,179 @@
+//! Nickname and channel-name rules and case folding: the one place that decides
+//! which names are valid and which two names are the same.
+//!
+//! Nicknames may be written in any script: letters and digits as Unicode defines
+//! them, plus the IRC specials ``[]\`_^{|}-``. Two names are the same when their
+//! folds are equal; the fold maps full-width ASCII forms to ASCII and then
+//! lower-cases every character the Unicode way, so `Ming`, `ming` and `ｍｉｎｇ`
+//! are one name while `小明` is another. This is the case-mapping step of RFC 8265
+//! (PRECIS), which is why the server advertises `CASEMAPPING=rfc8265`; unlike the
+//! full profile no NFC normalisation is done, which matters little because
+//! combining accents are not letters and so are refused in nicknames.
+
+use std::fmt;
+
+/// The characters besides letters and digits that nicknames may contain.
+pub const NICK_SPECIALS: &str = "[]\\`_^{|}-";
+/// Default most characters in a nickname.
+pub const DEFAULT_NICK_LEN: usize = 30;
+/// Most bytes in a channel name, `#` included.
+pub const CHANNEL_LEN: usize = 64;
+
+/// Why a name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    Empty,
+    TooLong,
+    /// Starts with a digit or `-`, which IRC reserves.
+    BadStart,
+    /// Contains a character that is not a letter, digit or allowed special.
+    BadChar(char),
+    /// A channel name that does not start with `#`.
+    NotChannel,
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty => write!(f, "name is empty"),
+            NameError::TooLong => write!(f, "name is too long"),
+            NameError::BadStart => write!(f, "name may not start with a digit or '-'"),
+            NameError::BadChar(c) => write!(f, "name may not contain {c:?}"),
+            NameError::NotChannel => write!(f, "channel names start with '#'"),
+        }
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// Checks a nickname: 1 to `max_chars` characters, letters and digits of any
+/// script plus [`NICK_SPECIALS`], not starting with a digit or `-`.
+pub fn validate_nick(nick: &str, max_chars: usize) -> Result<(), NameError> {
+    let first = nick.chars().next().ok_or(NameError::Empty)?;
+    if nick.chars().count() > max_chars {
+        return Err(NameError::TooLong);
+    }
+    if first.is_numeric() || first == '-' {
+        return Err(NameError::BadStart);
+    }
+    match nick
+        .chars()
+        .find(|&c| !(c.is_alphanumeric() || NICK_SPECIALS.contains(c)))
+    {
+        Some(c) => Err(NameError::BadChar(c)),
+        None => Ok(()),
+    }
+}
+
+/// Checks a channel name: `#` then 1 or more characters, at most
+/// [`CHANNEL_LEN`] bytes, without spaces, commas, colons or control characters.
+pub fn validate_channel(name: &str) -> Result<(), NameError> {
+    let rest = name.strip_prefix('#').ok_or(NameError::NotChannel)?;
+    if rest.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.len() > CHANNEL_LEN {
+        return Err(NameError::TooLong);
+    }
+    match rest
+        .chars()
+        .find(|&c| c == ' ' || c == ',' || c == ':' || c.is_control())
+    {
+        Some(c) => Err(NameError::BadChar(c)),
+        None => Ok(()),
+    }
+}
+
+/// Whether a target names a channel rather than a user.
+pub fn is_channel(target: &str) -> bool {
+    target.starts_with('#')
+}
+
+/// The case-folded form of a nickname or channel name (see the module doc).
+pub fn fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = match c {
+            // Full-width ASCII variants (U+FF01..U+FF5E) sit 0xFEE0 above ASCII.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_nicks_of_any_script() {
+        for nick in [
+            "Ming",
+            "小明",
+            "Zoë",
+            "Ярослав",
+            "アキラ",
+            "ming_2",
+            "[away]",
+            "a-b",
+            "x^y|z`",
+        ] {
+            assert_eq!(validate_nick(nick, 30), Ok(()), "{nick}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_nicks() {
+        assert_eq!(validate_nick("", 30), Err(NameError::Empty));
+        assert_eq!(validate_nick("9lives", 30), Err(NameError::BadStart));
+        assert_eq!(validate_nick("-dash", 30), Err(NameError::BadStart));
+        assert_eq!(validate_nick("a b", 30), Err(NameError::BadChar(' ')));
+        assert_eq!(validate_nick("a,b", 30), Err(NameError::BadChar(',')));
+        assert_eq!(validate_nick("a!b", 30), Err(NameError::BadChar('!')));
+        assert_eq!(validate_nick("a@b", 30), Err(NameError::BadChar('@')));
+        assert_eq!(validate_nick("#chan", 30), Err(NameError::BadChar('#')));
+        assert_eq!(validate_nick(":x", 30), Err(NameError::BadChar(':')));
+        assert_eq!(
+            validate_nick("e\u{301}", 30),
+            Err(NameError::BadChar('\u{301}'))
+        );
+        assert_eq!(validate_nick("a😀", 30), Err(NameError::BadChar('😀')));
+        // The limit counts characters, not bytes.
+        assert_eq!(validate_nick(&"明".repeat(30), 30), Ok(()));
+        assert_eq!(validate_nick(&"明".repeat(31), 30), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn folds_the_way_people_expect() {
+        assert_eq!(fold("Ming"), fold("ming"));
+        assert_eq!(fold("MING"), fold("ｍｉｎｇ"));
+        assert_eq!(fold("ZOË"), fold("zoë"));
+        assert_eq!(fold("ЯРОСЛАВ"), fold("ярослав"));
+        assert_ne!(fold("小明"), fold("Ming"));
+        assert_eq!(fold("小明"), "小明");
+        // ASCII specials are not folded into each other (unlike rfc1459).
+        assert_ne!(fold("a[b"), fold("a{b"));
+        assert_eq!(fold("#Lobby"), "#lobby");
+    }
+
+    #[test]
+    fn channel_names() {
+        assert_eq!(validate_channel("#lobby"), Ok(()));
+        assert_eq!(validate_channel("#中文"), Ok(()));
+        assert_eq!(validate_channel("lobby"), Err(NameError::NotChannel));
+        assert_eq!(validate_channel("#"), Err(NameError::Empty));
+        assert_eq!(validate_channel("#a,b"), Err(NameError::BadChar(',')));
+        assert_eq!(validate_channel("#a\x07"), Err(NameError::BadChar('\x07')));
+        assert_eq!(
+            validate_channel(&format!("#{}", "x".repeat(64))),
+            Err(NameError::TooLong)
+        );
+        assert!(is_channel("#x") && !is_channel("x"));
+    }
+}

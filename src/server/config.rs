@@ -1,0 +1,109 @@
+//! Server settings and their defaults (modelled on ergo, InspIRCd and Solanum).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::proto::names::DEFAULT_NICK_LEN;
+
+/// Flood control: `burst` lines at once, then one line every `interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodConfig {
+    pub burst: u32,
+    pub interval: Duration,
+}
+
+impl Default for FloodConfig {
+    fn default() -> Self {
+        FloodConfig {
+            burst: 10,
+            interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Everything the server can be told at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    /// The name the server calls itself in replies (`:name 001 ...`).
+    pub server_name: String,
+    /// `NETWORK=` in ISUPPORT and the welcome text.
+    pub network: String,
+    /// The permanent room, created at start and never destroyed.
+    pub room: String,
+    /// Message of the day; `None` answers 422.
+    pub motd: Option<String>,
+    /// Connection password (`PASS`); `None` lets anyone in.
+    pub password: Option<String>,
+    /// Most connections at once (refused beyond with `ERROR`).
+    pub max_clients: usize,
+    /// Most connections from one IP address; 0 for no limit.
+    pub max_per_ip: usize,
+    /// Most channels on the server.
+    pub max_channels: usize,
+    /// Most channels one client may be in (`CHANLIMIT`).
+    pub max_joined: usize,
+    /// Most characters in a nickname (`NICKLEN`).
+    pub nick_len: usize,
+    /// Most bytes a client may send without a line ending (`RecvQ exceeded`).
+    pub recvq: usize,
+    /// Most bytes queued for a client that is not reading (`SendQ exceeded`).
+    pub sendq: usize,
+    /// `None` turns flood control off.
+    pub flood: Option<FloodConfig>,
+    pub registration_timeout: Duration,
+    /// Idle time after which the server sends a PING.
+    pub ping_interval: Duration,
+    /// Idle time after which the client is dropped (`Ping timeout`).
+    pub ping_timeout: Duration,
+    /// Log who said what in which room.
+    pub message_log: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 6667)),
+            server_name: "banter.local".into(),
+            network: "Banter".into(),
+            room: "#lobby".into(),
+            motd: Some(
+                "Welcome to Banter!\nType /join #lobby to enter the room, /msg <name> <text> to talk to one person."
+                    .into(),
+            ),
+            password: None,
+            max_clients: 4096,
+            max_per_ip: 64,
+            max_channels: 1000,
+            max_joined: 50,
+            nick_len: DEFAULT_NICK_LEN,
+            recvq: 8192,
+            sendq: 1 << 20,
+            flood: Some(FloodConfig::default()),
+            registration_timeout: Duration::from_secs(60),
+            ping_interval: Duration::from_secs(90),
+            ping_timeout: Duration::from_secs(150),
+            message_log: true,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults listening on an ephemeral loopback port: for tests and for
+    /// hosting a room from the desktop client.
+    pub fn loopback() -> Config {
+        Config {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            ..Config::default()
+        }
+    }
+
+    /// How often timeouts are checked: fine enough for the shortest timeout.
+    pub(crate) fn tick(&self) -> Duration {
+        let shortest = self
+            .registration_timeout
+            .min(self.ping_interval)
+            .min(self.ping_timeout);
+        (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
+    }
+}

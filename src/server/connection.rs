@@ -1,0 +1,191 @@
+//! One TCP connection as the event loop sees it: socket, bounded buffers both
+//! ways, the interest it is registered with, and where it is in its life.
+//!
+//! Write contract (after ergo's socket):
+//! 1. Bytes leave in the order they were queued; a partial write keeps the rest.
+//! 2. The queue never holds more than the send-queue cap plus one line: queuing
+//!    past the cap reports [`Overflow`] and the owner closes the connection.
+//! 3. An empty queue holds no heap memory.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use mio::net::TcpStream;
+use mio::Interest;
+
+use super::flood::FloodGate;
+use crate::proto::LineReader;
+
+/// The send queue went past its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+/// Output waiting for the socket to accept it.
+#[derive(Debug, Default)]
+pub struct WriteQueue {
+    buf: Vec<u8>,
+    sent: usize,
+}
+
+impl WriteQueue {
+    pub fn is_empty(&self) -> bool {
+        self.sent == self.buf.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.sent
+    }
+
+    /// Queues `bytes`, or reports that the queue is now over `cap`.
+    pub fn push(&mut self, bytes: &[u8], cap: usize) -> Result<(), Overflow> {
+        if self.sent > 0 && self.sent >= self.buf.len() / 2 {
+            self.buf.drain(..self.sent);
+            self.sent = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+        if self.len() > cap {
+            Err(Overflow)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Throws away what is queued and queues `bytes` alone; used for the last
+    /// words to a client that stopped reading. The leading CR LF ends any line
+    /// the peer got part of.
+    pub fn replace_with(&mut self, bytes: &[u8]) {
+        self.buf = Vec::with_capacity(bytes.len() + 2);
+        self.sent = 0;
+        self.buf.extend_from_slice(b"\r\n");
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Writes as much as the socket takes. `Ok(true)` when the queue emptied.
+    pub fn flush(&mut self, w: &mut impl Write) -> io::Result<bool> {
+        while !self.is_empty() {
+            match w.write(&self.buf[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf = Vec::new();
+        self.sent = 0;
+        Ok(true)
+    }
+}
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading lines into the chat.
+    Open,
+    /// Flushing its last words; input is read and thrown away.
+    Closing { deadline: Instant },
+    /// Flushed and shut for writing; waiting for the peer's close so that
+    /// unread input does not turn our close into a reset that eats the last words.
+    Lingering { deadline: Instant },
+}
+
+#[derive(Debug)]
+pub struct Connection {
+    pub stream: TcpStream,
+    pub addr: SocketAddr,
+    pub reader: LineReader,
+    pub out: WriteQueue,
+    pub interest: Interest,
+    pub phase: Phase,
+    pub flood: FloodGate,
+    /// Set while flood control holds this connection's lines back.
+    pub throttled_until: Option<Instant>,
+    /// Counted in the chat, per-IP limit and head count (refused ones are not).
+    pub is_client: bool,
+    /// Has output queued this loop turn that has not been flushed yet.
+    pub dirty: bool,
+}
+
+impl Connection {
+    pub fn new(stream: TcpStream, addr: SocketAddr, recvq: usize, is_client: bool) -> Connection {
+        Connection {
+            stream,
+            addr,
+            reader: LineReader::new(recvq),
+            out: WriteQueue::default(),
+            interest: Interest::READABLE,
+            phase: Phase::Open,
+            flood: FloodGate::default(),
+            throttled_until: None,
+            is_client,
+            dirty: false,
+        }
+    }
+
+    /// READABLE always (to see the peer close), WRITABLE only while output waits.
+    pub fn wanted_interest(&self) -> Interest {
+        if self.out.is_empty() {
+            Interest::READABLE
+        } else {
+            Interest::READABLE | Interest::WRITABLE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that takes at most `room` bytes per call, then blocks.
+    struct Trickle {
+        got: Vec<u8>,
+        room: usize,
+        calls: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.calls == 2 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            self.calls += 1;
+            let n = b.len().min(self.room);
+            self.got.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn partial_writes_keep_order() {
+        let mut q = WriteQueue::default();
+        q.push(b"hello ", 100).unwrap();
+        q.push(b"world\r\n", 100).unwrap();
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 4,
+            calls: 0,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        assert_eq!(w.got, b"hello wo");
+        q.push(b"again\r\n", 100).unwrap();
+        w.calls = 0;
+        w.room = 100;
+        assert!(q.flush(&mut w).unwrap());
+        assert_eq!(w.got, b"hello world\r\nagain\r\n");
+        assert!(q.is_empty());
+        assert_eq!(q.buf.capacity(), 0);
+    }
+
+    #[test]
+    fn overflow_past_cap() {
+        let mut q = WriteQueue::default();
+        assert_eq!(q.push(&[b'x'; 10], 10), Ok(()));
+        assert_eq!(q.push(b"y", 10), Err(Overflow));
+        q.replace_with(b"ERROR :SendQ exceeded\r\n");
+        assert_eq!(q.len(), 25);
+    }
+}

@@ -1,0 +1,578 @@
+//! The single-threaded mio event loop: accepts, reads, writes and timers; the
+//! only server code that touches sockets or clocks.
+//!
+//! Loop contract:
+//! 1. Accept and read until `WouldBlock`; `Ok(0)` is the peer closing.
+//! 2. Lines go to the chat state one at a time, as flood control admits them;
+//!    a throttled connection is not read until its time comes, so TCP pushes
+//!    back on the sender and nothing is dropped.
+//! 3. Deliveries are appended to write queues and flushed once per loop turn,
+//!    so many lines leave in one write; WRITABLE is asked for only while a
+//!    queue is non-empty.
+//! 4. Connections are removed only after the event batch, because the slab
+//!    reuses keys and the key is the mio token.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use slab::Slab;
+
+use super::chat::{Chat, Now};
+use super::config::Config;
+use super::connection::{Connection, Phase};
+use super::outbox::Outbox;
+
+const LISTENER: Token = Token(usize::MAX - 1);
+const WAKER: Token = Token(usize::MAX);
+/// How long a closing connection gets to take its last words.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// Refused connections kept open to deliver their `ERROR` line; beyond this
+/// they are told and dropped at once.
+const MAX_REFUSED_LINGERING: usize = 256;
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Bind { addr: SocketAddr, source: io::Error },
+    Setup(io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Bind { addr, source } if source.kind() == io::ErrorKind::AddrInUse => {
+                write!(f, "cannot listen on {addr}: the port is already in use (is another server running?)")
+            }
+            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            StartError::Setup(e) => write!(f, "cannot set up the event loop: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind { source, .. } | StartError::Setup(source) => Some(source),
+        }
+    }
+}
+
+/// Stops a running server from any thread.
+#[derive(Debug, Clone)]
+pub struct ServerHandle {
+    waker: Arc<Waker>,
+    stop: Arc<AtomicBool>,
+}
+
+impl ServerHandle {
+    /// Asks the loop to say goodbye to everyone and return from `run`.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Err(e) = self.waker.wake() {
+            log::error!("cannot wake the server loop: {e}");
+        }
+    }
+}
+
+/// A bound server, ready to [`run`](Server::run).
+pub struct Server {
+    poll: Poll,
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    waker: Arc<Waker>,
+    stop: Arc<AtomicBool>,
+    conns: Slab<Connection>,
+    chat: Chat,
+    per_ip: HashMap<IpAddr, usize>,
+    refused_lingering: usize,
+    /// Connections held back by flood control, with when they may go on.
+    throttled: Vec<(usize, Instant)>,
+    /// Connections with output queued this turn.
+    dirty: Vec<usize>,
+    /// Connections found dead this turn, with the reason.
+    dead: Vec<(usize, String)>,
+    out: Outbox,
+    scratch: Vec<u8>,
+    shutting_down: Option<Instant>,
+}
+
+fn now() -> Now {
+    let unix_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Now {
+        instant: Instant::now(),
+        unix_ms,
+    }
+}
+
+impl Server {
+    /// Binds the listener; nothing is accepted until [`run`](Server::run).
+    pub fn bind(config: Config) -> Result<Server, StartError> {
+        let poll = Poll::new().map_err(StartError::Setup)?;
+        let mut listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let local_addr = listener.local_addr().map_err(StartError::Setup)?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)
+            .map_err(StartError::Setup)?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(StartError::Setup)?);
+        let chat = Chat::new(config, &now());
+        Ok(Server {
+            poll,
+            listener,
+            local_addr,
+            waker,
+            stop: Arc::new(AtomicBool::new(false)),
+            conns: Slab::new(),
+            chat,
+            per_ip: HashMap::new(),
+            refused_lingering: 0,
+            throttled: Vec::new(),
+            dirty: Vec::new(),
+            dead: Vec::new(),
+            out: Outbox::new(),
+            scratch: vec![0; READ_CHUNK],
+            shutting_down: None,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            waker: Arc::clone(&self.waker),
+            stop: Arc::clone(&self.stop),
+        }
+    }
+
+    /// Serves until [`ServerHandle::shutdown`], then flushes goodbyes (for at
+    /// most a few seconds) and returns.
+    pub fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let tick = self.chat.config().tick();
+        let mut next_tick = Instant::now() + tick;
+        log::info!(
+            "listening on {}; room {}",
+            self.local_addr,
+            self.chat.config().room
+        );
+        loop {
+            let timeout = self
+                .next_wakeup(next_tick)
+                .saturating_duration_since(Instant::now());
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            let now = now();
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_all(&now),
+                    WAKER => {}
+                    Token(key) => {
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.on_readable(key, &now);
+                        }
+                        if event.is_writable() {
+                            self.mark_dirty(key);
+                        }
+                    }
+                }
+            }
+            self.resume_throttled(&now);
+            if now.instant >= next_tick {
+                next_tick = now.instant + tick;
+                self.chat.tick(&now, &mut self.out);
+                self.expire_closing(&now);
+            }
+            if self.stop.load(Ordering::SeqCst) && self.shutting_down.is_none() {
+                self.begin_shutdown(&now);
+            }
+            self.settle(&now);
+            if let Some(deadline) = self.shutting_down {
+                if self.conns.is_empty() || now.instant >= deadline {
+                    log::info!("server stopped");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn next_wakeup(&self, next_tick: Instant) -> Instant {
+        self.throttled
+            .iter()
+            .map(|&(_, at)| at)
+            .fold(next_tick, Instant::min)
+    }
+
+    fn begin_shutdown(&mut self, now: &Now) {
+        log::info!(
+            "shutting down; saying goodbye to {} connections",
+            self.conns.len()
+        );
+        self.shutting_down = Some(now.instant + Duration::from_secs(2));
+        if let Err(e) = self.poll.registry().deregister(&mut self.listener) {
+            log::warn!("cannot stop listening: {e}");
+        }
+        self.chat.shutdown(now, &mut self.out);
+    }
+
+    fn accept_all(&mut self, now: &Now) {
+        if self.shutting_down.is_some() {
+            return;
+        }
+        loop {
+            match self.listener.accept() {
+                Ok((stream, addr)) => self.admit(stream, addr, now),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Out of descriptors and the like: try again on the next event.
+                    log::error!("accept failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, stream: TcpStream, addr: SocketAddr, now: &Now) {
+        let cfg = self.chat.config();
+        let from_ip = self.per_ip.get(&addr.ip()).copied().unwrap_or(0);
+        let refusal = if self.chat.client_count() >= cfg.max_clients {
+            Some("Too many connections: the server is full")
+        } else if cfg.max_per_ip > 0 && from_ip >= cfg.max_per_ip {
+            Some("Too many connections from your address")
+        } else {
+            None
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            log::debug!("{addr}: cannot set TCP_NODELAY: {e}");
+        }
+        let recvq = cfg.recvq;
+        let entry = self.conns.vacant_entry();
+        let key = entry.key();
+        let mut conn = Connection::new(stream, addr, recvq, refusal.is_none());
+        if let Some(reason) = refusal {
+            log::warn!("{addr} refused: {reason}");
+            conn.out
+                .replace_with(format!("ERROR :{reason}\r\n").as_bytes());
+            if self.refused_lingering >= MAX_REFUSED_LINGERING {
+                let _ = conn.out.flush(&mut conn.stream);
+                return;
+            }
+            conn.phase = Phase::Closing {
+                deadline: now.instant + Duration::from_secs(1),
+            };
+        }
+        if let Err(e) =
+            self.poll
+                .registry()
+                .register(&mut conn.stream, Token(key), Interest::READABLE)
+        {
+            log::error!("{addr}: cannot register the connection: {e}");
+            return;
+        }
+        let is_client = conn.is_client;
+        entry.insert(conn);
+        if is_client {
+            *self.per_ip.entry(addr.ip()).or_insert(0) += 1;
+            self.chat.connect(key, addr, now);
+            log::info!("{addr} connected; {} connected", self.chat.client_count());
+        } else {
+            self.refused_lingering += 1;
+            self.mark_dirty(key);
+        }
+    }
+
+    /// Reads until `WouldBlock`, feeding complete lines to the chat as flood
+    /// control allows.
+    fn on_readable(&mut self, key: usize, now: &Now) {
+        loop {
+            let Some(conn) = self.conns.get_mut(key) else {
+                return;
+            };
+            if conn.phase == Phase::Open && !self.process_lines(key, now) {
+                return;
+            }
+            let Some(conn) = self.conns.get_mut(key) else {
+                return;
+            };
+            match conn.stream.read(&mut self.scratch) {
+                Ok(0) => {
+                    let reason = if conn.reader.pending() > 0 {
+                        "Connection closed mid-line"
+                    } else {
+                        "Connection closed"
+                    };
+                    self.kill(key, reason);
+                    return;
+                }
+                Ok(n) => {
+                    if conn.phase == Phase::Open {
+                        conn.reader.extend(&self.scratch[..n]);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.kill(key, &format!("Connection error: {e}"));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Hands buffered lines to the chat. `false` when reading should stop:
+    /// throttled, closed, or over the receive limit.
+    fn process_lines(&mut self, key: usize, now: &Now) -> bool {
+        let flood = self.chat.config().flood;
+        loop {
+            let Some(conn) = self.conns.get_mut(key) else {
+                return false;
+            };
+            if conn.phase != Phase::Open || !self.chat.is_client(key) {
+                return false;
+            }
+            if let Some(cfg) = &flood {
+                if let Err(at) = conn.flood.check(now.instant, cfg) {
+                    if conn.reader.pending() > 0 {
+                        conn.throttled_until = Some(at);
+                        self.throttled.push((key, at));
+                        return false;
+                    }
+                }
+            }
+            match conn.reader.next_line() {
+                Ok(Some(line)) => {
+                    if line.is_empty() {
+                        continue;
+                    }
+                    if let Some(cfg) = &flood {
+                        conn.flood.charge(now.instant, cfg);
+                    }
+                    self.chat.handle_line(key, line, now, &mut self.out);
+                }
+                Ok(None) => return true,
+                Err(_) => {
+                    self.close_with_error(key, "RecvQ exceeded", now);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn resume_throttled(&mut self, now: &Now) {
+        if self.throttled.is_empty() {
+            return;
+        }
+        let due: Vec<usize> = self
+            .throttled
+            .iter()
+            .filter(|&&(_, at)| at <= now.instant)
+            .map(|&(key, _)| key)
+            .collect();
+        self.throttled.retain(|&(_, at)| at > now.instant);
+        for key in due {
+            let Some(conn) = self.conns.get_mut(key) else {
+                continue;
+            };
+            if conn.throttled_until.is_some_and(|at| at <= now.instant) {
+                conn.throttled_until = None;
+                self.on_readable(key, now);
+            }
+        }
+    }
+
+    /// Announces the departure, queues `ERROR :reason` and closes after flushing.
+    fn close_with_error(&mut self, key: usize, reason: &str, now: &Now) {
+        self.chat.disconnect(key, reason, now, &mut self.out);
+        let Some(conn) = self.conns.get_mut(key) else {
+            return;
+        };
+        if conn.phase == Phase::Open {
+            // Lines queued this turn for this client still go out first.
+            let _ = conn
+                .out
+                .push(format!("ERROR :{reason}\r\n").as_bytes(), usize::MAX);
+        }
+        self.begin_close(key, now);
+    }
+
+    fn begin_close(&mut self, key: usize, now: &Now) {
+        let Some(conn) = self.conns.get_mut(key) else {
+            return;
+        };
+        if conn.phase == Phase::Open {
+            conn.phase = Phase::Closing {
+                deadline: now.instant + CLOSE_GRACE,
+            };
+            conn.reader = crate::proto::LineReader::new(0);
+            self.mark_dirty(key);
+        }
+    }
+
+    fn kill(&mut self, key: usize, reason: &str) {
+        if self.dead.iter().all(|(k, _)| *k != key) {
+            self.dead.push((key, reason.to_owned()));
+        }
+    }
+
+    fn mark_dirty(&mut self, key: usize) {
+        if let Some(conn) = self.conns.get_mut(key) {
+            if !conn.dirty {
+                conn.dirty = true;
+                self.dirty.push(key);
+            }
+        }
+    }
+
+    fn expire_closing(&mut self, now: &Now) {
+        let expired: Vec<usize> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| match c.phase {
+                Phase::Open => false,
+                Phase::Closing { deadline } | Phase::Lingering { deadline } => {
+                    now.instant >= deadline
+                }
+            })
+            .map(|(k, _)| k)
+            .collect();
+        for key in expired {
+            self.kill(key, "Closed");
+        }
+    }
+
+    /// Applies what the chat produced, flushes, and removes dead connections,
+    /// until nothing more follows (a death can produce QUIT lines to others).
+    fn settle(&mut self, now: &Now) {
+        loop {
+            self.apply_outbox(now);
+            self.flush_dirty(now);
+            if self.dead.is_empty() {
+                return;
+            }
+            for (key, reason) in std::mem::take(&mut self.dead) {
+                self.remove(key, &reason, now);
+            }
+        }
+    }
+
+    fn apply_outbox(&mut self, now: &Now) {
+        if self.out.is_empty() {
+            return;
+        }
+        let sendq = self.chat.config().sendq;
+        let mut overflowed = Vec::new();
+        for (to, bytes) in self.out.sends() {
+            let Some(conn) = self.conns.get_mut(to) else {
+                continue;
+            };
+            if conn.out.push(bytes, sendq).is_err() && conn.phase == Phase::Open {
+                overflowed.push(to);
+            }
+            if !conn.dirty {
+                conn.dirty = true;
+                self.dirty.push(to);
+            }
+        }
+        let closes = self.out.closes().to_vec();
+        self.out.clear();
+        for key in closes {
+            self.begin_close(key, now);
+        }
+        for key in overflowed {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.out.replace_with(b"ERROR :SendQ exceeded\r\n");
+            }
+            self.chat
+                .disconnect(key, "SendQ exceeded", now, &mut self.out);
+            self.begin_close(key, now);
+        }
+        if !self.out.is_empty() {
+            self.apply_outbox(now);
+        }
+    }
+
+    fn flush_dirty(&mut self, now: &Now) {
+        for key in std::mem::take(&mut self.dirty) {
+            let Some(conn) = self.conns.get_mut(key) else {
+                continue;
+            };
+            conn.dirty = false;
+            match conn.out.flush(&mut conn.stream) {
+                Ok(true) => {
+                    if let Phase::Closing { deadline } = conn.phase {
+                        let _ = conn.stream.shutdown(Shutdown::Write);
+                        conn.phase = Phase::Lingering {
+                            deadline: deadline.min(now.instant + Duration::from_secs(2)),
+                        };
+                        // Input may already be waiting; edge-triggered readiness
+                        // will not report it again.
+                        self.on_readable(key, now);
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.kill(key, &format!("Write error: {e}"));
+                    continue;
+                }
+            }
+            self.update_interest(key);
+        }
+    }
+
+    fn update_interest(&mut self, key: usize) {
+        let Some(conn) = self.conns.get_mut(key) else {
+            return;
+        };
+        let wanted = conn.wanted_interest();
+        if wanted != conn.interest {
+            match self
+                .poll
+                .registry()
+                .reregister(&mut conn.stream, Token(key), wanted)
+            {
+                Ok(()) => conn.interest = wanted,
+                Err(e) => self.kill(key, &format!("Cannot change interest: {e}")),
+            }
+        }
+    }
+
+    fn remove(&mut self, key: usize, reason: &str, now: &Now) {
+        if !self.conns.contains(key) {
+            return;
+        }
+        let mut conn = self.conns.remove(key);
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.throttled.retain(|&(k, _)| k != key);
+        self.dirty.retain(|&k| k != key);
+        if conn.is_client {
+            if let Some(n) = self.per_ip.get_mut(&conn.addr.ip()) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_ip.remove(&conn.addr.ip());
+                }
+            }
+            self.chat.disconnect(key, reason, now, &mut self.out);
+        } else {
+            self.refused_lingering -= 1;
+        }
+        log::debug!("{} closed: {reason}", conn.addr);
+    }
+}

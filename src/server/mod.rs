@@ -1,0 +1,12 @@
+//! The Banter server: a single-threaded mio event loop around a pure chat state.
+
+pub mod chat;
+mod commands;
+pub mod config;
+pub mod connection;
+pub mod event_loop;
+pub mod flood;
+pub mod outbox;
+
+pub use config::{Config, FloodConfig};
+pub use event_loop::{Server, ServerHandle, StartError};
