@@ -51,14 +51,24 @@ impl WriteQueue {
         }
     }
 
-    /// Throws away what is queued and queues `bytes` alone; used for the last
-    /// words to a client that stopped reading. The leading CR LF ends any line
-    /// the peer got part of.
-    pub fn replace_with(&mut self, bytes: &[u8]) {
-        self.buf = Vec::with_capacity(bytes.len() + 2);
+    /// Drops every queued line the peer has not started to receive and queues
+    /// `bytes` after them: the last words to a client that stopped reading.
+    /// The line in flight is finished so the peer never sees half a line.
+    pub fn replace_unsent_with(&mut self, bytes: &[u8]) {
+        let started = self.sent > 0 && self.buf[self.sent - 1] != b'\n';
+        let keep_to = if started {
+            self.buf[self.sent..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(self.buf.len(), |i| self.sent + i + 1)
+        } else {
+            self.sent
+        };
+        let mut buf = Vec::with_capacity(keep_to - self.sent + bytes.len());
+        buf.extend_from_slice(&self.buf[self.sent..keep_to]);
+        buf.extend_from_slice(bytes);
+        self.buf = buf;
         self.sent = 0;
-        self.buf.extend_from_slice(b"\r\n");
-        self.buf.extend_from_slice(bytes);
     }
 
     /// Writes as much as the socket takes. `Ok(true)` when the queue emptied.
@@ -181,11 +191,25 @@ mod tests {
     }
 
     #[test]
-    fn overflow_past_cap() {
+    fn overflow_past_cap_keeps_only_the_line_in_flight() {
         let mut q = WriteQueue::default();
-        assert_eq!(q.push(&[b'x'; 10], 10), Ok(()));
-        assert_eq!(q.push(b"y", 10), Err(Overflow));
-        q.replace_with(b"ERROR :SendQ exceeded\r\n");
-        assert_eq!(q.len(), 25);
+        assert_eq!(q.push(b"first line\r\nsecond\r\n", 30), Ok(()));
+        assert_eq!(q.push(b"third line\r\n", 30), Err(Overflow));
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 4,
+            calls: 1,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        w.calls = 0;
+        w.room = 100;
+        assert!(q.flush(&mut w).unwrap());
+        assert_eq!(w.got, b"first line\r\nERROR :SendQ exceeded\r\n");
+
+        let mut q = WriteQueue::default();
+        q.push(b"a\r\nb\r\n", 100).unwrap();
+        q.replace_unsent_with(b"ERROR :x\r\n");
+        assert_eq!(q.buf, b"ERROR :x\r\n", "nothing in flight, nothing kept");
     }
 }

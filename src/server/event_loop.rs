@@ -205,7 +205,11 @@ impl Server {
             }
             self.settle(&now);
             if let Some(deadline) = self.shutting_down {
-                if self.conns.is_empty() || now.instant >= deadline {
+                let all_flushed = self
+                    .conns
+                    .iter()
+                    .all(|(_, c)| matches!(c.phase, Phase::Lingering { .. }));
+                if all_flushed || now.instant >= deadline {
                     log::info!("server stopped");
                     return Ok(());
                 }
@@ -270,7 +274,7 @@ impl Server {
         if let Some(reason) = refusal {
             log::warn!("{addr} refused: {reason}");
             conn.out
-                .replace_with(format!("ERROR :{reason}\r\n").as_bytes());
+                .replace_unsent_with(format!("ERROR :{reason}\r\n").as_bytes());
             if self.refused_lingering >= MAX_REFUSED_LINGERING {
                 let _ = conn.out.flush(&mut conn.stream);
                 return;
@@ -498,7 +502,7 @@ impl Server {
         }
         for key in overflowed {
             if let Some(conn) = self.conns.get_mut(key) {
-                conn.out.replace_with(b"ERROR :SendQ exceeded\r\n");
+                conn.out.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
             }
             self.chat
                 .disconnect(key, "SendQ exceeded", now, &mut self.out);

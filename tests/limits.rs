@@ -1,0 +1,244 @@
+//! Every bound has a defined outcome: 417, RecvQ, SendQ, flood delay, timeouts, connection caps.
+
+mod common;
+use std::time::Duration;
+
+use banter::proto::time::parse_server_time;
+use banter::server::FloodConfig;
+use common::{only, TestServer};
+
+#[test]
+fn over_long_line_gets_417_and_the_connection_stays() {
+    let server = TestServer::start();
+    let mut a = server.member("alice", "#lobby");
+    let mut b = server.member("bob", "#lobby");
+    a.sync();
+    let text = "x".repeat(600);
+    a.send(&format!("PRIVMSG #lobby :{text}"));
+    a.expect("417");
+    assert!(
+        only(&b.sync(), "PRIVMSG").is_empty(),
+        "the long line was dropped"
+    );
+    a.send("PRIVMSG #lobby :short");
+    assert_eq!(b.expect("PRIVMSG").param(1), Some("short"));
+}
+
+#[test]
+fn endless_line_is_recvq_exceeded() {
+    let server = TestServer::start();
+    let mut a = server.member("alice", "#lobby");
+    let mut b = server.member("bob", "#lobby");
+    a.sync();
+    a.send_raw(&vec![b'x'; 20_000]);
+    let last = a.expect_closed();
+    let error = last
+        .iter()
+        .find(|m| m.command == "ERROR")
+        .expect("ERROR before close");
+    assert_eq!(error.params, ["RecvQ exceeded"]);
+    assert_eq!(b.expect("QUIT").params, ["RecvQ exceeded"]);
+    // The server is not spinning on the dead connection: it answers at once.
+    b.sync();
+}
+
+#[test]
+fn a_client_that_never_reads_hits_sendq_while_others_get_everything() {
+    let server = TestServer::with(|c| c.sendq = 64 * 1024);
+    let mut sleeper = server.member("sleeper", "#lobby");
+    let mut sender = server.member("sender", "#lobby");
+    let mut watcher = server.member("watcher", "#lobby");
+    sender.sync();
+    sleeper.sync();
+    let filler = "z".repeat(400);
+    let mut sent = 0u32;
+    let mut received = Vec::new();
+    let mut quit_reason = None;
+    // Kernel buffers absorb a few MB first; bounded at 40 MB in all.
+    'outer: for _batch in 0..1000 {
+        for _ in 0..100 {
+            sender.send(&format!("PRIVMSG #lobby :{sent} {filler}"));
+            sent += 1;
+        }
+        while received.len() < sent as usize {
+            let m = watcher.recv().expect("watcher open");
+            match m.command.as_str() {
+                "PRIVMSG" => received.push(
+                    m.params[1]
+                        .split(' ')
+                        .next()
+                        .unwrap()
+                        .parse::<u32>()
+                        .unwrap(),
+                ),
+                "QUIT" => {
+                    assert_eq!(m.source_nick(), Some("sleeper"));
+                    quit_reason = Some(m.params[0].clone());
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+        if quit_reason.is_some() {
+            break 'outer;
+        }
+    }
+    assert_eq!(quit_reason.as_deref(), Some("SendQ exceeded"));
+    sender.send(&format!("PRIVMSG #lobby :{sent} after"));
+    sent += 1;
+    let m = watcher.expect("PRIVMSG");
+    received.push(m.params[1].split(' ').next().unwrap().parse().unwrap());
+    assert_eq!(
+        received,
+        (0..sent).collect::<Vec<_>>(),
+        "every message, in order"
+    );
+    // The sleeper is disconnected (after whatever its buffers held).
+    sleeper.expect_closed();
+}
+
+#[test]
+fn flood_control_delays_but_loses_nothing() {
+    let server = TestServer::with(|c| {
+        c.flood = Some(FloodConfig {
+            burst: 5,
+            interval: Duration::from_millis(50),
+        })
+    });
+    let mut a = server.member("alice", "#lobby");
+    let mut b = server.connect();
+    b.send("CAP REQ server-time");
+    b.expect("CAP");
+    b.send("CAP END");
+    b.register("bob");
+    b.join("#lobby");
+    // Let alice's burst allowance recover from registering and joining.
+    std::thread::sleep(Duration::from_millis(400));
+    let mut burst = String::new();
+    for i in 0..30 {
+        burst.push_str(&format!("PRIVMSG #lobby :{i}\r\n"));
+    }
+    a.send_raw(burst.as_bytes());
+    let mut times = Vec::new();
+    for i in 0..30 {
+        let m = b.expect("PRIVMSG");
+        assert_eq!(
+            m.param(1),
+            Some(i.to_string().as_str()),
+            "in order, none lost"
+        );
+        times.push(parse_server_time(m.tag("time").unwrap()).unwrap());
+    }
+    // After a burst of 5, one line per 50 ms: the 30th line is handled at
+    // least 25 intervals after the first.
+    let spread = times[29] - times[0];
+    assert!(
+        spread >= 25 * 50 - 2,
+        "flood control spread the lines over {spread} ms"
+    );
+    a.sync();
+}
+
+#[test]
+fn registration_timeout_closes_with_error() {
+    let server = TestServer::with(|c| c.registration_timeout = Duration::from_millis(200));
+    let mut idle = server.connect();
+    idle.send("NICK lazy");
+    let last = idle.expect_closed();
+    assert_eq!(last.last().unwrap().command, "ERROR");
+    assert_eq!(last.last().unwrap().params, ["Registration timed out"]);
+    // The nickname is free again.
+    server.client("lazy");
+}
+
+#[test]
+fn idle_clients_are_pinged_and_dropped_when_silent() {
+    let server = TestServer::with(|c| {
+        c.ping_interval = Duration::from_millis(200);
+        c.ping_timeout = Duration::from_millis(800);
+    });
+    let mut quiet = server.member("quiet", "#lobby");
+    let mut watcher = server.member("watcher", "#lobby");
+    // The watcher answers its own PINGs meanwhile, as a real client would.
+    let watching = std::thread::spawn(move || loop {
+        let m = watcher.recv().expect("watcher stays connected");
+        match m.command.as_str() {
+            "QUIT" => return m,
+            "PING" => watcher.send(&format!("PONG :{}", m.params[0])),
+            _ => {}
+        }
+    });
+    let ping = quiet.expect("PING");
+    quiet.send(&format!("PONG :{}", ping.params[0]));
+    quiet.expect("PING");
+    // No answer this time.
+    let last = quiet.expect_closed();
+    let error = last.iter().find(|m| m.command == "ERROR").expect("ERROR");
+    assert!(
+        error.params[0].starts_with("Ping timeout"),
+        "{:?}",
+        error.params
+    );
+    let quit = watching.join().expect("watcher thread");
+    assert_eq!(quit.source_nick(), Some("quiet"));
+    assert!(quit.params[0].starts_with("Ping timeout"));
+}
+
+#[test]
+fn full_server_refuses_with_error_and_frees_slots() {
+    let server = TestServer::with(|c| c.max_clients = 2);
+    let a = server.client("a");
+    let _b = server.client("b");
+    let mut third = server.connect();
+    let last = third.expect_closed();
+    assert_eq!(last.len(), 1, "{last:?}");
+    assert_eq!(last[0].command, "ERROR");
+    assert!(last[0].params[0].contains("server is full"));
+    drop(a);
+    // Once a's close is processed a newcomer gets in.
+    let mut tries = 0;
+    loop {
+        let mut c = server.connect();
+        c.send("NICK c");
+        c.send("USER c 0 * :C");
+        match c.recv().expect("reply") {
+            m if m.command == "001" => break,
+            m => assert_eq!(m.command, "ERROR"),
+        }
+        tries += 1;
+        assert!(tries < 50, "slot never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn per_ip_limit_refuses_with_error() {
+    let server = TestServer::with(|c| c.max_per_ip = 2);
+    let _a = server.client("a");
+    let _b = server.connect();
+    let mut third = server.connect();
+    let last = third.expect_closed();
+    assert_eq!(last[0].command, "ERROR");
+    assert_eq!(last[0].params, ["Too many connections from your address"]);
+}
+
+#[test]
+fn channel_limits_get_405() {
+    let server = TestServer::with(|c| {
+        c.max_joined = 2;
+        c.max_channels = 3;
+    });
+    let mut a = server.client("a");
+    a.join("#lobby");
+    a.join("#one");
+    a.send("JOIN #two");
+    assert_eq!(a.expect("405").params[1], "#two");
+    let mut b = server.client("b");
+    b.join("#two");
+    b.send("JOIN #three");
+    assert_eq!(
+        b.expect("405").params[1],
+        "#three",
+        "the server holds 3 rooms at most"
+    );
+    b.join("#one");
+}
