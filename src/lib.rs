@@ -6,7 +6,12 @@
 //!   nothing else from this crate.
 //! - [`server`]: the single-threaded mio event loop ([`server::event_loop`]) and
 //!   the pure chat state it drives ([`server::chat`], with the command handlers).
-//! - `src/bin/banter-server.rs`: the command line around [`server::Server`].
+//! - [`client`]: the desktop client: the pure session ([`client::session`]),
+//!   input commands, the socket worker thread, hosting a room in-process, and
+//!   with the `gui` feature the Slint adapters (the only code touching
+//!   generated UI types) and the controller that ties them together.
+//! - `src/bin/`: `banter` (the client), `banter-server`: thin wrappers.
 
+pub mod client;
 pub mod proto;
 pub mod server;

@@ -1,0 +1,2 @@
+//! `banter`: the desktop client.
+fn main() {}

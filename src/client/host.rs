@@ -1,0 +1,86 @@
+//! Hosting a room from the desktop client: the Banter server on its own
+//! thread in this process, and the addresses others on the LAN should use.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::thread::JoinHandle;
+
+use crate::server::{Config, Server, ServerHandle, StartError};
+
+/// A server running in this process; dropping it shuts the server down.
+pub struct Host {
+    handle: ServerHandle,
+    thread: Option<JoinHandle<io::Result<()>>>,
+    addr: SocketAddr,
+}
+
+impl Host {
+    /// Starts the server with `config` (the same server as `banter-server`).
+    pub fn start(config: Config) -> Result<Host, StartError> {
+        let server = Server::bind(config)?;
+        let addr = server.local_addr();
+        let handle = server.handle();
+        let thread = std::thread::Builder::new()
+            .name("banter-host".into())
+            .spawn(move || server.run())
+            .map_err(StartError::Setup)?;
+        Ok(Host {
+            handle,
+            thread: Some(thread),
+            addr,
+        })
+    }
+
+    /// Where the server listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The address this computer's own client connects to.
+    pub fn loopback_addr(&self) -> String {
+        let ip = if self.addr.is_ipv6() {
+            "[::1]"
+        } else {
+            "127.0.0.1"
+        };
+        format!("{ip}:{}", self.addr.port())
+    }
+
+    /// `ip:port` for each network address of this computer others can use.
+    pub fn lan_addresses(&self) -> Vec<String> {
+        let port = self.addr.port();
+        if !self.addr.ip().is_unspecified() {
+            return vec![self.addr.to_string()];
+        }
+        let mut found: Vec<String> = if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| !i.is_loopback())
+            .filter_map(|i| match i.ip() {
+                IpAddr::V4(v4) if !v4.is_link_local() => Some(format!("{v4}:{port}")),
+                _ => None,
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// Stops the server (everyone gets `ERROR :Server shutting down`).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

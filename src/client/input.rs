@@ -1,0 +1,154 @@
+//! What the user typed into the message box, parsed into a command.
+
+/// One line of user input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Plain text for the conversation on screen.
+    Say(String),
+    /// `/me waves`
+    Action(String),
+    /// `/msg <nick> <text>`: a private message, opening that conversation.
+    Msg { to: String, text: String },
+    /// `/nick <name>`
+    Nick(String),
+    /// `/join <room>` (the `#` may be left out)
+    Join(String),
+    /// `/part [reason]`: leave the room on screen.
+    Part(Option<String>),
+    /// `/topic [text]`: show or set the room's topic.
+    Topic(Option<String>),
+    /// `/quit [reason]`: leave at once.
+    Quit(Option<String>),
+    /// `exit` on its own: leave, after asking.
+    Exit,
+    /// `/help`
+    Help,
+}
+
+/// Why a line could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    Empty,
+    Unknown(String),
+    /// The command needs an argument; the text says which.
+    Usage(&'static str),
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::Empty => write!(f, "Nothing to send"),
+            InputError::Unknown(cmd) => {
+                write!(f, "Unknown command /{cmd}; type /help for the list")
+            }
+            InputError::Usage(usage) => write!(f, "Usage: {usage}"),
+        }
+    }
+}
+
+pub const HELP: &str = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, \
+/join <room>, /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
+
+fn rest(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Parses one line of input.
+pub fn parse(line: &str) -> Result<Input, InputError> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.trim().is_empty() {
+        return Err(InputError::Empty);
+    }
+    if line.trim().eq_ignore_ascii_case("exit") {
+        return Ok(Input::Exit);
+    }
+    if let Some(literal) = line.strip_prefix("//") {
+        return Ok(Input::Say(format!("/{literal}")));
+    }
+    let Some(command_line) = line.strip_prefix('/') else {
+        return Ok(Input::Say(line.to_owned()));
+    };
+    let (command, args) = command_line.split_once(' ').unwrap_or((command_line, ""));
+    match command.to_ascii_lowercase().as_str() {
+        "me" => rest(args)
+            .map(Input::Action)
+            .ok_or(InputError::Usage("/me <action>")),
+        "msg" | "query" => {
+            let (to, text) = args
+                .trim_start()
+                .split_once(' ')
+                .unwrap_or((args.trim(), ""));
+            match (rest(to), rest(text)) {
+                (Some(to), Some(text)) => Ok(Input::Msg { to, text }),
+                _ => Err(InputError::Usage("/msg <name> <text>")),
+            }
+        }
+        "nick" => rest(args)
+            .map(Input::Nick)
+            .ok_or(InputError::Usage("/nick <new name>")),
+        "join" => {
+            let room = rest(args).ok_or(InputError::Usage("/join <room>"))?;
+            Ok(Input::Join(if room.starts_with('#') {
+                room
+            } else {
+                format!("#{room}")
+            }))
+        }
+        "part" | "leave" => Ok(Input::Part(rest(args))),
+        "topic" => Ok(Input::Topic(rest(args))),
+        "quit" => Ok(Input::Quit(rest(args))),
+        "help" => Ok(Input::Help),
+        other => Err(InputError::Unknown(other.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        let cases = [
+            ("hello there", Input::Say("hello there".into())),
+            ("/me waves", Input::Action("waves".into())),
+            (
+                "/msg 小明 hi there",
+                Input::Msg {
+                    to: "小明".into(),
+                    text: "hi there".into(),
+                },
+            ),
+            ("/nick Ming", Input::Nick("Ming".into())),
+            ("/join games", Input::Join("#games".into())),
+            ("/join #games", Input::Join("#games".into())),
+            ("/part", Input::Part(None)),
+            ("/part bye all", Input::Part(Some("bye all".into()))),
+            ("/topic", Input::Topic(None)),
+            ("/topic Homework", Input::Topic(Some("Homework".into()))),
+            ("/quit", Input::Quit(None)),
+            ("/QUIT gone", Input::Quit(Some("gone".into()))),
+            ("exit", Input::Exit),
+            (" EXIT ", Input::Exit),
+            ("exit now", Input::Say("exit now".into())),
+            ("//shrug", Input::Say("/shrug".into())),
+            ("/help", Input::Help),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse(line), Ok(want), "{line}");
+        }
+    }
+
+    #[test]
+    fn explains_mistakes() {
+        assert_eq!(parse("   "), Err(InputError::Empty));
+        assert_eq!(parse("/frob x"), Err(InputError::Unknown("frob".into())));
+        assert_eq!(
+            parse("/msg bob"),
+            Err(InputError::Usage("/msg <name> <text>"))
+        );
+        assert_eq!(parse("/nick"), Err(InputError::Usage("/nick <new name>")));
+        assert_eq!(parse("/me"), Err(InputError::Usage("/me <action>")));
+        assert!(parse("/frob").unwrap_err().to_string().contains("/help"));
+    }
+}

@@ -1,0 +1,833 @@
+//! The client's chat session, sans-io: parsed IRC messages, user input and the
+//! time go in; lines to send and updates for the screen come out.
+//!
+//! Contract:
+//! 1. Nothing here touches a socket, a clock or the UI toolkit.
+//! 2. It depends on nothing Banter-only: IRCv3 `server-time` and `echo-message`
+//!    are used when the server offers them, and without them the local clock
+//!    stamps messages and your own messages are shown as you send them.
+//! 3. Conversations are keyed by the folded room or person name, so `Ming`
+//!    and `ming` are one conversation.
+
+use std::collections::BTreeMap;
+
+use crate::proto::names::{fold, is_channel};
+use crate::proto::time::parse_server_time;
+use crate::proto::Message;
+
+use super::input::{self, Input, InputError};
+
+/// A conversation's key: the folded name of the room or person.
+pub type ConvKey = String;
+
+/// Capabilities the client asks for when the server offers them.
+const WANTED_CAPS: &[&str] = &["server-time", "echo-message"];
+/// Bytes of `PRIVMSG <target> :<text>\r\n` we send, leaving 100 bytes of
+/// IRC's 512-byte line for the sender prefix the server adds when relaying.
+const LINE_BUDGET: usize = 412;
+const CTCP: char = '\u{1}';
+
+/// Whose line an entry is, which decides where the screen puts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// Yours: on the right.
+    Own,
+    /// Someone else's: on the left, with their name.
+    Other,
+    /// Joins, leaves, name changes, errors: centred and muted.
+    Notice,
+}
+
+/// One line in a conversation's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub nick: String,
+    pub text: String,
+    /// `/me` text, shown as "nick text".
+    pub action: bool,
+    /// Unix milliseconds: the server's `time` tag when present, else local.
+    pub time_ms: u64,
+}
+
+/// A room or a private conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub key: ConvKey,
+    pub name: String,
+    pub private: bool,
+    pub unread: u32,
+    pub topic: String,
+    /// Folded nick to the nick as shown.
+    pub members: BTreeMap<String, String>,
+    names_pending: Option<BTreeMap<String, String>>,
+}
+
+impl Conversation {
+    fn new(name: &str, private: bool) -> Conversation {
+        Conversation {
+            key: fold(name),
+            name: name.to_owned(),
+            private,
+            unread: 0,
+            topic: String::new(),
+            members: BTreeMap::new(),
+            names_pending: None,
+        }
+    }
+}
+
+/// Why logging in failed; the login form shows it and stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    NickTaken(String),
+    NickInvalid {
+        nick: String,
+        reason: String,
+    },
+    BadPassword,
+    /// The server closed the connection with this reason.
+    Refused(String),
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::NickTaken(nick) => {
+                write!(f, "The name \u{201c}{nick}\u{201d} is taken, try another.")
+            }
+            LoginError::NickInvalid { nick, reason } => {
+                write!(
+                    f,
+                    "\u{201c}{nick}\u{201d} cannot be used as a name: {reason}"
+                )
+            }
+            LoginError::BadPassword => write!(f, "Wrong password for this server."),
+            LoginError::Refused(reason) => write!(f, "The server refused the connection: {reason}"),
+        }
+    }
+}
+
+/// What the screen must reflect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// Logged in (also after a reconnect): show the chat.
+    Registered,
+    LoginFailed(LoginError),
+    /// A new line in a conversation.
+    Entry {
+        key: ConvKey,
+        entry: Entry,
+    },
+    /// The list of conversations, their names, unread counts or the active one changed.
+    ConversationsChanged,
+    /// A private conversation's key changed because the person changed name.
+    Renamed {
+        from: ConvKey,
+        to: ConvKey,
+    },
+    MembersChanged(ConvKey),
+    TopicChanged(ConvKey),
+    /// Your own nickname changed.
+    NickChanged,
+    /// `exit` was typed: ask "Leave the chat room?".
+    ConfirmExit,
+    /// QUIT was sent: close the connection and the window.
+    Quit,
+}
+
+/// See the module contract.
+#[derive(Debug)]
+pub struct Session {
+    nick: String,
+    password: Option<String>,
+    realname: String,
+    autojoin: Vec<String>,
+    connected: bool,
+    registered: bool,
+    ever_registered: bool,
+    login_failed: bool,
+    caps_offered: Vec<String>,
+    echo_message: bool,
+    conversations: Vec<Conversation>,
+    active: usize,
+    /// A room the user asked to join: shown as soon as the server confirms.
+    focus_on_join: Option<ConvKey>,
+    out: Vec<Message>,
+    updates: Vec<Update>,
+}
+
+fn msg(command: &str, params: &[&str]) -> Message {
+    Message::new(command, params.iter().map(|p| (*p).to_owned()).collect())
+}
+
+/// Splits text into pieces of at most `max` bytes, at a space when one is near.
+pub fn split_text(text: &str, max: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if let Some(space) = rest[..cut].rfind(' ').filter(|&i| i > max / 2) {
+            cut = space + 1;
+        }
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+impl Session {
+    /// A session that will log in as `nick` and join `autojoin` rooms.
+    pub fn new(nick: &str, password: Option<String>, autojoin: Vec<String>) -> Session {
+        Session {
+            nick: nick.to_owned(),
+            password,
+            realname: "Banter user".into(),
+            autojoin,
+            connected: false,
+            registered: false,
+            ever_registered: false,
+            login_failed: false,
+            caps_offered: Vec::new(),
+            echo_message: false,
+            conversations: Vec::new(),
+            active: 0,
+            focus_on_join: None,
+            out: Vec::new(),
+            updates: Vec::new(),
+        }
+    }
+
+    /// Lines to send and updates for the screen, produced since the last call.
+    pub fn drain(&mut self) -> (Vec<Message>, Vec<Update>) {
+        (
+            std::mem::take(&mut self.out),
+            std::mem::take(&mut self.updates),
+        )
+    }
+
+    pub fn nick(&self) -> &str {
+        &self.nick
+    }
+
+    pub fn is_registered(&self) -> bool {
+        self.registered
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    pub fn echo_message(&self) -> bool {
+        self.echo_message
+    }
+
+    pub fn conversations(&self) -> &[Conversation] {
+        &self.conversations
+    }
+
+    pub fn conversation(&self, key: &str) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.key == key)
+    }
+
+    pub fn active(&self) -> Option<&Conversation> {
+        self.conversations.get(self.active)
+    }
+
+    pub fn active_index(&self) -> usize {
+        self.active
+    }
+
+    /// The connection is up: start registering.
+    pub fn on_connected(&mut self) {
+        self.connected = true;
+        self.registered = false;
+        self.login_failed = false;
+        self.caps_offered.clear();
+        self.echo_message = false;
+        self.out.push(msg("CAP", &["LS", "302"]));
+        if let Some(pw) = self.password.clone() {
+            self.out.push(msg("PASS", &[&pw]));
+        }
+        let nick = self.nick.clone();
+        self.out.push(msg("NICK", &[&nick]));
+        let realname = self.realname.clone();
+        self.out.push(msg("USER", &["banter", "0", "*", &realname]));
+    }
+
+    /// The connection is gone; rooms are rejoined when it comes back.
+    pub fn on_disconnected(&mut self, reason: &str, now_ms: u64) {
+        if !self.connected {
+            return;
+        }
+        self.connected = false;
+        let was_registered = std::mem::replace(&mut self.registered, false);
+        if was_registered {
+            for i in 0..self.conversations.len() {
+                self.notice_at(i, &format!("Connection lost: {reason}"), now_ms);
+            }
+        }
+    }
+
+    /// Tries another nickname during login (after "name taken").
+    pub fn retry_nick(&mut self, nick: &str) {
+        self.nick = nick.to_owned();
+        self.login_failed = false;
+        self.out.push(msg("NICK", &[nick]));
+    }
+
+    /// The user looks at conversation `index` now; its unread count clears.
+    pub fn set_active(&mut self, index: usize) {
+        if index < self.conversations.len() {
+            self.active = index;
+            self.conversations[index].unread = 0;
+            self.updates.push(Update::ConversationsChanged);
+        }
+    }
+
+    /// Opens (or shows) the private conversation with `nick`.
+    pub fn open_private(&mut self, nick: &str) {
+        if fold(nick) == fold(&self.nick) {
+            return;
+        }
+        let index = self.ensure_conversation(nick, true);
+        self.set_active(index);
+    }
+
+    /// The answer to "Leave the chat room?".
+    pub fn confirm_exit(&mut self, leave: bool) {
+        if leave {
+            self.quit("Leaving");
+        }
+    }
+
+    fn quit(&mut self, reason: &str) {
+        if self.connected {
+            self.out.push(msg("QUIT", &[reason]));
+        }
+        self.updates.push(Update::Quit);
+    }
+
+    /// A line the user typed. `Err` leaves the text in the box with the message.
+    pub fn on_input(&mut self, line: &str, now_ms: u64) -> Result<(), String> {
+        let input = match input::parse(line) {
+            Ok(i) => i,
+            Err(InputError::Empty) => return Err(String::new()),
+            Err(e) => return Err(e.to_string()),
+        };
+        match input {
+            Input::Exit => {
+                self.updates.push(Update::ConfirmExit);
+                return Ok(());
+            }
+            Input::Quit(reason) => {
+                self.quit(reason.as_deref().unwrap_or("Leaving"));
+                return Ok(());
+            }
+            Input::Help => {
+                let i = self.active;
+                self.notice_at(i, input::HELP, now_ms);
+                return Ok(());
+            }
+            _ => {}
+        }
+        if !self.registered {
+            return Err("Not connected right now: your text is kept, send it again when the connection is back.".into());
+        }
+        match input {
+            Input::Say(text) => self.say(&text, false, now_ms)?,
+            Input::Action(text) => self.say(&text, true, now_ms)?,
+            Input::Msg { to, text } => {
+                if is_channel(&to) {
+                    return Err("Use /join to talk in a room; /msg is for one person.".into());
+                }
+                self.open_private(&to);
+                self.say(&text, false, now_ms)?;
+            }
+            Input::Nick(nick) => self.out.push(msg("NICK", &[&nick])),
+            Input::Join(room) => {
+                let key = fold(&room);
+                if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
+                    self.set_active(i);
+                } else {
+                    self.focus_on_join = Some(key);
+                    self.out.push(msg("JOIN", &[&room]));
+                }
+            }
+            Input::Part(reason) => {
+                let conv = self
+                    .active()
+                    .ok_or("There is no conversation to leave.")?
+                    .clone();
+                if conv.private {
+                    self.remove_conversation(&conv.key);
+                } else {
+                    let mut params = vec![conv.name.as_str()];
+                    params.extend(reason.as_deref());
+                    self.out.push(msg("PART", &params));
+                }
+            }
+            Input::Topic(text) => {
+                let conv = self
+                    .active()
+                    .filter(|c| !c.private)
+                    .ok_or("Topics belong to rooms.")?
+                    .clone();
+                match text {
+                    Some(t) => self.out.push(msg("TOPIC", &[&conv.name, &t])),
+                    None if conv.topic.is_empty() => {
+                        self.notice_at(self.active, "No topic is set.", now_ms)
+                    }
+                    None => {
+                        let text = format!("Topic: {}", conv.topic);
+                        self.notice_at(self.active, &text, now_ms);
+                    }
+                }
+            }
+            Input::Exit | Input::Quit(_) | Input::Help => {}
+        }
+        Ok(())
+    }
+
+    fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
+        let conv = self.active().ok_or("Join a room first: /join #lobby")?;
+        let (target, key) = (conv.name.clone(), conv.key.clone());
+        let overhead = "PRIVMSG  :\r\n".len()
+            + target.len()
+            + if action { "\u{1}ACTION \u{1}".len() } else { 0 };
+        for piece in split_text(text, LINE_BUDGET.saturating_sub(overhead).max(64)) {
+            let wire = if action {
+                format!("{CTCP}ACTION {piece}{CTCP}")
+            } else {
+                piece.to_owned()
+            };
+            self.out.push(msg("PRIVMSG", &[&target, &wire]));
+            if !self.echo_message {
+                let entry = Entry {
+                    kind: EntryKind::Own,
+                    nick: self.nick.clone(),
+                    text: piece.to_owned(),
+                    action,
+                    time_ms: now_ms,
+                };
+                self.push_entry(&key, entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// One message from the server.
+    pub fn on_message(&mut self, m: &Message, now_ms: u64) {
+        let time = m.tag("time").and_then(parse_server_time).unwrap_or(now_ms);
+        let from = m.source_nick().unwrap_or("").to_owned();
+        let p = |i: usize| m.param(i).unwrap_or("");
+        let last = m.params.last().map_or("", String::as_str);
+        match m.command.to_ascii_uppercase().as_str() {
+            "PING" => self.out.push(msg("PONG", &[p(0)])),
+            "CAP" => self.on_cap(m),
+            "001" => self.on_welcome(p(0), time),
+            "433" | "432" if !self.registered => {
+                if self.ever_registered && m.command == "433" {
+                    // Our old connection may still hold the name: take a variant.
+                    let nick = format!("{}_", self.nick);
+                    self.retry_nick(&nick);
+                } else {
+                    self.login_failed = true;
+                    let error = if m.command == "433" {
+                        LoginError::NickTaken(p(1).to_owned())
+                    } else {
+                        LoginError::NickInvalid {
+                            nick: p(1).to_owned(),
+                            reason: last.to_owned(),
+                        }
+                    };
+                    self.updates.push(Update::LoginFailed(error));
+                }
+            }
+            "464" => {
+                self.login_failed = true;
+                self.updates
+                    .push(Update::LoginFailed(LoginError::BadPassword));
+            }
+            "ERROR" if !self.registered && !self.login_failed && !self.ever_registered => {
+                self.login_failed = true;
+                self.updates
+                    .push(Update::LoginFailed(LoginError::Refused(p(0).to_owned())));
+            }
+            "JOIN" => self.on_join(&from, p(0), time),
+            "PART" => {
+                let reason = m.param(1).map(|r| format!(" ({r})")).unwrap_or_default();
+                self.on_leave(&from, p(0), &format!("{from} left{reason}"), time);
+            }
+            "KICK" => {
+                let text = format!("{} was removed by {from} ({})", p(1), p(2));
+                self.on_leave(p(1), p(0), &text, time);
+            }
+            "QUIT" => self.on_quit(&from, p(0), time),
+            "NICK" => self.on_nick(&from, p(0), time),
+            "PRIVMSG" | "NOTICE" => self.on_privmsg(m, &from, time),
+            "332" => self.set_topic(p(1), p(2), None, time),
+            "TOPIC" => self.set_topic(p(0), p(1), Some(&from), time),
+            "353" => {
+                if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == fold(p(2))) {
+                    let pending = conv.names_pending.get_or_insert_with(BTreeMap::new);
+                    for name in p(3).split(' ').filter(|n| !n.is_empty()) {
+                        // Strip mode prefixes and any `!user@host` (userhost-in-names).
+                        let nick = name.trim_start_matches(['~', '&', '@', '%', '+']);
+                        let nick = nick.split('!').next().unwrap_or(nick);
+                        pending.insert(fold(nick), nick.to_owned());
+                    }
+                }
+            }
+            "366" => {
+                let key = fold(p(1));
+                if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
+                    if let Some(names) = conv.names_pending.take() {
+                        conv.members = names;
+                        self.updates.push(Update::MembersChanged(key));
+                    }
+                }
+            }
+            "FAIL" => {
+                let i = self.active;
+                self.notice_at(i, &format!("Server: {last}"), time);
+            }
+            code if self.registered
+                && code.len() == 3
+                && (code.starts_with('4') || code.starts_with('5')) =>
+            {
+                self.on_error_numeric(m, time);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_cap(&mut self, m: &Message) {
+        let sub = m.param(1).unwrap_or("").to_ascii_uppercase();
+        let caps = m.params.last().map_or("", String::as_str);
+        match sub.as_str() {
+            "LS" => {
+                self.caps_offered.extend(
+                    caps.split(' ')
+                        .map(|c| c.split('=').next().unwrap_or(c).to_owned()),
+                );
+                // `CAP * LS * :...` means more lines follow.
+                if m.param(2) == Some("*") {
+                    return;
+                }
+                let wanted: Vec<&str> = WANTED_CAPS
+                    .iter()
+                    .copied()
+                    .filter(|w| self.caps_offered.iter().any(|c| c == w))
+                    .collect();
+                if wanted.is_empty() {
+                    self.out.push(msg("CAP", &["END"]));
+                } else {
+                    self.out.push(msg("CAP", &["REQ", &wanted.join(" ")]));
+                }
+            }
+            "ACK" => {
+                for cap in caps.split(' ') {
+                    match cap {
+                        "echo-message" => self.echo_message = true,
+                        "-echo-message" => self.echo_message = false,
+                        _ => {}
+                    }
+                }
+                if !self.registered {
+                    self.out.push(msg("CAP", &["END"]));
+                }
+            }
+            "NAK" if !self.registered => self.out.push(msg("CAP", &["END"])),
+            _ => {}
+        }
+    }
+
+    fn on_welcome(&mut self, nick: &str, time: u64) {
+        if !nick.is_empty() {
+            self.nick = nick.to_owned();
+        }
+        self.registered = true;
+        self.login_failed = false;
+        self.updates.push(Update::Registered);
+        self.updates.push(Update::NickChanged);
+        let rooms: Vec<String> = if self.ever_registered {
+            self.conversations
+                .iter()
+                .filter(|c| !c.private)
+                .map(|c| c.name.clone())
+                .collect()
+        } else {
+            self.autojoin.clone()
+        };
+        if self.ever_registered {
+            for i in 0..self.conversations.len() {
+                self.notice_at(i, "Reconnected.", time);
+            }
+        }
+        self.ever_registered = true;
+        if !rooms.is_empty() {
+            self.out.push(msg("JOIN", &[&rooms.join(",")]));
+        }
+    }
+
+    fn is_me(&self, nick: &str) -> bool {
+        fold(nick) == fold(&self.nick)
+    }
+
+    fn ensure_conversation(&mut self, name: &str, private: bool) -> usize {
+        let key = fold(name);
+        if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
+            return i;
+        }
+        self.conversations.push(Conversation::new(name, private));
+        self.updates.push(Update::ConversationsChanged);
+        self.conversations.len() - 1
+    }
+
+    fn remove_conversation(&mut self, key: &str) {
+        if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
+            self.conversations.remove(i);
+            if self.active >= i && self.active > 0 {
+                self.active -= 1;
+            }
+            self.updates.push(Update::ConversationsChanged);
+        }
+    }
+
+    fn on_join(&mut self, who: &str, room: &str, time: u64) {
+        if self.is_me(who) {
+            let existed = self.conversation(&fold(room)).is_some();
+            let i = self.ensure_conversation(room, false);
+            let first_room = self.conversations.iter().filter(|c| !c.private).count() == 1;
+            if self.focus_on_join.as_deref() == Some(fold(room).as_str())
+                || (first_room && !existed)
+            {
+                self.focus_on_join = None;
+                self.set_active(i);
+            }
+            let text = if existed {
+                format!("You are back in {room}.")
+            } else {
+                format!("You joined {room}.")
+            };
+            self.notice_at(i, &text, time);
+            return;
+        }
+        let key = fold(room);
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        self.conversations[i]
+            .members
+            .insert(fold(who), who.to_owned());
+        self.updates.push(Update::MembersChanged(key));
+        self.notice_at(i, &format!("{who} joined"), time);
+    }
+
+    fn on_leave(&mut self, who: &str, room: &str, text: &str, time: u64) {
+        let key = fold(room);
+        if self.is_me(who) {
+            self.remove_conversation(&key);
+            return;
+        }
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        if self.conversations[i].members.remove(&fold(who)).is_some() {
+            self.updates.push(Update::MembersChanged(key));
+        }
+        self.notice_at(i, text, time);
+    }
+
+    fn on_quit(&mut self, who: &str, reason: &str, time: u64) {
+        let folded = fold(who);
+        let text = if reason.is_empty() {
+            format!("{who} left the chat")
+        } else {
+            format!("{who} left the chat ({reason})")
+        };
+        for i in 0..self.conversations.len() {
+            let conv = &mut self.conversations[i];
+            let was_here = if conv.private {
+                conv.key == folded
+            } else {
+                conv.members.remove(&folded).is_some()
+            };
+            if was_here {
+                if !conv.private {
+                    self.updates.push(Update::MembersChanged(conv.key.clone()));
+                }
+                self.notice_at(i, &text, time);
+            }
+        }
+    }
+
+    fn on_nick(&mut self, old: &str, new: &str, time: u64) {
+        let (old_key, new_key) = (fold(old), fold(new));
+        let me = self.is_me(old);
+        if me {
+            self.nick = new.to_owned();
+            self.updates.push(Update::NickChanged);
+        }
+        let text = if me {
+            format!("You are now known as {new}")
+        } else {
+            format!("{old} is now known as {new}")
+        };
+        for i in 0..self.conversations.len() {
+            let conv = &mut self.conversations[i];
+            let affected = if conv.private {
+                if conv.key == old_key {
+                    conv.key = new_key.clone();
+                    conv.name = new.to_owned();
+                    self.updates.push(Update::Renamed {
+                        from: old_key.clone(),
+                        to: new_key.clone(),
+                    });
+                    self.updates.push(Update::ConversationsChanged);
+                    true
+                } else {
+                    false
+                }
+            } else if conv.members.remove(&old_key).is_some() {
+                conv.members.insert(new_key.clone(), new.to_owned());
+                self.updates.push(Update::MembersChanged(conv.key.clone()));
+                true
+            } else {
+                false
+            };
+            if affected || (me && !conv.private) {
+                self.notice_at(i, &text, time);
+            }
+        }
+    }
+
+    fn on_privmsg(&mut self, m: &Message, from: &str, time: u64) {
+        let target = m.param(0).unwrap_or("");
+        let Some(mut text) = m.param(1) else { return };
+        let notice = m.command.eq_ignore_ascii_case("NOTICE");
+        // Server notices (no user source), before or after login.
+        if m.source.as_deref().is_none_or(|s| !s.contains('!')) {
+            if self.registered && !self.conversations.is_empty() {
+                let i = self.active;
+                self.notice_at(i, &format!("Server: {text}"), time);
+            }
+            return;
+        }
+        let mut action = false;
+        if let Some(ctcp) = text.strip_prefix(CTCP) {
+            let ctcp = ctcp.strip_suffix(CTCP).unwrap_or(ctcp);
+            match ctcp.split_once(' ').map_or((ctcp, ""), |(a, b)| (a, b)) {
+                ("ACTION", rest) => {
+                    action = true;
+                    text = rest;
+                }
+                ("VERSION", _) if !notice => {
+                    let reply = format!("{CTCP}VERSION Banter {}{CTCP}", env!("CARGO_PKG_VERSION"));
+                    self.out.push(msg("NOTICE", &[from, &reply]));
+                    return;
+                }
+                _ => return,
+            }
+        }
+        let own = self.is_me(from);
+        // A room's line goes to the room; a private line to the other person,
+        // which for our own echoed line is its target.
+        let conversation_name = if is_channel(target) || own {
+            target
+        } else {
+            from
+        };
+        let key = fold(conversation_name);
+        if is_channel(target) && self.conversation(&key).is_none() {
+            return;
+        }
+        self.ensure_conversation(conversation_name, !is_channel(target));
+        let entry = Entry {
+            kind: if own {
+                EntryKind::Own
+            } else {
+                EntryKind::Other
+            },
+            nick: from.to_owned(),
+            text: text.to_owned(),
+            action,
+            time_ms: time,
+        };
+        self.push_entry(&key, entry);
+    }
+
+    fn set_topic(&mut self, room: &str, topic: &str, setter: Option<&str>, time: u64) {
+        let key = fold(room);
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        self.conversations[i].topic = topic.to_owned();
+        self.updates.push(Update::TopicChanged(key));
+        let text = match setter {
+            Some(who) if topic.is_empty() => format!("{who} cleared the topic"),
+            Some(who) => format!("{who} set the topic: {topic}"),
+            None => format!("Topic: {topic}"),
+        };
+        self.notice_at(i, &text, time);
+    }
+
+    fn on_error_numeric(&mut self, m: &Message, time: u64) {
+        // `<code> <me> [<subject>...] :<text>`
+        let text = m.params.last().map_or("", String::as_str);
+        let subject = m
+            .params
+            .get(1..m.params.len().saturating_sub(1))
+            .map(|s| s.join(" "))
+            .unwrap_or_default();
+        let line = if subject.is_empty() {
+            text.to_owned()
+        } else {
+            format!("{subject}: {text}")
+        };
+        let index = m
+            .param(1)
+            .and_then(|s| self.conversations.iter().position(|c| c.key == fold(s)))
+            .unwrap_or(self.active);
+        self.notice_at(index, &line, time);
+    }
+
+    fn notice_at(&mut self, index: usize, text: &str, time: u64) {
+        let Some(conv) = self.conversations.get(index) else {
+            return;
+        };
+        let key = conv.key.clone();
+        let entry = Entry {
+            kind: EntryKind::Notice,
+            nick: String::new(),
+            text: text.to_owned(),
+            action: false,
+            time_ms: time,
+        };
+        self.push_entry(&key, entry);
+    }
+
+    fn push_entry(&mut self, key: &str, entry: Entry) {
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        if i != self.active && entry.kind == EntryKind::Other {
+            self.conversations[i].unread += 1;
+            self.updates.push(Update::ConversationsChanged);
+        }
+        self.updates.push(Update::Entry {
+            key: key.to_owned(),
+            entry,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,398 @@
+//! Session state without a window or a socket: messages in, lines and updates out.
+
+use super::*;
+
+const T0: u64 = 1_795_316_645_000;
+
+fn line(s: &str) -> Message {
+    Message::parse(s.as_bytes()).expect(s)
+}
+
+fn sent(s: &mut Session) -> Vec<String> {
+    let (out, _) = s.drain();
+    out.iter()
+        .map(|m| {
+            String::from_utf8(m.to_bytes().unwrap())
+                .unwrap()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn feed(s: &mut Session, lines: &[&str]) -> Vec<Update> {
+    for l in lines {
+        s.on_message(&line(l), T0);
+    }
+    std::mem::take(&mut s.updates)
+}
+
+fn entries(updates: &[Update]) -> Vec<(ConvKey, Entry)> {
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Entry { key, entry } => Some((key.clone(), entry.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A session logged in as `me` with `#lobby` joined and alice + bob in it.
+fn in_lobby(me: &str, caps: &str) -> Session {
+    let mut s = Session::new(me, None, vec!["#lobby".into()]);
+    s.on_connected();
+    s.drain();
+    if !caps.is_empty() {
+        feed(
+            &mut s,
+            &[
+                &format!(":srv CAP * LS :{caps}"),
+                &format!(":srv CAP * ACK :{caps}"),
+            ],
+        );
+    }
+    feed(
+        &mut s,
+        &[
+            &format!(":srv 001 {me} :Welcome"),
+            &format!(":{me}!u@h JOIN #lobby"),
+            &format!(":srv 353 {me} = #lobby :{me} @alice +bob"),
+            &format!(":srv 366 {me} #lobby :End"),
+        ],
+    );
+    s.drain();
+    s
+}
+
+fn members(s: &Session, room: &str) -> Vec<String> {
+    s.conversation(room)
+        .unwrap()
+        .members
+        .values()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn registers_with_caps_and_joins() {
+    let mut s = Session::new("小明", Some("pw".into()), vec!["#lobby".into()]);
+    s.on_connected();
+    assert_eq!(
+        sent(&mut s),
+        [
+            "CAP LS 302",
+            "PASS pw",
+            "NICK 小明",
+            "USER banter 0 * :Banter user"
+        ]
+    );
+    feed(
+        &mut s,
+        &[":srv CAP * LS :message-tags server-time echo-message sasl"],
+    );
+    assert_eq!(sent(&mut s), ["CAP REQ :server-time echo-message"]);
+    feed(&mut s, &[":srv CAP * ACK :server-time echo-message"]);
+    assert!(s.echo_message());
+    assert_eq!(sent(&mut s), ["CAP END"]);
+    let updates = feed(&mut s, &[":srv 001 小明 :Welcome"]);
+    assert!(updates.contains(&Update::Registered));
+    assert!(s.is_registered());
+    assert_eq!(sent(&mut s), ["JOIN #lobby"]);
+}
+
+#[test]
+fn works_without_caps() {
+    let mut s = Session::new("ming", None, vec!["#lobby".into()]);
+    s.on_connected();
+    s.drain();
+    // A multi-line LS with nothing we want, then a server that ignores CAP.
+    feed(
+        &mut s,
+        &[":srv CAP * LS * :multi-prefix", ":srv CAP * LS :sasl"],
+    );
+    assert_eq!(sent(&mut s), ["CAP END"]);
+    assert!(!s.echo_message());
+    feed(
+        &mut s,
+        &[
+            ":srv NOTICE * :*** Looking up your hostname",
+            ":srv 001 ming :Hi",
+        ],
+    );
+    assert!(s.is_registered());
+}
+
+#[test]
+fn taken_name_fails_login_and_retry_works() {
+    let mut s = Session::new("Ming", None, vec![]);
+    s.on_connected();
+    s.drain();
+    let updates = feed(&mut s, &[":srv 433 * Ming :Nickname is already in use"]);
+    assert_eq!(
+        updates,
+        [Update::LoginFailed(LoginError::NickTaken("Ming".into()))]
+    );
+    assert!(LoginError::NickTaken("Ming".into())
+        .to_string()
+        .contains("taken, try another"));
+    s.retry_nick("小明");
+    assert_eq!(sent(&mut s), ["NICK 小明"]);
+    feed(&mut s, &[":srv 001 小明 :Welcome"]);
+    assert_eq!(s.nick(), "小明");
+}
+
+#[test]
+fn other_login_failures() {
+    let mut s = Session::new("9x", None, vec![]);
+    s.on_connected();
+    let u = feed(&mut s, &[":srv 432 * 9x :Erroneous nickname"]);
+    assert!(
+        matches!(&u[0], Update::LoginFailed(LoginError::NickInvalid { nick, .. }) if nick == "9x")
+    );
+
+    let mut s = Session::new("a", Some("bad".into()), vec![]);
+    s.on_connected();
+    let u = feed(
+        &mut s,
+        &[":srv 464 a :Password incorrect", "ERROR :Bad password"],
+    );
+    assert_eq!(
+        u,
+        [Update::LoginFailed(LoginError::BadPassword)],
+        "one failure, not two"
+    );
+
+    let mut s = Session::new("a", None, vec![]);
+    s.on_connected();
+    let u = feed(&mut s, &["ERROR :Too many connections: the server is full"]);
+    assert_eq!(
+        u,
+        [Update::LoginFailed(LoginError::Refused(
+            "Too many connections: the server is full".into()
+        ))]
+    );
+}
+
+#[test]
+fn member_list_follows_join_part_quit_and_nick() {
+    let mut s = in_lobby("me", "");
+    assert_eq!(members(&s, "#lobby"), ["alice", "bob", "me"]);
+    let u = feed(&mut s, &[":carol!u@h JOIN #lobby"]);
+    assert!(u.contains(&Update::MembersChanged("#lobby".into())));
+    assert_eq!(entries(&u)[0].1.text, "carol joined");
+    assert_eq!(entries(&u)[0].1.kind, EntryKind::Notice);
+    let u = feed(&mut s, &[":bob!u@h PART #lobby :homework"]);
+    assert_eq!(entries(&u)[0].1.text, "bob left (homework)");
+    let u = feed(&mut s, &[":alice!u@h NICK :Alicia"]);
+    assert_eq!(entries(&u)[0].1.text, "alice is now known as Alicia");
+    assert_eq!(members(&s, "#lobby"), ["Alicia", "carol", "me"]);
+    let u = feed(&mut s, &[":carol!u@h QUIT :Connection closed"]);
+    assert_eq!(
+        entries(&u)[0].1.text,
+        "carol left the chat (Connection closed)"
+    );
+    assert_eq!(members(&s, "#lobby"), ["Alicia", "me"]);
+    // Someone we share no room with quitting changes nothing.
+    assert!(entries(&feed(&mut s, &[":stranger!u@h QUIT :bye"])).is_empty());
+    let u = feed(&mut s, &[":me!u@h NICK Mingo"]);
+    assert!(u.contains(&Update::NickChanged));
+    assert_eq!(s.nick(), "Mingo");
+    assert_eq!(members(&s, "#lobby"), ["Alicia", "Mingo"]);
+}
+
+#[test]
+fn own_and_others_without_echo_message() {
+    let mut s = in_lobby("me", "");
+    s.on_input("hello all", T0 + 5).unwrap();
+    let (out, u) = s.drain();
+    assert_eq!(out[0].params, ["#lobby", "hello all"]);
+    let e = entries(&u);
+    assert_eq!(
+        (e[0].1.kind, e[0].1.text.as_str(), e[0].1.time_ms),
+        (EntryKind::Own, "hello all", T0 + 5)
+    );
+    let u = feed(&mut s, &[":alice!u@h PRIVMSG #lobby :hi me"]);
+    let e = entries(&u);
+    assert_eq!(
+        (e[0].1.kind, e[0].1.nick.as_str()),
+        (EntryKind::Other, "alice")
+    );
+}
+
+#[test]
+fn own_messages_wait_for_the_echo_with_echo_message() {
+    let mut s = in_lobby("me", "server-time echo-message");
+    s.on_input("hello all", T0).unwrap();
+    let (out, u) = s.drain();
+    assert_eq!(out.len(), 1);
+    assert!(entries(&u).is_empty(), "shown when the server echoes it");
+    let u = feed(
+        &mut s,
+        &["@time=2026-11-22T03:04:05.123Z :me!u@h PRIVMSG #lobby :hello all"],
+    );
+    let e = entries(&u);
+    assert_eq!(
+        (e[0].1.kind, e[0].1.time_ms),
+        (EntryKind::Own, 1_795_316_645_123)
+    );
+}
+
+#[test]
+fn timestamps_come_from_server_time_else_the_local_clock() {
+    let mut s = in_lobby("me", "server-time");
+    s.on_message(
+        &line("@time=2026-11-22T03:04:05.123Z :bob!u@h PRIVMSG #lobby :tagged"),
+        42,
+    );
+    s.on_message(&line(":bob!u@h PRIVMSG #lobby :untagged"), 42);
+    s.on_message(&line("@time=garbage :bob!u@h PRIVMSG #lobby :bad tag"), 43);
+    let times: Vec<u64> = entries(&s.drain().1)
+        .iter()
+        .map(|(_, e)| e.time_ms)
+        .collect();
+    assert_eq!(times, [1_795_316_645_123, 42, 43]);
+}
+
+#[test]
+fn private_conversations() {
+    let mut s = in_lobby("me", "");
+    let u = feed(&mut s, &[":Bob!u@h PRIVMSG me :psst"]);
+    assert!(u.contains(&Update::ConversationsChanged));
+    let conv = s.conversation("bob").expect("private conversation");
+    assert!(conv.private);
+    assert_eq!(conv.name, "Bob");
+    assert_eq!(conv.unread, 1, "not on screen, so unread");
+    assert_eq!(entries(&u)[0].0, "bob");
+    let bob = s
+        .conversations()
+        .iter()
+        .position(|c| c.key == "bob")
+        .unwrap();
+    s.set_active(bob);
+    assert_eq!(s.conversation("bob").unwrap().unread, 0);
+
+    s.on_input("/msg alice are you there", T0).unwrap();
+    let (out, u) = s.drain();
+    assert_eq!(out[0].params, ["alice", "are you there"]);
+    assert_eq!(s.active().unwrap().key, "alice");
+    assert_eq!(entries(&u)[0].0, "alice");
+    // Plain text now goes to alice.
+    s.on_input("just you", T0).unwrap();
+    assert_eq!(s.drain().0[0].params, ["alice", "just you"]);
+    // Bob changes name: the conversation follows him.
+    let u = feed(&mut s, &[":Bob!u@h NICK Robert"]);
+    assert!(u.contains(&Update::Renamed {
+        from: "bob".into(),
+        to: "robert".into()
+    }));
+    assert_eq!(s.conversation("robert").unwrap().name, "Robert");
+    // Our echoed private message goes into the conversation with its target.
+    let mut s = in_lobby("me", "echo-message");
+    let u = feed(&mut s, &[":me!u@h PRIVMSG carol :hi carol"]);
+    assert_eq!(entries(&u)[0].0, "carol");
+    assert_eq!(entries(&u)[0].1.kind, EntryKind::Own);
+    // Actions.
+    let u = feed(
+        &mut s,
+        &[":carol!u@h PRIVMSG #lobby :\u{1}ACTION waves\u{1}"],
+    );
+    let e = &entries(&u)[0].1;
+    assert!(e.action);
+    assert_eq!(e.text, "waves");
+}
+
+#[test]
+fn reconnect_rejoins_rooms_and_keeps_history_markers() {
+    let mut s = in_lobby("me", "");
+    feed(&mut s, &[":me!u@h JOIN #games"]);
+    s.on_disconnected("connection reset", T0);
+    let (_, u) = s.drain();
+    assert_eq!(entries(&u).len(), 2, "a notice in each room");
+    assert!(entries(&u)[0].1.text.contains("connection reset"));
+    assert!(
+        s.on_input("while away", T0).is_err(),
+        "input refused, so the box keeps it"
+    );
+    assert!(s.drain().0.is_empty());
+    s.on_connected();
+    s.drain();
+    // The old connection still holds the name: take a variant automatically.
+    feed(&mut s, &[":srv 433 * me :Nickname is already in use"]);
+    assert_eq!(sent(&mut s), ["NICK me_"]);
+    let u = feed(&mut s, &[":srv 001 me_ :Welcome back"]);
+    assert!(u.contains(&Update::Registered));
+    assert_eq!(sent(&mut s), ["JOIN #lobby,#games"]);
+    assert_eq!(s.conversations().len(), 2, "conversations kept");
+}
+
+#[test]
+fn input_commands() {
+    let mut s = in_lobby("me", "");
+    let cases: &[(&str, &[&str])] = &[
+        ("/join games", &["JOIN #games"]),
+        ("/nick Ming", &["NICK Ming"]),
+        ("/topic Homework due", &["TOPIC #lobby :Homework due"]),
+        ("/me waves", &["PRIVMSG #lobby :\u{1}ACTION waves\u{1}"]),
+        ("/part bye", &["PART #lobby bye"]),
+        ("//not a command", &["PRIVMSG #lobby :/not a command"]),
+    ];
+    for (input, want) in cases {
+        s.on_input(input, T0).unwrap();
+        assert_eq!(sent(&mut s), *want, "{input}");
+    }
+    assert!(s.on_input("/frob", T0).unwrap_err().contains("/help"));
+    // /join focuses the room when the server confirms it.
+    let games = s.conversations().len();
+    feed(&mut s, &[":me!u@h JOIN #games"]);
+    assert_eq!(s.active_index(), games);
+    // exit asks first; Cancel changes nothing, OK quits.
+    s.on_input("exit", T0).unwrap();
+    let (out, u) = s.drain();
+    assert!(out.is_empty());
+    assert_eq!(u, [Update::ConfirmExit]);
+    s.confirm_exit(false);
+    assert_eq!(s.drain(), (vec![], vec![]));
+    s.confirm_exit(true);
+    let (out, u) = s.drain();
+    assert_eq!(out[0].command, "QUIT");
+    assert_eq!(u, [Update::Quit]);
+    // /quit leaves at once.
+    let mut s = in_lobby("me", "");
+    s.on_input("/quit see you", T0).unwrap();
+    assert_eq!(sent(&mut s), ["QUIT :see you"]);
+}
+
+#[test]
+fn long_text_is_split_and_nothing_is_lost() {
+    let mut s = in_lobby("me", "");
+    let text = "word ".repeat(250) + &"长".repeat(300);
+    s.on_input(&text, T0).unwrap();
+    let (out, _) = s.drain();
+    assert!(out.len() > 2);
+    for m in &out {
+        assert!(
+            m.to_bytes().unwrap().len() <= 512 - 100,
+            "leaves room for the relay prefix"
+        );
+    }
+    let joined: String = out.iter().map(|m| m.params[1].as_str()).collect();
+    assert_eq!(joined, text);
+}
+
+#[test]
+fn pings_errors_and_topics() {
+    let mut s = in_lobby("me", "");
+    feed(&mut s, &["PING :abc"]);
+    assert_eq!(sent(&mut s), ["PONG abc"]);
+    let u = feed(&mut s, &[":srv 401 me nobody :No such nick/channel"]);
+    assert_eq!(entries(&u)[0].1.text, "nobody: No such nick/channel");
+    let u = feed(&mut s, &[":alice!u@h TOPIC #lobby :Exams on Monday"]);
+    assert!(u.contains(&Update::TopicChanged("#lobby".into())));
+    assert_eq!(s.conversation("#lobby").unwrap().topic, "Exams on Monday");
+    assert_eq!(
+        entries(&u)[0].1.text,
+        "alice set the topic: Exams on Monday"
+    );
+    feed(&mut s, &[":alice!u@h PRIVMSG me :\u{1}VERSION\u{1}"]);
+    assert!(sent(&mut s)[0].starts_with("NOTICE alice :\u{1}VERSION Banter"));
+}
