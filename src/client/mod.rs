@@ -1,7 +1,11 @@
 //! The desktop client: session state, input commands, the socket worker,
 //! hosting a room, and (with the `gui` feature) the Slint UI.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod host;
 pub mod input;
 pub mod session;
+#[cfg(feature = "gui")]
+pub mod ui;
 pub mod worker;

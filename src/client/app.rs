@@ -1,0 +1,365 @@
+//! The client controller: owns the session, the socket worker, the hosted
+//! server and the UI adapter on the UI thread, and wires the UI's callbacks.
+//!
+//! The worker's events cross to the UI thread through a channel; the worker
+//! wakes the UI with `invoke_from_event_loop`, and the controller drains the
+//! channel there, so all state stays on one thread.
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::rc::{Rc, Weak};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use slint::{CloseRequestResponse, ComponentHandle};
+
+use super::host::Host;
+use super::session::{LoginError, Session, Update};
+use super::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, Ui};
+use super::worker::{NetEvent, Worker};
+use crate::proto::names::validate_nick;
+use crate::server::Config;
+
+/// The room everyone lands in.
+pub const DEFAULT_ROOM: &str = "#lobby";
+const DEFAULT_PORT: u16 = 6667;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+thread_local! {
+    /// The controller of this UI thread, for wake-ups from the worker.
+    static CURRENT: RefCell<Weak<RefCell<App>>> = const { RefCell::new(Weak::new()) };
+}
+
+/// See the module doc.
+pub struct App {
+    ui: Ui,
+    session: Option<Session>,
+    worker: Option<Worker>,
+    events: Option<Receiver<NetEvent>>,
+    host: Option<Host>,
+    /// The last login failed on the name; the connection waits for another.
+    awaiting_new_nick: bool,
+    closed: bool,
+}
+
+/// Where to host: the port from `host:port` (6667 if none), on every interface.
+fn host_bind_addr(field: &str) -> Result<SocketAddr, String> {
+    let field = field.trim();
+    let port = match field.rsplit_once(':') {
+        Some((_, p)) => p
+            .parse::<u16>()
+            .map_err(|_| format!("\u{201c}{p}\u{201d} is not a port number"))?,
+        None if field.is_empty() => DEFAULT_PORT,
+        None => field.parse::<u16>().unwrap_or(DEFAULT_PORT),
+    };
+    Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))
+}
+
+impl App {
+    /// Builds the window (not shown yet) and wires every callback.
+    pub fn new() -> Result<Rc<RefCell<App>>, slint::PlatformError> {
+        let ui = Ui::new()?;
+        let app = Rc::new(RefCell::new(App {
+            ui,
+            session: None,
+            worker: None,
+            events: None,
+            host: None,
+            awaiting_new_nick: false,
+            closed: false,
+        }));
+        CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
+        Self::wire(&app);
+        Ok(app)
+    }
+
+    pub fn window(&self) -> AppWindow {
+        self.ui.window().clone_strong()
+    }
+
+    fn wire(app: &Rc<RefCell<App>>) {
+        let window = app.borrow().window();
+        let weak = Rc::downgrade(app);
+        let with = move |f: &dyn Fn(&mut App)| {
+            if let Some(app) = weak.upgrade() {
+                f(&mut app.borrow_mut());
+            }
+        };
+        let login = window.global::<LoginAdapter>();
+        let w = with.clone();
+        login.on_connect(move || w(&|a| a.connect()));
+        let chat = window.global::<ChatAdapter>();
+        let weak_send = Rc::downgrade(app);
+        chat.on_send(move |text| {
+            weak_send
+                .upgrade()
+                .is_some_and(|a| a.borrow_mut().send(&text))
+        });
+        let w = with.clone();
+        chat.on_select_conversation(move |i| {
+            w(&|a| a.with_session(|s| s.set_active(i.max(0) as usize)))
+        });
+        let w = with.clone();
+        chat.on_open_private(move |nick| w(&|a| a.with_session(|s| s.open_private(&nick))));
+        let w = with.clone();
+        chat.on_request_exit(move || w(&|a| a.ui.set_confirm_exit(true)));
+        chat.on_confirm_exit(move |leave| with(&|a| a.confirm_exit(leave)));
+        let weak = Rc::downgrade(app);
+        // Closing the window asks first, like the Exit button; on the login
+        // screen there is nothing to lose.
+        window.window().on_close_requested(move || {
+            let Some(app) = weak.upgrade() else {
+                return CloseRequestResponse::HideWindow;
+            };
+            let mut app = app.borrow_mut();
+            if app.ui.window().get_screen() == Screen::Chat && !app.closed {
+                app.ui.set_confirm_exit(true);
+                CloseRequestResponse::KeepWindowShown
+            } else {
+                app.shut_down();
+                CloseRequestResponse::HideWindow
+            }
+        });
+    }
+
+    /// Runs `f` on the session, then sends and shows what it produced.
+    fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
+        if let Some(session) = self.session.as_mut() {
+            f(session);
+        }
+        self.flush();
+    }
+
+    fn connect(&mut self) {
+        let (server, nick, password, hosting) = {
+            let login = self.ui.login();
+            (
+                login.get_server().to_string(),
+                login.get_nick().trim().to_owned(),
+                login.get_password().to_string(),
+                login.get_host_mode(),
+            )
+        };
+        if let Err(e) = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN) {
+            let text = if nick.is_empty() {
+                "Type a name first.".to_owned()
+            } else {
+                format!("\u{201c}{nick}\u{201d} cannot be used as a name: {e}.")
+            };
+            self.ui.show_login_error(&text);
+            return;
+        }
+        // Still connected after "name taken": try the new name on the same connection.
+        if self.awaiting_new_nick && self.worker.is_some() {
+            self.awaiting_new_nick = false;
+            self.ui.set_busy(true);
+            self.with_session(|s| s.retry_nick(&nick));
+            return;
+        }
+        self.disconnect();
+        let addr = if hosting {
+            let bind = match host_bind_addr(&server) {
+                Ok(b) => b,
+                Err(e) => return self.ui.show_login_error(&e),
+            };
+            let config = Config {
+                bind,
+                room: DEFAULT_ROOM.into(),
+                ..Config::default()
+            };
+            match Host::start(config) {
+                Ok(host) => {
+                    let lan = host.lan_addresses();
+                    let info = if lan.is_empty() {
+                        format!(
+                            "You are hosting this room on port {}.",
+                            host.local_addr().port()
+                        )
+                    } else {
+                        format!("You are hosting. Others join at: {}", lan.join(", "))
+                    };
+                    self.ui.set_hosting(Some(info));
+                    let addr = host.loopback_addr();
+                    self.host = Some(host);
+                    addr
+                }
+                Err(e) => {
+                    return self.ui.show_login_error(&format!(
+                        "Could not host a room: {e}. Try another port in the address field."
+                    ));
+                }
+            }
+        } else {
+            self.ui.set_hosting(None);
+            server.trim().to_owned()
+        };
+        let password = (!password.is_empty()).then_some(password);
+        self.session = Some(Session::new(&nick, password, vec![DEFAULT_ROOM.into()]));
+        let (tx, rx) = mpsc::channel();
+        self.events = Some(rx);
+        self.ui.set_busy(true);
+        self.worker = Some(Worker::spawn(&addr, move |event| {
+            if tx.send(event).is_ok() {
+                // The UI thread drains the channel; a failed wake-up means it is gone.
+                let _ = slint::invoke_from_event_loop(|| {
+                    if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
+                        app.borrow_mut().pump();
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Handles everything the worker reported so far.
+    pub fn pump(&mut self) {
+        while let Some(event) = self.events.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.on_net_event(event);
+        }
+        self.flush();
+    }
+
+    fn on_net_event(&mut self, event: NetEvent) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let now = now_ms();
+        match event {
+            NetEvent::Connected => session.on_connected(),
+            NetEvent::Messages(messages) => {
+                for m in &messages {
+                    session.on_message(m, now);
+                }
+            }
+            NetEvent::Disconnected(reason) => {
+                let was_registered = session.is_registered();
+                session.on_disconnected(&reason, now);
+                if was_registered {
+                    self.ui.set_banner(&format!("Connection lost: {reason}."));
+                } else if self.ui.window().get_screen() == Screen::Login {
+                    if self.ui.login().get_error().is_empty() {
+                        self.ui.show_login_error(&format!("Disconnected: {reason}"));
+                    }
+                    self.awaiting_new_nick = false;
+                    self.stop_worker();
+                }
+            }
+            NetEvent::Reconnecting { attempt, delay } => {
+                self.ui.set_banner(&format!(
+                    "Connection lost. Reconnecting in {} s (attempt {attempt})… Your conversations are kept.",
+                    delay.as_secs().max(1)
+                ));
+            }
+            NetEvent::ConnectFailed(reason) => {
+                self.ui
+                    .show_login_error(&format!("Could not connect: {reason}."));
+                self.stop_worker();
+                self.host = None;
+                self.ui.set_hosting(None);
+            }
+        }
+    }
+
+    /// Sends the session's lines and shows its updates.
+    fn flush(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let (out, updates) = session.drain();
+        if let Some(worker) = &self.worker {
+            for m in &out {
+                worker.send(m);
+            }
+        }
+        for u in &updates {
+            match u {
+                Update::Registered => {
+                    self.awaiting_new_nick = false;
+                    if let Some(w) = &self.worker {
+                        w.set_reconnect(true);
+                    }
+                }
+                Update::LoginFailed(LoginError::NickTaken(_) | LoginError::NickInvalid { .. }) => {
+                    self.awaiting_new_nick = true;
+                }
+                Update::LoginFailed(_) => self.awaiting_new_nick = false,
+                _ => {}
+            }
+        }
+        if let Some(session) = self.session.as_ref() {
+            self.ui.apply(session, &updates);
+        }
+        if updates.contains(&Update::Quit) {
+            self.shut_down();
+            let _ = self.ui.window().hide();
+        }
+    }
+
+    fn send(&mut self, text: &str) -> bool {
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        let result = session.on_input(text, now_ms());
+        self.flush();
+        match result {
+            Ok(()) => {
+                self.ui.set_input_error("");
+                true
+            }
+            Err(why) => {
+                self.ui.set_input_error(&why);
+                false
+            }
+        }
+    }
+
+    fn confirm_exit(&mut self, leave: bool) {
+        self.ui.set_confirm_exit(false);
+        if !leave {
+            return;
+        }
+        match self.session.as_mut() {
+            Some(session) if session.is_connected() => {
+                session.confirm_exit(true);
+                self.flush();
+            }
+            _ => {
+                self.shut_down();
+                let _ = self.ui.window().hide();
+            }
+        }
+    }
+
+    fn stop_worker(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.stop();
+        }
+        self.events = None;
+    }
+
+    fn disconnect(&mut self) {
+        self.stop_worker();
+        self.session = None;
+        self.host = None;
+        self.awaiting_new_nick = false;
+    }
+
+    /// Closes the connection (after any queued QUIT) and the hosted server.
+    pub fn shut_down(&mut self) {
+        self.closed = true;
+        self.stop_worker();
+        if let Some(host) = self.host.take() {
+            host.stop();
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}

@@ -1,0 +1,247 @@
+//! The UI adapter: the only code that touches Slint-generated types. It keeps
+//! the list models the markup shows in step with the session.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+
+use super::session::{ConvKey, Entry, EntryKind, Session, Update};
+use crate::proto::names::fold;
+
+slint::include_modules!();
+
+/// Most lines kept per conversation; older ones scroll away for good.
+pub const MAX_HISTORY: usize = 5000;
+
+/// A stable colour slot for a name (FNV-1a of the folded name).
+pub fn name_index(nick: &str) -> i32 {
+    let hash = fold(nick).bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (hash % 1024) as i32
+}
+
+/// Local time of day for a Unix-milliseconds timestamp.
+pub fn format_time(unix_ms: u64) -> String {
+    use chrono::{Local, TimeZone};
+    match Local.timestamp_millis_opt(unix_ms as i64).single() {
+        Some(t) => t.format("%H:%M").to_string(),
+        None => String::new(),
+    }
+}
+
+fn message_item(entry: &Entry) -> MessageItem {
+    MessageItem {
+        kind: match entry.kind {
+            EntryKind::Own => MessageKind::Own,
+            EntryKind::Other => MessageKind::Other,
+            EntryKind::Notice => MessageKind::Notice,
+        },
+        nick: entry.nick.as_str().into(),
+        text: entry.text.as_str().into(),
+        time: format_time(entry.time_ms).into(),
+        action: entry.action,
+        name_index: name_index(&entry.nick),
+    }
+}
+
+/// The window and the models behind its lists.
+pub struct Ui {
+    window: AppWindow,
+    histories: HashMap<ConvKey, Rc<VecModel<MessageItem>>>,
+    /// Lines ever shown per conversation (the view's "new messages" counter).
+    shown: HashMap<ConvKey, i32>,
+    shown_key: Option<ConvKey>,
+    conversations: Rc<VecModel<ConversationItem>>,
+    members: Rc<VecModel<MemberItem>>,
+}
+
+impl Ui {
+    pub fn new() -> Result<Ui, slint::PlatformError> {
+        let window = AppWindow::new()?;
+        let conversations = Rc::new(VecModel::default());
+        let members = Rc::new(VecModel::default());
+        let chat = window.global::<ChatAdapter>();
+        chat.set_conversations(ModelRc::from(conversations.clone()));
+        chat.set_members(ModelRc::from(members.clone()));
+        Ok(Ui {
+            window,
+            histories: HashMap::new(),
+            shown: HashMap::new(),
+            shown_key: None,
+            conversations,
+            members,
+        })
+    }
+
+    pub fn window(&self) -> &AppWindow {
+        &self.window
+    }
+
+    pub fn login(&self) -> LoginAdapter<'_> {
+        self.window.global::<LoginAdapter>()
+    }
+
+    pub fn chat(&self) -> ChatAdapter<'_> {
+        self.window.global::<ChatAdapter>()
+    }
+
+    pub fn show_login_error(&self, text: &str) {
+        let login = self.login();
+        login.set_error(text.into());
+        login.set_busy(false);
+        self.window.set_screen(Screen::Login);
+        self.window.invoke_focus_login();
+    }
+
+    pub fn set_busy(&self, busy: bool) {
+        self.login().set_busy(busy);
+        if busy {
+            self.login().set_error(SharedString::new());
+        }
+    }
+
+    pub fn set_banner(&self, text: &str) {
+        self.chat().set_banner(text.into());
+    }
+
+    pub fn set_hosting(&self, info: Option<String>) {
+        self.chat().set_hosting(info.is_some());
+        self.chat().set_host_info(info.unwrap_or_default().into());
+    }
+
+    pub fn set_input_error(&self, text: &str) {
+        self.chat().set_input_error(text.into());
+    }
+
+    pub fn set_confirm_exit(&self, open: bool) {
+        self.chat().set_confirm_exit_open(open);
+        if !open {
+            self.window.invoke_focus_chat();
+        }
+    }
+
+    /// Reflects the session's updates on screen.
+    pub fn apply(&mut self, session: &Session, updates: &[Update]) {
+        let mut conversations_changed = false;
+        for update in updates {
+            match update {
+                Update::Registered => {
+                    self.window.set_screen(Screen::Chat);
+                    self.login().set_busy(false);
+                    self.login().set_error(SharedString::new());
+                    self.set_banner("");
+                    self.window.invoke_focus_chat();
+                }
+                Update::LoginFailed(error) => self.show_login_error(&error.to_string()),
+                Update::Entry { key, entry } => self.push_entry(key, entry),
+                Update::ConversationsChanged => conversations_changed = true,
+                Update::Renamed { from, to } => {
+                    if let Some(h) = self.histories.remove(from) {
+                        self.histories.insert(to.clone(), h);
+                    }
+                    if let Some(n) = self.shown.remove(from) {
+                        self.shown.insert(to.clone(), n);
+                    }
+                    conversations_changed = true;
+                }
+                Update::MembersChanged(key) | Update::TopicChanged(key) => {
+                    if session.active().is_some_and(|c| &c.key == key) {
+                        self.show_details(session);
+                    }
+                }
+                Update::NickChanged => {
+                    let nick = session.nick();
+                    self.window
+                        .set_chat_title(format!("{nick}'s chat room").into());
+                    self.chat().set_my_nick(nick.into());
+                    self.show_details(session);
+                }
+                Update::ConfirmExit => self.set_confirm_exit(true),
+                Update::Quit => {}
+            }
+        }
+        if conversations_changed {
+            self.show_conversations(session);
+        }
+    }
+
+    fn history(&mut self, key: &str) -> Rc<VecModel<MessageItem>> {
+        self.histories
+            .entry(key.to_owned())
+            .or_insert_with(|| Rc::new(VecModel::default()))
+            .clone()
+    }
+
+    fn push_entry(&mut self, key: &str, entry: &Entry) {
+        let history = self.history(key);
+        if history.row_count() >= MAX_HISTORY {
+            history.remove(0);
+        }
+        history.push(message_item(entry));
+        let shown = self.shown.entry(key.to_owned()).or_insert(0);
+        *shown += 1;
+        let shown = *shown;
+        if self.shown_key.as_deref() == Some(key) {
+            self.chat().set_message_count(shown);
+        }
+    }
+
+    fn show_conversations(&mut self, session: &Session) {
+        let items: Vec<ConversationItem> = session
+            .conversations()
+            .iter()
+            .map(|c| ConversationItem {
+                title: c.name.as_str().into(),
+                private: c.private,
+                unread: c.unread as i32,
+            })
+            .collect();
+        self.conversations.set_vec(items);
+        self.chat()
+            .set_active_conversation(session.active_index() as i32);
+        let active = session.active().map(|c| c.key.clone());
+        if active != self.shown_key {
+            if let Some(key) = &active {
+                let history = self.history(key);
+                self.chat().set_messages(ModelRc::from(history));
+                self.chat()
+                    .set_message_count(self.shown.get(key).copied().unwrap_or(0));
+            } else {
+                self.chat().set_messages(ModelRc::default());
+            }
+            self.shown_key = active;
+            self.window.invoke_focus_chat();
+        }
+        self.show_details(session);
+    }
+
+    fn show_details(&self, session: &Session) {
+        let chat = self.chat();
+        let Some(conv) = session.active() else {
+            chat.set_room_title(SharedString::new());
+            chat.set_topic(SharedString::new());
+            self.members.set_vec(Vec::new());
+            return;
+        };
+        let title = if conv.private {
+            format!("Private chat with {}", conv.name)
+        } else {
+            conv.name.clone()
+        };
+        chat.set_room_title(title.into());
+        chat.set_topic(conv.topic.as_str().into());
+        let me = fold(session.nick());
+        let members: Vec<MemberItem> = conv
+            .members
+            .iter()
+            .map(|(key, nick)| MemberItem {
+                nick: nick.as_str().into(),
+                name_index: name_index(nick),
+                is_me: *key == me,
+            })
+            .collect();
+        self.members.set_vec(members);
+    }
+}

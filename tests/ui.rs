@@ -1,0 +1,181 @@
+//! The desktop client's UI, driven through accessible labels with Slint's
+//! testing backend, against a real in-process server. The testing backend's
+//! event loop can be set up once per process, so this file has one test that
+//! walks through a whole visit.
+#![cfg(feature = "gui")]
+
+mod common;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use banter::client::app::App;
+use banter::client::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, MAX_HISTORY};
+use common::TestServer;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
+use slint::{ComponentHandle, Model};
+
+/// Runs the UI event loop until `done` holds; fails after 30 s.
+#[track_caller]
+fn pump_until(what: &str, done: impl Fn() -> bool + 'static) {
+    let done = Rc::new(done);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let timer = slint::Timer::default();
+    let check = done.clone();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(5),
+        move || {
+            if check() || Instant::now() > deadline {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
+    // A quit left over from an earlier pump can end a run early: run again.
+    while !done() && Instant::now() <= deadline {
+        slint::run_event_loop_until_quit().expect("event loop");
+    }
+    assert!(done(), "timed out waiting for: {what}");
+}
+
+/// The control labelled `label` (plain text with the same words is skipped).
+#[track_caller]
+fn element(window: &AppWindow, label: &str) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(window, label)
+        .find(|e| e.accessible_role() != Some(AccessibleRole::Text))
+        .unwrap_or_else(|| panic!("no control labelled {label:?}"))
+}
+
+fn has_label(window: &AppWindow, pred: impl Fn(&str) -> bool + 'static) -> bool {
+    window
+        .root_element()
+        .query_descendants()
+        .match_predicate(move |e| e.accessible_label().is_some_and(|l| pred(&l)))
+        .find_first()
+        .is_some()
+}
+
+#[test]
+fn a_visit_to_the_chat_room() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let server = TestServer::start();
+    let mut bob = server.member("bob", "#lobby");
+
+    let app = App::new().expect("build the UI");
+    let window = app.borrow().window();
+    window.window().set_size(slint::PhysicalSize::new(960, 640));
+    window.show().expect("show");
+
+    // Log in with a taken name: the error shows and the form stays.
+    element(&window, "Server address").set_accessible_value(server.addr.to_string());
+    element(&window, "Nickname").set_accessible_value("Bob");
+    element(&window, "Connect").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("name taken error", move || {
+        has_label(&w, |l| l.starts_with("Login error:") && l.contains("taken"))
+    });
+    assert_eq!(window.get_screen(), Screen::Login);
+
+    // Another name on the same connection works, Chinese included.
+    element(&window, "Nickname").set_accessible_value("小明");
+    element(&window, "Connect").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("chat screen", move || w.get_screen() == Screen::Chat);
+    let w = window.clone_strong();
+    pump_until("in the lobby with bob", move || {
+        has_label(&w, |l| l == "Talk privately with bob")
+    });
+    assert!(window.get_chat_title().contains("小明's chat room"));
+    assert_eq!(window.global::<LoginAdapter>().get_error(), "");
+
+    // Send a message: bob gets it, and it shows as ours.
+    element(&window, "Message").set_accessible_value("hello from the window");
+    element(&window, "Send").invoke_accessible_default_action();
+    let m = bob.expect("PRIVMSG");
+    assert_eq!(m.params, ["#lobby", "hello from the window"]);
+    assert_eq!(m.source_nick(), Some("小明"));
+    let w = window.clone_strong();
+    pump_until("own message shown", move || {
+        has_label(&w, |l| {
+            l.starts_with("You at ") && l.ends_with(": hello from the window")
+        })
+    });
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some(""),
+        "the box is cleared"
+    );
+
+    // bob answers; it shows with his name.
+    bob.send("PRIVMSG #lobby :hi 小明, welcome");
+    let w = window.clone_strong();
+    pump_until("bob's message shown", move || {
+        has_label(&w, |l| {
+            l.starts_with("bob at ") && l.ends_with(": hi 小明, welcome")
+        })
+    });
+
+    // A long history: 10,000 messages arrive, the newest is on screen and
+    // the kept history is capped.
+    let mut burst = String::new();
+    for i in 0..10_000 {
+        burst.push_str(&format!("PRIVMSG #lobby :line {i}\r\n"));
+    }
+    bob.send_raw(burst.as_bytes());
+    let w = window.clone_strong();
+    pump_until("10,000 messages", move || {
+        has_label(&w, |l| l.ends_with(": line 9999"))
+    });
+    let messages = window.global::<ChatAdapter>().get_messages();
+    assert_eq!(messages.row_count(), MAX_HISTORY);
+    assert_eq!(
+        messages.row_data(MAX_HISTORY - 1).unwrap().text,
+        "line 9999"
+    );
+    assert_eq!(
+        messages.row_data(0).unwrap().text,
+        format!("line {}", 10_000 - MAX_HISTORY)
+    );
+
+    // Exit asks first; Cancel keeps everything, text in the box included.
+    element(&window, "Message").set_accessible_value("half-typed thought");
+    element(&window, "Exit").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("exit question", move || has_label(&w, |l| l == "OK"));
+    element(&window, "Cancel").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("question gone", move || !has_label(&w, |l| l == "OK"));
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some("half-typed thought")
+    );
+    assert!(only_quits(&mut bob).is_empty(), "still connected");
+
+    // Closing the window asks too.
+    window
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::CloseRequested);
+    let w = window.clone_strong();
+    pump_until("exit question on close", move || {
+        has_label(&w, |l| l == "OK")
+    });
+    element(&window, "Cancel").invoke_accessible_default_action();
+
+    // Typing exit asks; OK leaves: bob sees the quit.
+    element(&window, "Message").set_accessible_value("exit");
+    element(&window, "Send").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("exit question after typing exit", move || {
+        has_label(&w, |l| l == "OK")
+    });
+    element(&window, "OK").invoke_accessible_default_action();
+    let quit = bob.expect("QUIT");
+    assert_eq!(quit.source_nick(), Some("小明"));
+    drop(app);
+}
+
+fn only_quits(c: &mut common::TestClient) -> Vec<banter::proto::Message> {
+    c.sync()
+        .into_iter()
+        .filter(|m| m.command == "QUIT")
+        .collect()
+}
