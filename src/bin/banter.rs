@@ -30,6 +30,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    match std::env::var("BANTER_THEME").as_deref() {
+        Ok("dark") => app.borrow().force_dark(true),
+        Ok("light") => app.borrow().force_dark(false),
+        _ => {}
+    }
     let window = app.borrow().window();
     if let Err(e) = window.show() {
         eprintln!("banter: cannot show the window: {e}");

@@ -78,6 +78,11 @@ impl App {
         Ok(app)
     }
 
+    /// Forces the light or dark palette (the default follows the system).
+    pub fn force_dark(&self, dark: bool) {
+        self.ui.force_dark(dark);
+    }
+
     pub fn window(&self) -> AppWindow {
         self.ui.window().clone_strong()
     }

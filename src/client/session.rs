@@ -147,6 +147,8 @@ pub struct Session {
     registered: bool,
     ever_registered: bool,
     login_failed: bool,
+    /// The reason in the server's last `ERROR`, which says more than a closed socket.
+    last_error: Option<String>,
     caps_offered: Vec<String>,
     echo_message: bool,
     conversations: Vec<Conversation>,
@@ -194,6 +196,7 @@ impl Session {
             registered: false,
             ever_registered: false,
             login_failed: false,
+            last_error: None,
             caps_offered: Vec::new(),
             echo_message: false,
             conversations: Vec::new(),
@@ -248,6 +251,7 @@ impl Session {
     pub fn on_connected(&mut self) {
         self.connected = true;
         self.registered = false;
+        self.last_error = None;
         self.login_failed = false;
         self.caps_offered.clear();
         self.echo_message = false;
@@ -268,6 +272,7 @@ impl Session {
         }
         self.connected = false;
         let was_registered = std::mem::replace(&mut self.registered, false);
+        let reason = self.last_error.take().unwrap_or_else(|| reason.to_owned());
         if was_registered {
             for i in 0..self.conversations.len() {
                 self.notice_at(i, &format!("Connection lost: {reason}"), now_ms);
@@ -460,6 +465,7 @@ impl Session {
                 self.updates
                     .push(Update::LoginFailed(LoginError::Refused(p(0).to_owned())));
             }
+            "ERROR" => self.last_error = Some(p(0).to_owned()),
             "JOIN" => self.on_join(&from, p(0), time),
             "PART" => {
                 let reason = m.param(1).map(|r| format!(" ({r})")).unwrap_or_default();

@@ -95,6 +95,17 @@ impl Ui {
         self.window.invoke_focus_login();
     }
 
+    /// Forces the light or dark palette instead of following the system.
+    pub fn force_dark(&self, dark: bool) {
+        self.window.global::<Theme>().set_dark(dark);
+        let scheme = if dark {
+            slint::language::ColorScheme::Dark
+        } else {
+            slint::language::ColorScheme::Light
+        };
+        self.window.global::<Palette>().set_color_scheme(scheme);
+    }
+
     pub fn set_busy(&self, busy: bool) {
         self.login().set_busy(busy);
         if busy {
@@ -132,6 +143,7 @@ impl Ui {
                     self.login().set_busy(false);
                     self.login().set_error(SharedString::new());
                     self.set_banner("");
+                    self.set_input_error("");
                     self.window.invoke_focus_chat();
                 }
                 Update::LoginFailed(error) => self.show_login_error(&error.to_string()),

@@ -334,7 +334,14 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.kill(key, &format!("Connection error: {e}"));
+                    // Others see this as the quit reason: keep it plain.
+                    let reason = match e.kind() {
+                        io::ErrorKind::ConnectionReset => "Connection reset".to_owned(),
+                        io::ErrorKind::ConnectionAborted => "Connection aborted".to_owned(),
+                        io::ErrorKind::TimedOut => "Connection timed out".to_owned(),
+                        _ => format!("Connection error: {e}"),
+                    };
+                    self.kill(key, &reason);
                     return;
                 }
             }

@@ -2,6 +2,8 @@
 //! client that reads parsed messages with bounded waits.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::JoinHandle;

@@ -309,6 +309,18 @@ fn reconnect_rejoins_rooms_and_keeps_history_markers() {
     let (_, u) = s.drain();
     assert_eq!(entries(&u).len(), 2, "a notice in each room");
     assert!(entries(&u)[0].1.text.contains("connection reset"));
+    // The server's own reason, when it gave one, is the one shown.
+    s.on_connected();
+    feed(
+        &mut s,
+        &[":srv 001 me :Welcome back", "ERROR :Server shutting down"],
+    );
+    s.on_disconnected("the server closed the connection", T0);
+    let notices = entries(&s.drain().1);
+    assert!(
+        notices[0].1.text.ends_with("Server shutting down"),
+        "{notices:?}"
+    );
     assert!(
         s.on_input("while away", T0).is_err(),
         "input refused, so the box keeps it"

@@ -1,0 +1,142 @@
+//! The client against an IRC server that is not Banter (ngIRCd, from Debian):
+//! nothing in the client may depend on Banter-only behaviour. ngIRCd offers
+//! no server-time or echo-message, so this also covers the client without them.
+//! `scripts/install-test-deps.sh` installs ngIRCd.
+
+mod common;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use banter::client::session::{EntryKind, LoginError, Update};
+use common::harness::Client;
+
+/// An ngIRCd on a free loopback port with its own config; killed on drop.
+struct Ngircd {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn ngircd_binary() -> PathBuf {
+    [
+        "/usr/sbin/ngircd",
+        "/usr/bin/ngircd",
+        "/usr/local/sbin/ngircd",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("ngIRCd is not installed: run scripts/install-test-deps.sh")
+}
+
+impl Ngircd {
+    fn start() -> Ngircd {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("banter-ngircd-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("ngircd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[Global]\nName = ngircd.test\nInfo = Banter test peer\nListen = 127.0.0.1\nPorts = {port}\n\
+                 MotdPhrase = \"test\"\nPidFile = {pid}\n\
+                 [Limits]\nMaxConnectionsIP = 0\nPingTimeout = 120\nPongTimeout = 60\n\
+                 [Options]\nPAM = no\nIdent = no\nDNS = no\n",
+                pid = dir.join("ngircd.pid").display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(ngircd_binary())
+            .args(["--nodaemon", "--config"])
+            .arg(&conf)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ngIRCd");
+        // Wait until it accepts connections.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "ngIRCd did not start listening");
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut out = String::new();
+                if let Some(so) = child.stdout.take() {
+                    for line in BufReader::new(so).lines().map_while(Result::ok) {
+                        out.push_str(&line);
+                        out.push('\n');
+                    }
+                }
+                panic!("ngIRCd exited ({status}):\n{out}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ngircd {
+            child,
+            port,
+            _dir: TempDir(dir),
+        }
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Ngircd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_client_works_against_ngircd() {
+    let server = Ngircd::start();
+    let mut a = Client::connect(&server.addr(), "alice");
+    a.pump_until("alice registered and joined", |c| c.in_lobby("alice"));
+    assert!(!a.session.echo_message(), "ngIRCd offers no echo-message");
+
+    // A taken name is reported the same way.
+    let mut dup = Client::connect(&server.addr(), "alice");
+    dup.pump_until("name taken", |c| {
+        c.updates
+            .contains(&Update::LoginFailed(LoginError::NickTaken("alice".into())))
+    });
+    dup.session.retry_nick("bob");
+    dup.flush();
+    let mut b = dup;
+    b.pump_until("bob in", |c| c.in_lobby("bob") && c.in_lobby("alice"));
+    a.pump_until("alice sees bob", |c| c.in_lobby("bob"));
+
+    // Without echo-message, our own line is shown as we send it.
+    a.say("hello from Banter");
+    assert!(a.has_entry(EntryKind::Own, "hello from Banter"));
+    b.pump_until("bob receives", |c| {
+        c.has_entry(EntryKind::Other, "hello from Banter")
+    });
+
+    b.say("/msg alice a private word");
+    a.pump_until("private message", |c| {
+        c.session
+            .conversation("bob")
+            .is_some_and(|conv| conv.private)
+            && c.has_entry(EntryKind::Other, "a private word")
+    });
+
+    drop(b.worker.take());
+    a.pump_until("alice sees bob leave", |c| !c.in_lobby("bob"));
+}
