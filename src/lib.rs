@@ -10,8 +10,10 @@
 //!   input commands, the socket worker thread, hosting a room in-process, and
 //!   with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
-//! - `src/bin/`: `banter` (the client), `banter-server`: thin wrappers.
+//! - [`bench`]: the load generator behind `banter-bench`.
+//! - `src/bin/`: `banter` (the client), `banter-server`, `banter-bench`: thin wrappers.
 
+pub mod bench;
 pub mod client;
 pub mod proto;
 pub mod server;
