@@ -315,7 +315,7 @@ pub fn cpu_secs(pid: Option<u32>) -> Option<f64> {
     // SAFETY: sysconf only reads a configuration value.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     #[cfg(not(unix))]
-    let ticks = 100.0;
+    let ticks: f64 = 100.0;
     Some((utime + stime) / ticks.max(1.0))
 }
 
