@@ -16,6 +16,16 @@ fn still_talking(a: &mut TestClient, b: &mut TestClient) {
     assert_eq!(a.expect("PRIVMSG").param(1), Some("yes"));
 }
 
+/// bob and carol, then alice, in #lobby, with the joins already read.
+fn trio(server: &TestServer) -> (TestClient, TestClient, TestClient) {
+    let mut b = server.member("bob", "#lobby");
+    let mut c = server.member("carol", "#lobby");
+    let a = server.member("alice", "#lobby");
+    b.sync();
+    c.sync();
+    (a, b, c)
+}
+
 #[track_caller]
 fn quit_seen_once(c: &mut TestClient, who: &str) -> String {
     let seen = c.sync();
@@ -36,11 +46,7 @@ fn quit_seen_once(c: &mut TestClient, who: &str) -> String {
 #[test]
 fn close_mid_line_is_one_quit_and_the_half_line_is_dropped() {
     let server = TestServer::start();
-    let mut b = server.member("bob", "#lobby");
-    let mut c = server.member("carol", "#lobby");
-    let mut a = server.member("alice", "#lobby");
-    b.sync();
-    c.sync();
+    let (mut a, mut b, mut c) = trio(&server);
     a.send_raw(b"PRIVMSG #lobby :this line never ends");
     drop(a);
     // The server may notice the close a moment later; wait for the QUIT itself.
@@ -57,11 +63,7 @@ fn close_mid_line_is_one_quit_and_the_half_line_is_dropped() {
 #[test]
 fn reset_connection_is_one_quit() {
     let server = TestServer::start();
-    let mut b = server.member("bob", "#lobby");
-    let mut c = server.member("carol", "#lobby");
-    let mut a = server.member("alice", "#lobby");
-    b.sync();
-    c.sync();
+    let (mut a, mut b, mut c) = trio(&server);
     // Leave unread input on alice's socket so closing it sends a reset.
     a.send("MOTD");
     a.send("LIST");

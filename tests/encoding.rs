@@ -41,18 +41,8 @@ fn cr_and_nul_inside_a_line_cannot_inject_commands() {
 #[test]
 fn escaped_line_breaks_in_tags_stay_escaped() {
     let server = TestServer::start();
-    let mut a = server.connect();
-    a.send("CAP REQ message-tags");
-    a.expect("CAP");
-    a.send("CAP END");
-    a.register("alice");
-    a.join("#lobby");
-    let mut b = server.connect();
-    b.send("CAP REQ message-tags");
-    b.expect("CAP");
-    b.send("CAP END");
-    b.register("bob");
-    b.join("#lobby");
+    let mut a = server.member_with_caps("alice", "message-tags", "#lobby");
+    let mut b = server.member_with_caps("bob", "message-tags", "#lobby");
     a.sync();
     a.send(r"@+note=line1\r\nQUIT\s:x PRIVMSG #lobby :tagged");
     let seen = b.sync();

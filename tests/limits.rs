@@ -105,12 +105,7 @@ fn flood_control_delays_but_loses_nothing() {
         })
     });
     let mut a = server.member("alice", "#lobby");
-    let mut b = server.connect();
-    b.send("CAP REQ server-time");
-    b.expect("CAP");
-    b.send("CAP END");
-    b.register("bob");
-    b.join("#lobby");
+    let mut b = server.member_with_caps("bob", "server-time", "#lobby");
     // Let alice's burst allowance recover from registering and joining.
     std::thread::sleep(Duration::from_millis(400));
     let mut burst = String::new();

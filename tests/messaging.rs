@@ -86,13 +86,7 @@ fn message_errors() {
 #[test]
 fn echo_message_and_server_time() {
     let server = TestServer::start();
-    let mut a = server.connect();
-    a.nick = "alice".into();
-    a.send("CAP REQ :echo-message server-time");
-    a.expect("CAP");
-    a.send("CAP END");
-    a.register("alice");
-    a.join("#lobby");
+    let mut a = server.member_with_caps("alice", "echo-message server-time", "#lobby");
     let mut b = server.member("bob", "#lobby");
     a.sync();
 
@@ -128,18 +122,8 @@ fn echo_message_and_server_time() {
 #[test]
 fn client_tags_relay_only_to_those_who_asked() {
     let server = TestServer::start();
-    let mut tagger = server.connect();
-    tagger.send("CAP REQ :message-tags");
-    tagger.expect("CAP");
-    tagger.send("CAP END");
-    tagger.register("tagger");
-    tagger.join("#lobby");
-    let mut reader = server.connect();
-    reader.send("CAP REQ :message-tags");
-    reader.expect("CAP");
-    reader.send("CAP END");
-    reader.register("reader");
-    reader.join("#lobby");
+    let mut tagger = server.member_with_caps("tagger", "message-tags", "#lobby");
+    let mut reader = server.member_with_caps("reader", "message-tags", "#lobby");
     let mut plain = server.member("plain", "#lobby");
     tagger.sync();
 

@@ -71,6 +71,20 @@ impl TestServer {
         c
     }
 
+    /// A client that negotiated `caps` (space-separated), registered and
+    /// joined `channel`.
+    pub fn member_with_caps(&self, nick: &str, caps: &str, channel: &str) -> TestClient {
+        let mut c = self.connect();
+        c.nick = nick.to_owned();
+        c.send(&format!("CAP REQ :{caps}"));
+        let ack = c.expect("CAP");
+        assert_eq!(ack.param(1), Some("ACK"), "caps {caps:?} acknowledged");
+        c.send("CAP END");
+        c.register(nick);
+        c.join(channel);
+        c
+    }
+
     /// Stops the server and waits for `run` to return.
     pub fn stop(&mut self) {
         self.handle.shutdown();
