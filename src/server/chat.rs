@@ -124,7 +124,9 @@ pub(crate) struct Channel {
 /// One message to relay, formatted lazily at most once per combination of the
 /// recipients' `server-time` and `message-tags` capabilities.
 pub(crate) struct Relay {
-    time: String,
+    unix_ms: u64,
+    /// The `server-time` value, formatted the first time a recipient wants it.
+    time: Option<String>,
     client_tags: Vec<(String, String)>,
     source: String,
     command: &'static str,
@@ -135,7 +137,8 @@ pub(crate) struct Relay {
 impl Relay {
     pub fn new(now: &Now, source: &str, command: &'static str, params: Vec<String>) -> Relay {
         Relay {
-            time: format_server_time(now.unix_ms),
+            unix_ms: now.unix_ms,
+            time: None,
             client_tags: Vec::new(),
             source: source.to_owned(),
             command,
@@ -166,7 +169,14 @@ impl Relay {
         if let Some(line) = self.cache[variant] {
             return line;
         }
-        let time = with_time.then_some(("time", self.time.as_str()));
+        if with_time && self.time.is_none() {
+            self.time = Some(format_server_time(self.unix_ms));
+        }
+        let time = self
+            .time
+            .as_deref()
+            .filter(|_| with_time)
+            .map(|t| ("time", t));
         let tags = self
             .client_tags
             .iter()

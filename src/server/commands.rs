@@ -500,12 +500,13 @@ impl Chat {
         };
         ch.members.insert(id);
         let display = ch.name.clone();
-        let members = ch.members.clone();
         if let Some(c) = self.client_mut(id) {
             c.channels.insert(folded.clone());
         }
         let mut relay = Relay::new(now, &mask, "JOIN", vec![display.clone()]);
-        self.deliver(&mut relay, members, out);
+        if let Some(ch) = self.channels.get(&folded) {
+            self.deliver(&mut relay, ch.members.iter().copied(), out);
+        }
         self.send_topic(id, &folded, out);
         self.send_names(id, &folded, out);
         if self.config.message_log {
@@ -556,7 +557,7 @@ impl Chat {
         let mut params = vec![ch.name.clone()];
         params.extend(reason.map(str::to_owned));
         let mut relay = Relay::new(now, &client.mask, "PART", params);
-        self.deliver(&mut relay, ch.members.clone(), out);
+        self.deliver(&mut relay, ch.members.iter().copied(), out);
         if self.config.message_log {
             log::info!("{}: {} left", ch.name, client.target());
         }
@@ -670,9 +671,10 @@ impl Chat {
             set_at_unix: now.unix_secs(),
         });
         let display = ch.name.clone();
-        let members = ch.members.clone();
         let mut relay = Relay::new(now, &mask, "TOPIC", vec![display.clone(), text.clone()]);
-        self.deliver(&mut relay, members, out);
+        if let Some(ch) = self.channels.get(&folded) {
+            self.deliver(&mut relay, ch.members.iter().copied(), out);
+        }
         if self.config.message_log {
             log::info!("{display}: {setter} set the topic to {text:?}");
         }
