@@ -23,7 +23,8 @@ struct Args {
     /// TCP port to listen on.
     #[arg(long, default_value_t = 6667)]
     port: u16,
-    /// The permanent room, created at start and never removed.
+    /// The permanent room, created at start and never removed ("" for none).
+    /// Server operators (--oper) are its operators.
     #[arg(long, default_value = "#lobby")]
     room: String,
     /// Message of the day: the text itself, or the path of a file holding it.
@@ -33,6 +34,9 @@ struct Args {
     /// Password clients must give (IRC PASS) to connect.
     #[arg(long)]
     password: Option<String>,
+    /// Server operator credentials for OPER, as NAME:PASSWORD (repeatable).
+    #[arg(long, value_name = "NAME:PASSWORD", value_parser = parse_oper)]
+    oper: Vec<(String, String)>,
     /// Most connections at once.
     #[arg(long, default_value_t = 4096)]
     max_clients: usize,
@@ -78,6 +82,9 @@ struct Args {
     /// Network name shown to clients.
     #[arg(long, default_value = "Banter")]
     network: String,
+    /// One line about the server, shown by WHOIS and LINKS.
+    #[arg(long, default_value = "Banter chat room")]
+    server_description: String,
     /// Console log level: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log_level: LevelFilter,
@@ -100,8 +107,10 @@ fn config_from(args: &Args) -> Result<Config, String> {
         }
         Some(text) => Some(text.to_owned()),
     };
-    banter::proto::names::validate_channel(&args.room)
-        .map_err(|e| format!("--room {}: {e}", args.room))?;
+    if !args.room.is_empty() {
+        banter::proto::names::validate_channel(&args.room)
+            .map_err(|e| format!("--room {}: {e}", args.room))?;
+    }
     if !(args.flood_rate > 0.0 && args.flood_rate.is_finite()) {
         return Err("--flood-rate must be a positive number".into());
     }
@@ -116,9 +125,11 @@ fn config_from(args: &Args) -> Result<Config, String> {
         bind: SocketAddr::new(args.bind, args.port),
         server_name: args.server_name.clone(),
         network: args.network.clone(),
+        description: args.server_description.clone(),
         room: args.room.clone(),
         motd,
         password: args.password.clone(),
+        opers: args.oper.clone(),
         max_clients: args.max_clients,
         max_per_ip: args.max_per_ip,
         max_channels: args.max_channels.max(1),
@@ -132,6 +143,18 @@ fn config_from(args: &Args) -> Result<Config, String> {
         ping_timeout: Duration::from_secs(args.ping_timeout.max(2)),
         message_log: !args.no_message_log,
     })
+}
+
+/// `NAME:PASSWORD` for `--oper`: both non-empty, the name one word.
+fn parse_oper(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((name, password))
+            if !name.is_empty() && !password.is_empty() && !name.contains(char::is_whitespace) =>
+        {
+            Ok((name.to_owned(), password.to_owned()))
+        }
+        _ => Err("expected NAME:PASSWORD, both non-empty, the name without spaces".into()),
+    }
 }
 
 fn init_logging(args: &Args) -> Result<(), String> {

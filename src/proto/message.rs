@@ -299,7 +299,8 @@ fn unescape_tag_value(raw: &str) -> String {
     out
 }
 
-fn escape_tag_value(value: &str, out: &mut Vec<u8>) {
+/// Appends a tag value in its escaped wire form.
+pub fn escape_tag_value(value: &str, out: &mut Vec<u8>) {
     for b in value.bytes() {
         match b {
             b';' => out.extend_from_slice(b"\\:"),

@@ -8,4 +8,4 @@ pub mod numeric;
 pub mod time;
 
 pub use linebuf::{LineReader, Overflow};
-pub use message::{write_line, FormatError, Message, ParseError, Tag};
+pub use message::{escape_tag_value, write_line, FormatError, Message, ParseError, Tag};

@@ -9,13 +9,13 @@
 //!    removal takes it out, later ones find nothing.
 //! 3. Every collection is bounded by a [`Config`] limit.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::config::Config;
 use super::outbox::{ClientId, LineRef, Outbox};
-use crate::proto::message::{check_length, TooLong};
+use crate::proto::message::{check_length, TooLong, MAX_BODY_LEN};
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -38,12 +38,21 @@ impl Now {
 
 /// IRCv3 capabilities a client negotiated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Caps(u8);
+pub struct Caps(u16);
 
 impl Caps {
     pub const SERVER_TIME: Caps = Caps(1);
-    pub const MESSAGE_TAGS: Caps = Caps(2);
-    pub const ECHO_MESSAGE: Caps = Caps(4);
+    pub const MESSAGE_TAGS: Caps = Caps(1 << 1);
+    pub const ECHO_MESSAGE: Caps = Caps(1 << 2);
+    pub const MULTI_PREFIX: Caps = Caps(1 << 3);
+    pub const AWAY_NOTIFY: Caps = Caps(1 << 4);
+    pub const BATCH: Caps = Caps(1 << 5);
+    pub const LABELED_RESPONSE: Caps = Caps(1 << 6);
+    pub const SETNAME: Caps = Caps(1 << 7);
+    pub const INVITE_NOTIFY: Caps = Caps(1 << 8);
+    pub const EXTENDED_MONITOR: Caps = Caps(1 << 9);
+    pub const USERHOST_IN_NAMES: Caps = Caps(1 << 10);
+    pub const CAP_NOTIFY: Caps = Caps(1 << 11);
 
     pub fn has(self, other: Caps) -> bool {
         self.0 & other.0 == other.0
@@ -58,15 +67,36 @@ impl Caps {
 
 /// The capabilities offered in `CAP LS`, in the order listed.
 pub const SUPPORTED_CAPS: &[(&str, Caps)] = &[
+    ("away-notify", Caps::AWAY_NOTIFY),
+    ("batch", Caps::BATCH),
+    ("cap-notify", Caps::CAP_NOTIFY),
     ("echo-message", Caps::ECHO_MESSAGE),
+    ("extended-monitor", Caps::EXTENDED_MONITOR),
+    ("invite-notify", Caps::INVITE_NOTIFY),
+    ("labeled-response", Caps::LABELED_RESPONSE),
     ("message-tags", Caps::MESSAGE_TAGS),
+    ("multi-prefix", Caps::MULTI_PREFIX),
     ("server-time", Caps::SERVER_TIME),
+    ("setname", Caps::SETNAME),
+    ("userhost-in-names", Caps::USERHOST_IN_NAMES),
 ];
 
 /// Most bytes of a topic or away message.
 pub const TOPIC_LEN: usize = 390;
+/// Most bytes of a kick reason (`KICKLEN`).
+pub const KICK_LEN: usize = 390;
+/// Most bytes of a realname (`USER`, `SETNAME`).
+pub const REALNAME_LEN: usize = 100;
 /// Most targets in one PRIVMSG or NOTICE.
 pub const MAX_TARGETS: usize = 4;
+/// Most entries in each of a channel's ban, exception and invite-exception lists.
+pub const MAX_LIST: usize = 100;
+/// Most nicknames one client may MONITOR.
+pub const MAX_MONITOR: usize = 100;
+/// Most channels a client may hold invitations to at once (the oldest goes).
+pub const MAX_INVITES: usize = 32;
+/// Most entries kept for WHOWAS, over all nicknames.
+pub const WHOWAS_LEN: usize = 1000;
 /// The server's version, for 002/004.
 pub const VERSION: &str = concat!("banter-", env!("CARGO_PKG_VERSION"));
 
@@ -84,9 +114,19 @@ pub(crate) struct Client {
     pub caps: Caps,
     pub password_ok: bool,
     pub invisible: bool,
+    /// Server operator (`OPER`), user mode `+o`.
+    pub oper: bool,
+    /// Receives `WALLOPS` (user mode `+w`).
+    pub wallops: bool,
+    /// Marked as a bot (user mode `+B`).
+    pub bot: bool,
     pub away: Option<String>,
     /// Folded names of the rooms this client is in.
     pub channels: BTreeSet<String>,
+    /// Folded names of invite-only rooms this client was invited to.
+    pub invites: Vec<String>,
+    /// Folded nicknames this client watches with MONITOR.
+    pub monitoring: BTreeSet<String>,
     pub connected_at: Instant,
     pub signon_unix: u64,
     pub last_active: Instant,
@@ -103,6 +143,26 @@ impl Client {
     pub fn host(&self) -> String {
         self.addr.ip().to_string()
     }
+
+    pub fn username(&self) -> &str {
+        self.user.as_deref().unwrap_or("user")
+    }
+
+    /// `+` and the user mode letters, as RPL_UMODEIS shows them.
+    pub fn umodes(&self) -> String {
+        let mut m = String::from("+");
+        for (on, c) in [
+            (self.bot, 'B'),
+            (self.invisible, 'i'),
+            (self.oper, 'o'),
+            (self.wallops, 'w'),
+        ] {
+            if on {
+                m.push(c);
+            }
+        }
+        m
+    }
 }
 
 #[derive(Debug)]
@@ -112,22 +172,217 @@ pub(crate) struct Topic {
     pub set_at_unix: u64,
 }
 
+/// A member's status in a channel: a bit set of [`Status::OP`] and [`Status::VOICE`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Status(u8);
+
+impl Status {
+    pub const OP: Status = Status(1);
+    pub const VOICE: Status = Status(2);
+
+    pub fn has(self, other: Status) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+    pub fn set(&mut self, other: Status, on: bool) {
+        if on {
+            self.0 |= other.0;
+        } else {
+            self.0 &= !other.0;
+        }
+    }
+    /// Operators and voiced members may talk in a moderated room.
+    pub fn may_speak(self) -> bool {
+        self.0 != 0
+    }
+    /// The prefixes NAMES and WHO show: the highest only, or all with `multi-prefix`.
+    pub fn prefixes(self, all: bool) -> &'static str {
+        match (self.has(Status::OP), self.has(Status::VOICE), all) {
+            (true, true, true) => "@+",
+            (true, _, _) => "@",
+            (false, true, _) => "+",
+            (false, false, _) => "",
+        }
+    }
+}
+
+/// An entry of a channel's `+b`, `+e` or `+I` list.
+#[derive(Debug, Clone)]
+pub(crate) struct ListEntry {
+    pub mask: String,
+    /// The mask folded, for matching.
+    pub folded: String,
+    pub set_by: String,
+    pub set_at_unix: u64,
+}
+
+/// A channel's flag and parameter modes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChannelModes {
+    pub invite_only: bool,
+    pub moderated: bool,
+    pub no_external: bool,
+    pub secret: bool,
+    pub topic_lock: bool,
+    pub key: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl ChannelModes {
+    /// A new channel's modes: `+nt`, as on most networks.
+    pub fn new_channel() -> ChannelModes {
+        ChannelModes {
+            no_external: true,
+            topic_lock: true,
+            ..ChannelModes::default()
+        }
+    }
+
+    /// `+flags` and the parameters of `+k`/`+l` (the key only when `show_key`).
+    pub fn describe(&self, show_key: bool) -> Vec<String> {
+        let mut flags = String::from("+");
+        for (on, c) in [
+            (self.invite_only, 'i'),
+            (self.moderated, 'm'),
+            (self.no_external, 'n'),
+            (self.secret, 's'),
+            (self.topic_lock, 't'),
+        ] {
+            if on {
+                flags.push(c);
+            }
+        }
+        let mut params = Vec::new();
+        if let Some(key) = &self.key {
+            flags.push('k');
+            params.push(if show_key { key.clone() } else { "*".into() });
+        }
+        if let Some(limit) = self.limit {
+            flags.push('l');
+            params.push(limit.to_string());
+        }
+        let mut all = vec![flags];
+        all.extend(params);
+        all
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Channel {
     pub name: String,
     pub topic: Option<Topic>,
-    pub members: BTreeSet<ClientId>,
+    pub members: BTreeMap<ClientId, Status>,
     pub created_unix: u64,
     pub permanent: bool,
+    pub modes: ChannelModes,
+    pub bans: Vec<ListEntry>,
+    pub excepts: Vec<ListEntry>,
+    pub invex: Vec<ListEntry>,
+}
+
+impl Channel {
+    pub fn new(name: &str, now: &Now, permanent: bool) -> Channel {
+        Channel {
+            name: name.to_owned(),
+            topic: None,
+            members: BTreeMap::new(),
+            created_unix: now.unix_secs(),
+            permanent,
+            modes: ChannelModes::new_channel(),
+            bans: Vec::new(),
+            excepts: Vec::new(),
+            invex: Vec::new(),
+        }
+    }
+
+    pub fn status(&self, id: ClientId) -> Option<Status> {
+        self.members.get(&id).copied()
+    }
+
+    pub fn is_op(&self, id: ClientId) -> bool {
+        self.status(id).is_some_and(|s| s.has(Status::OP))
+    }
+
+    /// Banned by `+b` and not excepted by `+e`; `masks` are the client's
+    /// folded `nick!user@host` forms.
+    pub fn is_banned(&self, mask: &str) -> bool {
+        let hit = |list: &[ListEntry]| list.iter().any(|e| mask_matches(&e.folded, mask));
+        hit(&self.bans) && !hit(&self.excepts)
+    }
+
+    pub fn is_invex(&self, mask: &str) -> bool {
+        self.invex.iter().any(|e| mask_matches(&e.folded, mask))
+    }
+}
+
+/// Whether `text` matches the glob `pattern` (`*` any run, `?` one
+/// character); both already folded. Iterative, so no input can make it
+/// recurse deeply or take more than O(len(pattern) * len(text)).
+pub(crate) fn mask_matches(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// A mask in the form list entries are matched in.
+pub(crate) fn fold_mask(mask: &str) -> String {
+    fold(mask)
+}
+
+/// A ban-style mask completed to `nick!user@host` (`bob` is `bob!*@*`,
+/// `*@host` is `*!*@host`).
+pub(crate) fn normalize_mask(mask: &str) -> String {
+    let (nick, rest) = match mask.split_once('!') {
+        Some((n, r)) => (n, Some(r)),
+        None => (mask, None),
+    };
+    let (nick, user, host) = match rest {
+        Some(r) => match r.split_once('@') {
+            Some((u, h)) => (nick, u, h),
+            None => (nick, r, "*"),
+        },
+        None => match nick.split_once('@') {
+            Some((u, h)) => ("*", u, h),
+            None => (nick, "*", "*"),
+        },
+    };
+    let or_star = |s: &str| {
+        if s.is_empty() {
+            "*".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    format!("{}!{}@{}", or_star(nick), or_star(user), or_star(host))
 }
 
 /// One message to relay, formatted lazily at most once per combination of the
 /// recipients' `server-time` and `message-tags` capabilities.
+///
+/// The line is cut (at a character boundary of its last parameter) so that
+/// it stays within 512 bytes once the sender's mask is in front of it.
 pub(crate) struct Relay {
     unix_ms: u64,
     /// The `server-time` value, formatted the first time a recipient wants it.
     time: Option<String>,
-    client_tags: Vec<(String, String)>,
+    /// Tags for `message-tags` clients: `msgid`, `bot`, then the sender's `+` tags.
+    tags: Vec<(String, String)>,
     source: String,
     command: &'static str,
     pub params: Vec<String>,
@@ -136,35 +391,64 @@ pub(crate) struct Relay {
 
 impl Relay {
     pub fn new(now: &Now, source: &str, command: &'static str, params: Vec<String>) -> Relay {
-        Relay {
+        let mut relay = Relay {
             unix_ms: now.unix_ms,
             time: None,
-            client_tags: Vec::new(),
+            tags: Vec::new(),
             source: source.to_owned(),
             command,
             params,
             cache: [None; 4],
+        };
+        relay.fit();
+        relay
+    }
+
+    /// Cuts the last parameter so that `:source COMMAND params\r\n` fits 512 bytes.
+    fn fit(&mut self) {
+        let mut len = 1 + self.source.len() + 1 + self.command.len() + 2;
+        for p in &self.params {
+            len += 1 + p.len();
         }
+        // The last parameter may need a `:`.
+        len += 1;
+        if len <= MAX_BODY_LEN {
+            return;
+        }
+        let excess = len - MAX_BODY_LEN;
+        if let Some(last) = self.params.last_mut() {
+            let keep = truncate(last, last.len().saturating_sub(excess)).len();
+            last.truncate(keep);
+        }
+    }
+
+    /// Adds the `msgid` tag (and `bot` when the sender is one).
+    pub fn with_msgid(mut self, msgid: String, bot: bool) -> Relay {
+        self.tags.push(("msgid".into(), msgid));
+        if bot {
+            self.tags.push(("bot".into(), String::new()));
+        }
+        self
     }
 
     /// Client-only tags (`+key`) from the sender, relayed to `message-tags` clients.
     pub fn with_client_tags(mut self, msg: &Message) -> Relay {
-        self.client_tags = msg
-            .tags
-            .iter()
-            .filter(|t| t.key.starts_with('+'))
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .collect();
+        self.tags.extend(
+            msg.tags
+                .iter()
+                .filter(|t| t.key.starts_with('+'))
+                .map(|t| (t.key.clone(), t.value.clone())),
+        );
         self
     }
 
     pub fn has_client_tags(&self) -> bool {
-        !self.client_tags.is_empty()
+        self.tags.iter().any(|(k, _)| k.starts_with('+'))
     }
 
     pub fn line_for(&mut self, out: &mut Outbox, caps: Caps) -> Option<LineRef> {
         let with_time = caps.has(Caps::SERVER_TIME);
-        let with_tags = caps.has(Caps::MESSAGE_TAGS) && !self.client_tags.is_empty();
+        let with_tags = caps.has(Caps::MESSAGE_TAGS) && !self.tags.is_empty();
         let variant = usize::from(with_time) | usize::from(with_tags) << 1;
         if let Some(line) = self.cache[variant] {
             return line;
@@ -178,7 +462,7 @@ impl Relay {
             .filter(|_| with_time)
             .map(|t| ("time", t));
         let tags = self
-            .client_tags
+            .tags
             .iter()
             .filter(|_| with_tags)
             .map(|(k, v)| (k.as_str(), v.as_str()));
@@ -194,6 +478,30 @@ impl Relay {
     }
 }
 
+/// A nickname that was in use, for WHOWAS.
+#[derive(Debug)]
+pub(crate) struct Whowas {
+    pub folded: String,
+    pub nick: String,
+    pub user: String,
+    pub host: String,
+    pub realname: String,
+    pub left_unix: u64,
+}
+
+impl Whowas {
+    pub fn of(client: &Client, nick: &str, now: &Now) -> Whowas {
+        Whowas {
+            folded: fold(nick),
+            nick: nick.to_owned(),
+            user: client.username().to_owned(),
+            host: client.host(),
+            realname: client.realname.clone(),
+            left_unix: now.unix_secs(),
+        }
+    }
+}
+
 /// See the module contract.
 pub struct Chat {
     pub(crate) config: Config,
@@ -201,11 +509,23 @@ pub struct Chat {
     pub(crate) client_count: usize,
     pub(crate) registered_count: usize,
     pub(crate) max_registered: usize,
+    /// Registered clients with `+i`, for LUSERS without a walk over everyone.
+    pub(crate) invisible_count: usize,
+    /// Registered server operators.
+    pub(crate) oper_count: usize,
     /// Folded nickname to owner, claimed at NICK (also before registration).
     pub(crate) nicks: HashMap<String, ClientId>,
     /// Folded channel name to channel; ordered so LIST is stable.
     pub(crate) channels: BTreeMap<String, Channel>,
+    /// Folded nickname to the clients that MONITOR it.
+    pub(crate) monitors: HashMap<String, BTreeSet<ClientId>>,
+    /// Recently used nicknames, oldest first.
+    pub(crate) whowas: VecDeque<Whowas>,
     pub(crate) created_unix: u64,
+    /// Makes message ids unique across restarts: the start time in base 36.
+    msgid_base: String,
+    next_msgid: u64,
+    next_batch: u64,
     motd: Vec<String>,
 }
 
@@ -226,23 +546,27 @@ impl Chat {
             client_count: 0,
             registered_count: 0,
             max_registered: 0,
+            invisible_count: 0,
+            oper_count: 0,
             nicks: HashMap::new(),
             channels: BTreeMap::new(),
+            monitors: HashMap::new(),
+            whowas: VecDeque::new(),
             created_unix: now.unix_secs(),
+            msgid_base: base36(now.unix_ms),
+            next_msgid: 0,
+            next_batch: 0,
             motd,
             config,
         };
         let room = chat.config.room.clone();
-        chat.channels.insert(
-            fold(&room),
-            Channel {
-                name: room,
-                topic: None,
-                members: BTreeSet::new(),
-                created_unix: now.unix_secs(),
-                permanent: true,
-            },
-        );
+        if !room.is_empty() {
+            let mut lobby = Channel::new(&room, now, true);
+            // Nobody creates the permanent room, so until a host (a server
+            // operator) locks it with +t, anyone in it may set the topic.
+            lobby.modes.topic_lock = false;
+            chat.channels.insert(fold(&room), lobby);
+        }
         chat
     }
 
@@ -271,6 +595,24 @@ impl Chat {
         self.client(id).map_or(Caps::default(), |c| c.caps)
     }
 
+    /// The registered client using `nick`, if any.
+    pub(crate) fn find_nick(&self, nick: &str) -> Option<ClientId> {
+        let id = *self.nicks.get(&fold(nick))?;
+        self.client(id).filter(|c| c.registered).map(|_| id)
+    }
+
+    /// A fresh message id (`msgid` tag): unique on this server, across restarts.
+    pub(crate) fn msgid(&mut self) -> String {
+        self.next_msgid += 1;
+        format!("{}-{}", self.msgid_base, base36(self.next_msgid))
+    }
+
+    /// A fresh `BATCH` reference.
+    pub(crate) fn batch_ref(&mut self) -> String {
+        self.next_batch += 1;
+        format!("b{}", base36(self.next_batch))
+    }
+
     /// A new connection from `addr` under the event loop's key `id`.
     pub fn connect(&mut self, id: ClientId, addr: SocketAddr, now: &Now) {
         if self.clients.len() <= id {
@@ -287,8 +629,13 @@ impl Chat {
             caps: Caps::default(),
             password_ok: self.config.password.is_none(),
             invisible: false,
+            oper: false,
+            wallops: false,
+            bot: false,
             away: None,
             channels: BTreeSet::new(),
+            invites: Vec::new(),
+            monitoring: BTreeSet::new(),
             connected_at: now.instant,
             signon_unix: now.unix_secs(),
             last_active: now.instant,
@@ -402,13 +749,26 @@ impl Chat {
         now: &Now,
         out: &mut Outbox,
     ) {
+        self.error_and_close_as(id, reason, reason, now, out);
+    }
+
+    /// As [`Chat::error_and_close`], with a different text for the `ERROR`
+    /// line than for the `QUIT` the others see.
+    pub(crate) fn error_and_close_as(
+        &mut self,
+        id: ClientId,
+        error: &str,
+        quit: &str,
+        now: &Now,
+        out: &mut Outbox,
+    ) {
         if !self.is_client(id) {
             return;
         }
-        if let Some(line) = out.format([], None, "ERROR", &[reason]) {
+        if let Some(line) = out.format([], None, "ERROR", &[error]) {
             out.send(id, line);
         }
-        self.remove_client(id, reason, now, out);
+        self.remove_client(id, quit, now, out);
         out.close(id);
     }
 
@@ -417,6 +777,9 @@ impl Chat {
             return;
         };
         self.client_count -= 1;
+        for watched in &client.monitoring {
+            self.unwatch(watched, id);
+        }
         if let Some(nick) = &client.nick {
             let folded = fold(nick);
             if self.nicks.get(&folded) == Some(&id) {
@@ -425,12 +788,18 @@ impl Chat {
         }
         if client.registered {
             self.registered_count -= 1;
+            self.invisible_count -= usize::from(client.invisible);
+            self.oper_count -= usize::from(client.oper);
             let peers = self.peers_of(&client.channels, id);
             let mut relay = Relay::new(now, &client.mask, "QUIT", vec![reason.to_owned()]);
             self.deliver(&mut relay, peers, out);
             for name in &client.channels {
                 self.leave_channel(name, id);
             }
+            if let Some(nick) = &client.nick {
+                self.remember(Whowas::of(&client, nick, now));
+            }
+            self.notify_monitors(client.target(), None, out);
         }
         log::info!(
             "{} ({}) left: {}; {} connected",
@@ -441,17 +810,25 @@ impl Chat {
         );
     }
 
+    /// Keeps a nickname's last owner for WHOWAS.
+    pub(crate) fn remember(&mut self, entry: Whowas) {
+        if self.whowas.len() >= WHOWAS_LEN {
+            self.whowas.pop_front();
+        }
+        self.whowas.push_back(entry);
+    }
+
     /// Everyone other than `except` who shares one of `channels`, each once.
-    pub(crate) fn peers_of(
-        &self,
-        channels: &BTreeSet<String>,
-        except: ClientId,
-    ) -> BTreeSet<ClientId> {
-        let mut peers = BTreeSet::new();
-        for name in channels {
-            if let Some(ch) = self.channels.get(name) {
-                peers.extend(ch.members.iter().copied().filter(|&m| m != except));
-            }
+    pub(crate) fn peers_of(&self, channels: &BTreeSet<String>, except: ClientId) -> Vec<ClientId> {
+        let mut peers: Vec<ClientId> = channels
+            .iter()
+            .filter_map(|name| self.channels.get(name))
+            .flat_map(|ch| ch.members.keys().copied())
+            .filter(|&m| m != except)
+            .collect();
+        if channels.len() > 1 {
+            peers.sort_unstable();
+            peers.dedup();
         }
         peers
     }
@@ -508,9 +885,134 @@ impl Chat {
         self.server_line(id, out, numeric, &all);
     }
 
+    /// Replies `numeric` with `head` parameters and then `items` joined by
+    /// spaces, split over as many lines as it takes to keep each within 512
+    /// bytes (the budget counts the real prefix).
+    pub(crate) fn reply_list<'a>(
+        &self,
+        id: ClientId,
+        out: &mut Outbox,
+        numeric: &str,
+        head: &[&str],
+        items: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.reply_list_by(id, out, numeric, head, items, ' ');
+    }
+
+    /// As [`Chat::reply_list`], with the items joined by `sep`.
+    pub(crate) fn reply_list_by<'a>(
+        &self,
+        id: ClientId,
+        out: &mut Outbox,
+        numeric: &str,
+        head: &[&str],
+        items: impl IntoIterator<Item = &'a str>,
+        sep: char,
+    ) {
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        // ":server NNN nick head... :items\r\n"
+        let fixed = 1
+            + self.config.server_name.len()
+            + 1
+            + numeric.len()
+            + 1
+            + client.target().len()
+            + head.iter().map(|h| h.len() + 1).sum::<usize>()
+            + 2
+            + 2;
+        let budget = MAX_BODY_LEN.saturating_sub(fixed).max(1);
+        let mut line = String::new();
+        let flush = |line: &str, out: &mut Outbox| {
+            let mut params: Vec<&str> = head.to_vec();
+            params.push(line);
+            self.reply(id, out, numeric, &params);
+        };
+        for item in items {
+            if !line.is_empty() && line.len() + 1 + item.len() > budget {
+                flush(&line, out);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(sep);
+            }
+            line.push_str(item);
+        }
+        if !line.is_empty() {
+            flush(&line, out);
+        }
+    }
+
+    /// Tells everyone who MONITORs `nick` that it came online (`mask`) or went offline.
+    pub(crate) fn notify_monitors(&self, nick: &str, mask: Option<&str>, out: &mut Outbox) {
+        let Some(watchers) = self.monitors.get(&fold(nick)) else {
+            return;
+        };
+        for &w in watchers {
+            match mask {
+                Some(mask) => self.reply(w, out, RPL_MONONLINE, &[mask]),
+                None => self.reply(w, out, RPL_MONOFFLINE, &[nick]),
+            }
+        }
+    }
+
+    pub(crate) fn unwatch(&mut self, folded: &str, id: ClientId) {
+        if let Some(w) = self.monitors.get_mut(folded) {
+            w.remove(&id);
+            if w.is_empty() {
+                self.monitors.remove(folded);
+            }
+        }
+    }
+
+    /// Who sees a change to `id` announced with `cap` (`AWAY`, `SETNAME`):
+    /// those sharing a room with it and, with `extended-monitor`, those who
+    /// MONITOR it; each once, only if they negotiated `cap`.
+    pub(crate) fn cap_watchers(
+        &self,
+        id: ClientId,
+        cap: Caps,
+        include_self: bool,
+    ) -> Vec<ClientId> {
+        let Some(client) = self.client(id) else {
+            return Vec::new();
+        };
+        let mut to = self.peers_of(&client.channels, id);
+        if let Some(w) = self.monitors.get(&fold(client.target())) {
+            to.extend(
+                w.iter()
+                    .copied()
+                    .filter(|&m| self.caps_of(m).has(Caps::EXTENDED_MONITOR)),
+            );
+        }
+        if include_self {
+            to.push(id);
+        }
+        to.sort_unstable();
+        to.dedup();
+        to.retain(|&m| (m != id || include_self) && self.caps_of(m).has(cap));
+        to
+    }
+
     pub(crate) fn motd(&self) -> &[String] {
         &self.motd
     }
+}
+
+/// `n` in base 36, for compact ids.
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = Vec::new();
+    loop {
+        buf.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.reverse();
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -523,4 +1025,39 @@ pub(crate) fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_match_like_irc_globs() {
+        assert!(mask_matches("*!*@*", "bob!~b@127.0.0.1"));
+        assert!(mask_matches("bob!*@*", "bob!~b@127.0.0.1"));
+        assert!(!mask_matches("bob!*@*", "bobby!~b@127.0.0.1"));
+        assert!(mask_matches("b?b*", "bob!x@y"));
+        assert!(mask_matches("小*!*@*", "小明!~u@::1"));
+        assert!(!mask_matches("", "x"));
+        assert!(mask_matches("*", ""));
+        // Many stars against a long non-match stays linear-ish.
+        let long = "a".repeat(500);
+        assert!(!mask_matches(&"*a".repeat(50).replace("a", "a*b"), &long));
+    }
+
+    #[test]
+    fn masks_are_completed() {
+        assert_eq!(normalize_mask("bob"), "bob!*@*");
+        assert_eq!(normalize_mask("*@10.0.0.1"), "*!*@10.0.0.1");
+        assert_eq!(normalize_mask("bob!~b"), "bob!~b@*");
+        assert_eq!(normalize_mask("a!b@c"), "a!b@c");
+        assert_eq!(normalize_mask("!@"), "*!*@*");
+    }
+
+    #[test]
+    fn ids_are_base36() {
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(35), "z");
+        assert_eq!(base36(36), "10");
+    }
 }

@@ -29,12 +29,17 @@ pub struct Config {
     pub server_name: String,
     /// `NETWORK=` in ISUPPORT and the welcome text.
     pub network: String,
-    /// The permanent room, created at start and never destroyed.
+    /// One line about the server, shown by WHOIS (312) and LINKS.
+    pub description: String,
+    /// The permanent room, created at start and never destroyed; empty for none.
+    /// Server operators are its operators.
     pub room: String,
     /// Message of the day; `None` answers 422.
     pub motd: Option<String>,
     /// Connection password (`PASS`); `None` lets anyone in.
     pub password: Option<String>,
+    /// Server operator credentials for `OPER`: (name, password).
+    pub opers: Vec<(String, String)>,
     /// Most connections at once (refused beyond with `ERROR`).
     pub max_clients: usize,
     /// Most connections from one IP address; 0 for no limit.
@@ -66,12 +71,14 @@ impl Default for Config {
             bind: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 6667)),
             server_name: "banter.local".into(),
             network: "Banter".into(),
+            description: "Banter chat room".into(),
             room: "#lobby".into(),
             motd: Some(
                 "Welcome to Banter!\nType /join #lobby to enter the room, /msg <name> <text> to talk to one person."
                     .into(),
             ),
             password: None,
+            opers: Vec::new(),
             max_clients: 4096,
             max_per_ip: 64,
             max_channels: 1000,

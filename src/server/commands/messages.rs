@@ -1,0 +1,200 @@
+//! Messages: PRIVMSG, NOTICE and TAGMSG to rooms (also `@#room`/`+#room`
+//! for its operators or voiced members) and to people.
+
+use super::super::chat::{fold_mask, Caps, Chat, Now, Relay, Status, MAX_TARGETS};
+use super::super::outbox::{ClientId, Outbox};
+use crate::proto::names::{fold, is_channel};
+use crate::proto::numeric::*;
+use crate::proto::Message;
+
+impl Chat {
+    /// `PRIVMSG <target>{,<target>} :<text>` (and `NOTICE`, which never gets
+    /// an automatic reply: RFC 2812 §3.3.2)
+    pub(super) fn privmsg(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let notice = msg.command.eq_ignore_ascii_case("NOTICE");
+        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+        let Some(targets) = msg.param(0).filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.reply(
+                    id,
+                    out,
+                    ERR_NORECIPIENT,
+                    &[&format!("No recipient given ({command})")],
+                );
+            }
+            return;
+        };
+        let Some(text) = msg.param(1).filter(|t| !t.is_empty()) else {
+            if !notice {
+                self.reply(id, out, ERR_NOTEXTTOSEND, &["No text to send"]);
+            }
+            return;
+        };
+        let targets: Vec<&str> = targets.split(',').filter(|t| !t.is_empty()).collect();
+        if targets.len() > MAX_TARGETS {
+            if !notice {
+                self.reply(
+                    id,
+                    out,
+                    ERR_TOOMANYTARGETS,
+                    &[targets.join(",").as_str(), "Too many targets"],
+                );
+            }
+            return;
+        }
+        if let Some(c) = self.client_mut(id) {
+            c.last_spoke = now.instant;
+        }
+        for target in targets {
+            self.relay_to(id, command, target, Some(text), msg, now, out);
+        }
+    }
+
+    /// `TAGMSG <target>{,<target>}`: tags only, for clients with `message-tags`.
+    pub(super) fn tagmsg(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [targets, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "TAGMSG", out);
+        };
+        if !self.caps_of(id).has(Caps::MESSAGE_TAGS) {
+            return;
+        }
+        for target in targets
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .take(MAX_TARGETS)
+        {
+            self.relay_to(id, "TAGMSG", target, None, msg, now, out);
+        }
+    }
+
+    /// Why `id` may not speak in the room `folded`, if it may not: the text of a 404.
+    fn cannot_send(&self, id: ClientId, folded: &str) -> Option<&'static str> {
+        let ch = self.channels.get(folded)?;
+        let client = self.client(id)?;
+        let status = ch.status(id);
+        if status.is_none() && ch.modes.no_external {
+            return Some("Cannot send to channel (+n): you are not in it");
+        }
+        let may_speak = status.is_some_and(Status::may_speak);
+        if ch.modes.moderated && !may_speak {
+            return Some("Cannot send to channel (+m): only hosts and voiced members can talk now");
+        }
+        if !may_speak && ch.is_banned(&fold_mask(&client.mask)) {
+            return Some("Cannot send to channel (+b): you are banned");
+        }
+        None
+    }
+
+    /// Delivers one message to a room's other members (or only its operators
+    /// or voiced members, for `@#room` and `+#room`) or to one user, with a
+    /// copy to the sender when it asked for `echo-message`.
+    #[allow(clippy::too_many_arguments)]
+    fn relay_to(
+        &mut self,
+        id: ClientId,
+        command: &'static str,
+        target: &str,
+        text: Option<&str>,
+        msg: &Message,
+        now: &Now,
+        out: &mut Outbox,
+    ) {
+        let quiet = command == "NOTICE";
+        let msgid = self.msgid();
+        let Some(sender) = self.client(id) else {
+            return;
+        };
+        // STATUSMSG: `@#room` reaches operators, `+#room` voiced members too.
+        let (status_prefix, room) = match target.strip_prefix(['@', '+']) {
+            Some(rest) if is_channel(rest) => (target.chars().next(), rest),
+            _ => (None, target),
+        };
+        let folded = fold(room);
+        let mut params = vec![target.to_owned()];
+        params.extend(text.map(str::to_owned));
+        let mut relay =
+            Relay::new(now, &sender.mask, command, params).with_msgid(msgid, sender.bot);
+        if sender.caps.has(Caps::MESSAGE_TAGS) {
+            relay = relay.with_client_tags(msg);
+        }
+        let tags_only = command == "TAGMSG";
+        let wants =
+            |chat: &Chat, to: ClientId| !tags_only || chat.caps_of(to).has(Caps::MESSAGE_TAGS);
+        let echo = sender.caps.has(Caps::ECHO_MESSAGE);
+        if is_channel(room) {
+            let Some(ch) = self.channels.get(&folded) else {
+                if !quiet {
+                    self.reply(id, out, ERR_NOSUCHCHANNEL, &[room, "No such channel"]);
+                }
+                return;
+            };
+            if let Some(why) = self.cannot_send(id, &folded) {
+                if !quiet {
+                    self.reply(id, out, ERR_CANNOTSENDTOCHAN, &[&ch.name, why]);
+                }
+                return;
+            }
+            relay.params[0] = match status_prefix {
+                Some(p) => format!("{p}{}", ch.name),
+                None => ch.name.clone(),
+            };
+            let to = ch
+                .members
+                .iter()
+                .filter(|(_, s)| match status_prefix {
+                    Some('@') => s.has(Status::OP),
+                    Some(_) => s.may_speak(),
+                    None => true,
+                })
+                .map(|(&m, _)| m)
+                .filter(|&m| m != id && wants(self, m));
+            self.deliver(&mut relay, to, out);
+            if echo {
+                self.deliver(&mut relay, [id], out);
+            }
+            if self.config.message_log {
+                if let Some(text) = text {
+                    log::info!("{} <{}> {}", relay.params[0], sender.target(), text);
+                }
+            }
+            return;
+        }
+        let Some(to) = self.find_nick(target) else {
+            if !quiet {
+                self.reply(id, out, ERR_NOSUCHNICK, &[target, "No such nick/channel"]);
+            }
+            return;
+        };
+        let Some(recipient) = self.client(to) else {
+            return;
+        };
+        if relay.has_client_tags() || !tags_only {
+            if wants(self, to) {
+                if let Some(line) = relay.line_for(out, self.caps_of(to)) {
+                    if to == id {
+                        // A message to oneself: this copy is the delivery,
+                        // not the reply a label belongs on.
+                        out.send_unlabeled(to, line);
+                    } else {
+                        out.send(to, line);
+                    }
+                }
+            }
+            if echo {
+                self.deliver(&mut relay, [id], out);
+            }
+        }
+        if command == "PRIVMSG" {
+            if let Some(away) = &recipient.away {
+                self.reply(id, out, RPL_AWAY, &[recipient.target(), away]);
+            }
+        }
+        if self.config.message_log && text.is_some() {
+            log::info!(
+                "{} -> {} (private message)",
+                sender.target(),
+                recipient.target()
+            );
+        }
+    }
+}

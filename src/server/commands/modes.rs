@@ -1,0 +1,416 @@
+//! MODE: channel modes (member status, flags, key, limit and the ban,
+//! exception and invite-exception lists) and user modes.
+
+use super::super::chat::{
+    fold_mask, normalize_mask, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
+};
+use super::super::outbox::{ClientId, Outbox};
+use crate::proto::names::{fold, is_channel};
+use crate::proto::numeric::*;
+use crate::proto::Message;
+
+/// Most mode changes with a parameter in one MODE command (`MODES=`).
+pub(crate) const MAX_MODES: usize = 12;
+
+/// Which of a channel's mask lists a mode letter names.
+#[derive(Clone, Copy)]
+enum List {
+    Ban,
+    Except,
+    Invex,
+}
+
+impl List {
+    fn of(c: char) -> Option<List> {
+        match c {
+            'b' => Some(List::Ban),
+            'e' => Some(List::Except),
+            'I' => Some(List::Invex),
+            _ => None,
+        }
+    }
+
+    /// The entry and end numerics of its listing.
+    fn numerics(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            List::Ban => (RPL_BANLIST, RPL_ENDOFBANLIST, "End of channel ban list"),
+            List::Except => (
+                RPL_EXCEPTLIST,
+                RPL_ENDOFEXCEPTLIST,
+                "End of channel exception list",
+            ),
+            List::Invex => (
+                RPL_INVITELIST_MODE,
+                RPL_ENDOFINVITELIST_MODE,
+                "End of channel invite list",
+            ),
+        }
+    }
+}
+
+impl Chat {
+    /// `MODE <channel> [<modes> [<params>...]]` or `MODE <nick> [<modes>]`
+    pub(super) fn mode(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [target, rest @ ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "MODE", out);
+        };
+        if is_channel(target) {
+            self.channel_mode(id, target, rest, now, out);
+        } else {
+            self.user_mode(id, target, rest.first().map(String::as_str), out);
+        }
+    }
+
+    fn channel_mode(
+        &mut self,
+        id: ClientId,
+        target: &str,
+        rest: &[String],
+        now: &Now,
+        out: &mut Outbox,
+    ) {
+        let folded = fold(target);
+        let Some(ch) = self.channels.get(&folded) else {
+            self.reply(id, out, ERR_NOSUCHCHANNEL, &[target, "No such channel"]);
+            return;
+        };
+        let display = ch.name.clone();
+        let Some((changes, args)) = rest.split_first() else {
+            let member = ch.members.contains_key(&id);
+            let mut params = vec![display.clone()];
+            params.extend(ch.modes.describe(member));
+            let params: Vec<&str> = params.iter().map(String::as_str).collect();
+            self.reply(id, out, RPL_CHANNELMODEIS, &params);
+            self.reply(
+                id,
+                out,
+                RPL_CREATIONTIME,
+                &[&display, &ch.created_unix.to_string()],
+            );
+            return;
+        };
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let may_change = ch.is_op(id) || client.oper;
+        let setter_mask = client.mask.clone();
+        let mut args = args.iter();
+        let mut adding = true;
+        // What was applied, for one MODE line to the room.
+        let mut applied: Vec<(bool, char, Option<String>)> = Vec::new();
+        let mut denied = false;
+        let mut with_param = 0;
+        for c in changes.chars() {
+            match c {
+                '+' => {
+                    adding = true;
+                    continue;
+                }
+                '-' => {
+                    adding = false;
+                    continue;
+                }
+                _ => {}
+            }
+            let takes_param = match c {
+                'o' | 'v' | 'b' | 'e' | 'I' | 'k' => true,
+                'l' => adding,
+                _ => false,
+            };
+            let param = if takes_param {
+                args.next().cloned()
+            } else {
+                None
+            };
+            if takes_param {
+                with_param += 1;
+                if with_param > MAX_MODES {
+                    break;
+                }
+            }
+            // A list mode without a mask lists it, which anyone may do.
+            if let (Some(list), None) = (List::of(c), &param) {
+                self.send_mode_list(id, &folded, list, out);
+                continue;
+            }
+            if !"ovbeIklimnst".contains(c) {
+                self.reply(
+                    id,
+                    out,
+                    ERR_UNKNOWNMODE,
+                    &[&c.to_string(), "is an unknown mode char to me"],
+                );
+                continue;
+            }
+            if !may_change {
+                denied = true;
+                continue;
+            }
+            if takes_param && param.is_none() {
+                // `+k`/`+l`/`+o`/`+v` without their parameter: nothing to do.
+                continue;
+            }
+            if let Some(change) = self.apply_channel_mode(id, &folded, adding, c, param, now, out) {
+                applied.push(change);
+            }
+        }
+        if denied {
+            self.reply(
+                id,
+                out,
+                ERR_CHANOPRIVSNEEDED,
+                &[&display, "You're not a channel operator"],
+            );
+        }
+        if applied.is_empty() {
+            return;
+        }
+        let mut line = String::new();
+        let mut sign = None;
+        let mut params = vec![display.clone()];
+        for (add, c, p) in applied {
+            if sign != Some(add) {
+                line.push(if add { '+' } else { '-' });
+                sign = Some(add);
+            }
+            line.push(c);
+            params.extend(p);
+        }
+        params.insert(1, line);
+        if self.config.message_log {
+            log::info!(
+                "{display}: {} set mode {}",
+                setter_mask,
+                params[1..].join(" ")
+            );
+        }
+        let mut relay = Relay::new(now, &setter_mask, "MODE", params);
+        if let Some(ch) = self.channels.get(&folded) {
+            self.deliver(&mut relay, ch.members.keys().copied(), out);
+        }
+    }
+
+    /// Applies one change; what to announce, if it changed anything.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_channel_mode(
+        &mut self,
+        id: ClientId,
+        folded: &str,
+        adding: bool,
+        c: char,
+        param: Option<String>,
+        now: &Now,
+        out: &mut Outbox,
+    ) -> Option<(bool, char, Option<String>)> {
+        let setter = self.client(id)?.mask.clone();
+        let target_id = match (c, &param) {
+            ('o' | 'v', Some(nick)) => {
+                let Some(t) = self.find_nick(nick) else {
+                    self.reply(id, out, ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
+                    return None;
+                };
+                Some(t)
+            }
+            _ => None,
+        };
+        let ch = self.channels.get_mut(folded)?;
+        let display = ch.name.clone();
+        match c {
+            'o' | 'v' => {
+                let t = target_id?;
+                let Some(status) = ch.members.get_mut(&t) else {
+                    let nick = param.unwrap_or_default();
+                    self.reply(
+                        id,
+                        out,
+                        ERR_USERNOTINCHANNEL,
+                        &[&nick, &display, "They aren't on that channel"],
+                    );
+                    return None;
+                };
+                let bit = if c == 'o' { Status::OP } else { Status::VOICE };
+                status.set(bit, adding);
+                let shown = self.client(t).map(|c| c.target().to_owned());
+                Some((adding, c, shown))
+            }
+            'b' | 'e' | 'I' => {
+                let mask = normalize_mask(&param?);
+                let list = match c {
+                    'b' => &mut ch.bans,
+                    'e' => &mut ch.excepts,
+                    _ => &mut ch.invex,
+                };
+                let key = fold_mask(&mask);
+                let pos = list.iter().position(|e| e.folded == key);
+                match (adding, pos) {
+                    (true, Some(_)) | (false, None) => None,
+                    (true, None) => {
+                        if list.len() >= MAX_LIST {
+                            self.reply(
+                                id,
+                                out,
+                                ERR_BANLISTFULL,
+                                &[&display, &mask, "Channel list is full"],
+                            );
+                            return None;
+                        }
+                        list.push(ListEntry {
+                            mask: mask.clone(),
+                            folded: key,
+                            set_by: setter,
+                            set_at_unix: now.unix_secs(),
+                        });
+                        Some((true, c, Some(mask)))
+                    }
+                    (false, Some(i)) => {
+                        let entry = list.remove(i);
+                        Some((false, c, Some(entry.mask)))
+                    }
+                }
+            }
+            'k' => {
+                if adding {
+                    let key = param?;
+                    if key.is_empty() || key.contains([',', ' ']) || key.len() > 23 {
+                        self.reply(
+                            id,
+                            out,
+                            ERR_INVALIDKEY,
+                            &[&display, "Key is not well-formed (1-23 bytes, no comma)"],
+                        );
+                        return None;
+                    }
+                    ch.modes.key = Some(key.clone());
+                    Some((true, 'k', Some(key)))
+                } else {
+                    ch.modes.key.take()?;
+                    Some((false, 'k', Some("*".into())))
+                }
+            }
+            'l' => {
+                if adding {
+                    let limit: usize = param?.parse().ok().filter(|&l| l > 0)?;
+                    ch.modes.limit = Some(limit);
+                    Some((true, 'l', Some(limit.to_string())))
+                } else {
+                    ch.modes.limit.take()?;
+                    Some((false, 'l', None))
+                }
+            }
+            _ => {
+                let flag = match c {
+                    'i' => &mut ch.modes.invite_only,
+                    'm' => &mut ch.modes.moderated,
+                    'n' => &mut ch.modes.no_external,
+                    's' => &mut ch.modes.secret,
+                    't' => &mut ch.modes.topic_lock,
+                    _ => return None,
+                };
+                if *flag == adding {
+                    return None;
+                }
+                *flag = adding;
+                Some((adding, c, None))
+            }
+        }
+    }
+
+    fn send_mode_list(&self, id: ClientId, folded: &str, list: List, out: &mut Outbox) {
+        let Some(ch) = self.channels.get(folded) else {
+            return;
+        };
+        let entries = match list {
+            List::Ban => &ch.bans,
+            List::Except => &ch.excepts,
+            List::Invex => &ch.invex,
+        };
+        let (item, end, text) = list.numerics();
+        for e in entries {
+            self.reply(
+                id,
+                out,
+                item,
+                &[&ch.name, &e.mask, &e.set_by, &e.set_at_unix.to_string()],
+            );
+        }
+        self.reply(id, out, end, &[&ch.name, text]);
+    }
+
+    fn user_mode(&mut self, id: ClientId, target: &str, changes: Option<&str>, out: &mut Outbox) {
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        if fold(target) != fold(client.target()) {
+            if self.find_nick(target).is_none() {
+                self.reply(id, out, ERR_NOSUCHNICK, &[target, "No such nick/channel"]);
+            } else {
+                self.reply(
+                    id,
+                    out,
+                    ERR_USERSDONTMATCH,
+                    &["Can't change mode for other users"],
+                );
+            }
+            return;
+        }
+        let Some(changes) = changes else {
+            let modes = client.umodes();
+            self.reply(id, out, RPL_UMODEIS, &[&modes]);
+            return;
+        };
+        let mut adding = true;
+        let (mut invisible, mut wallops, mut bot, mut oper) =
+            (client.invisible, client.wallops, client.bot, client.oper);
+        let mut unknown = false;
+        for c in changes.chars() {
+            match c {
+                '+' => adding = true,
+                '-' => adding = false,
+                'i' => invisible = adding,
+                'w' => wallops = adding,
+                'B' => bot = adding,
+                // Anyone may drop operator status; only OPER grants it.
+                'o' if !adding => oper = false,
+                'o' => {}
+                _ => unknown = true,
+            }
+        }
+        let mask = client.mask.clone();
+        let nick = client.target().to_owned();
+        let mut line = String::new();
+        let mut sign = None;
+        for (was, is, c) in [
+            (client.invisible, invisible, 'i'),
+            (client.wallops, wallops, 'w'),
+            (client.bot, bot, 'B'),
+            (client.oper, oper, 'o'),
+        ] {
+            if was != is {
+                if sign != Some(is) {
+                    line.push(if is { '+' } else { '-' });
+                    sign = Some(is);
+                }
+                line.push(c);
+            }
+        }
+        let was_invisible = client.invisible;
+        let was_oper = client.oper;
+        if let Some(client) = self.client_mut(id) {
+            client.invisible = invisible;
+            client.wallops = wallops;
+            client.bot = bot;
+            client.oper = oper;
+        }
+        self.invisible_count =
+            self.invisible_count + usize::from(invisible) - usize::from(was_invisible);
+        self.oper_count = self.oper_count + usize::from(oper) - usize::from(was_oper);
+        if unknown {
+            self.reply(id, out, ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]);
+        }
+        if !line.is_empty() {
+            if let Some(l) = out.format([], Some(&mask), "MODE", &[&nick, &line]) {
+                out.send(id, l);
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Server operators: OPER, KILL and WALLOPS.
+
+use super::super::chat::{truncate, Chat, Now, Relay, Status, TOPIC_LEN};
+use super::super::outbox::{ClientId, Outbox};
+use crate::proto::numeric::*;
+use crate::proto::Message;
+
+impl Chat {
+    /// `OPER <name> <password>`
+    pub(super) fn oper(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [name, password, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "OPER", out);
+        };
+        let ok = self
+            .config
+            .opers
+            .iter()
+            .any(|(n, p)| n == name && constant_time_eq(p.as_bytes(), password.as_bytes()));
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if !ok {
+            let addr = client.addr;
+            self.reply(id, out, ERR_PASSWDMISMATCH, &["Password incorrect"]);
+            log::warn!("{addr}: failed OPER attempt as {name:?}");
+            return;
+        }
+        if client.oper {
+            self.reply(id, out, RPL_YOUREOPER, &["You are now an IRC operator"]);
+            return;
+        }
+        client.oper = true;
+        client.wallops = true;
+        let mask = client.mask.clone();
+        let nick = client.target().to_owned();
+        let addr = client.addr;
+        let joined: Vec<String> = client.channels.iter().cloned().collect();
+        self.oper_count += 1;
+        self.reply(id, out, RPL_YOUREOPER, &["You are now an IRC operator"]);
+        if let Some(line) = out.format([], Some(&mask), "MODE", &[&nick, "+ow"]) {
+            out.send(id, line);
+        }
+        log::info!("{addr} ({nick}) is now a server operator");
+        // Server operators run the permanent room: one already in it gets @ now.
+        let server = self.config.server_name.clone();
+        for folded in joined {
+            let Some(ch) = self.channels.get_mut(&folded) else {
+                continue;
+            };
+            if !ch.permanent || ch.is_op(id) {
+                continue;
+            }
+            if let Some(s) = ch.members.get_mut(&id) {
+                s.set(Status::OP, true);
+            }
+            let mut relay = Relay::new(
+                now,
+                &server,
+                "MODE",
+                vec![ch.name.clone(), "+o".into(), nick.clone()],
+            );
+            if let Some(ch) = self.channels.get(&folded) {
+                self.deliver(&mut relay, ch.members.keys().copied(), out);
+            }
+        }
+    }
+
+    /// `KILL <nick> [:<reason>]`
+    pub(super) fn kill(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [nick, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "KILL", out);
+        };
+        if !self.require_oper(id, out) {
+            return;
+        }
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let killer = client.target().to_owned();
+        let killer_mask = client.mask.clone();
+        let Some(victim) = self.find_nick(nick) else {
+            self.reply(id, out, ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
+            return;
+        };
+        let reason = msg
+            .param(1)
+            .filter(|r| !r.is_empty())
+            .map_or("No reason given", |r| truncate(r, TOPIC_LEN));
+        let shown = self
+            .client(victim)
+            .map(|c| c.target().to_owned())
+            .unwrap_or_default();
+        if let Some(line) = out.format([], Some(&killer_mask), "KILL", &[&shown, reason]) {
+            out.send(victim, line);
+        }
+        let quit = format!("Killed ({killer} ({reason}))");
+        let error = format!("Closing Link: {} ({quit})", self.config.server_name);
+        log::info!("{killer} killed {shown}: {reason}");
+        self.error_and_close_as(victim, &error, &quit, now, out);
+    }
+
+    /// `WALLOPS :<text>`: a message to everyone with user mode `+w`.
+    pub(super) fn wallops(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [text, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "WALLOPS", out);
+        };
+        if !self.require_oper(id, out) {
+            return;
+        }
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let to: Vec<ClientId> = self
+            .clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.as_ref().is_some_and(|c| c.registered && c.wallops))
+            .map(|(i, _)| i)
+            .collect();
+        let mut relay = Relay::new(now, &client.mask, "WALLOPS", vec![text.clone()]);
+        self.deliver(&mut relay, to, out);
+    }
+}
+
+/// Compares secrets without stopping at the first difference, so the time
+/// taken does not tell an attacker how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,392 @@
+//! Registration and the connection's own state: CAP, PASS, NICK, USER, PING,
+//! QUIT, AWAY, SETNAME, and the welcome burst.
+
+use super::super::chat::{
+    truncate, Caps, Chat, Now, Relay, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
+    REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
+};
+use super::super::outbox::{ClientId, Outbox};
+use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
+use crate::proto::numeric::*;
+use crate::proto::time::format_server_time;
+use crate::proto::Message;
+
+impl Chat {
+    /// `CAP LS [302] | LIST | REQ :<caps> | END`
+    pub(super) fn cap(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [sub, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "CAP", out);
+        };
+        let sub_upper = sub.to_ascii_uppercase();
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        let nick = client.target().to_owned();
+        match sub_upper.as_str() {
+            "LS" => {
+                if !client.registered {
+                    client.cap_negotiating = true;
+                }
+                // CAP LS 302 implies cap-notify (IRCv3 capability negotiation).
+                if msg.param(1).and_then(|v| v.parse::<u32>().ok()) >= Some(302) {
+                    client.caps.insert(Caps::CAP_NOTIFY);
+                }
+                let names: Vec<&str> = SUPPORTED_CAPS.iter().map(|(n, _)| *n).collect();
+                self.server_line(id, out, "CAP", &[&nick, "LS", &names.join(" ")]);
+            }
+            "LIST" => {
+                let caps = client.caps;
+                let names: Vec<&str> = SUPPORTED_CAPS
+                    .iter()
+                    .filter(|(_, c)| caps.has(*c))
+                    .map(|(n, _)| *n)
+                    .collect();
+                self.server_line(id, out, "CAP", &[&nick, "LIST", &names.join(" ")]);
+            }
+            "REQ" => {
+                if !client.registered {
+                    client.cap_negotiating = true;
+                }
+                let requested = msg.param(1).unwrap_or("");
+                let mut caps = client.caps;
+                let mut ok = true;
+                for word in requested.split(' ').filter(|w| !w.is_empty()) {
+                    let (remove, name) = match word.strip_prefix('-') {
+                        Some(name) => (true, name),
+                        None => (false, word),
+                    };
+                    match SUPPORTED_CAPS.iter().find(|(n, _)| *n == name) {
+                        Some((_, cap)) if remove => caps.remove(*cap),
+                        Some((_, cap)) => caps.insert(*cap),
+                        None => ok = false,
+                    }
+                }
+                if ok {
+                    client.caps = caps;
+                }
+                let verdict = if ok { "ACK" } else { "NAK" };
+                self.server_line(id, out, "CAP", &[&nick, verdict, requested]);
+            }
+            "END" => {
+                client.cap_negotiating = false;
+                self.try_register(id, now, out);
+            }
+            _ => self.reply(id, out, ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
+        }
+    }
+
+    /// `PASS <password>`
+    pub(super) fn pass(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+        let [password, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "PASS", out);
+        };
+        let expected = self.config.password.clone();
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if client.registered {
+            self.reply(id, out, ERR_ALREADYREGISTERED, &["You may not reregister"]);
+            return;
+        }
+        client.password_ok = expected.is_none_or(|p| &p == password);
+    }
+
+    /// `USER <username> <mode> <unused> :<realname>`
+    pub(super) fn user(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [username, _, _, realname, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "USER", out);
+        };
+        if username.is_empty() || realname.is_empty() {
+            return self.need_more_params(id, "USER", out);
+        }
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if client.registered {
+            self.reply(id, out, ERR_ALREADYREGISTERED, &["You may not reregister"]);
+            return;
+        }
+        // The username shows in `nick!user@host`, so keep it to safe characters.
+        let user: String = username
+            .chars()
+            .filter(|c| c.is_alphanumeric() || "-_.".contains(*c))
+            .take(16)
+            .collect();
+        client.user = Some(if user.is_empty() {
+            "user".into()
+        } else {
+            format!("~{user}")
+        });
+        client.realname = truncate(realname, REALNAME_LEN).to_owned();
+        self.try_register(id, now, out);
+    }
+
+    /// `NICK <nickname>`
+    pub(super) fn nick(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let Some(wanted) = msg.param(0).filter(|n| !n.is_empty()) else {
+            self.reply(id, out, ERR_NONICKNAMEGIVEN, &["No nickname given"]);
+            return;
+        };
+        if let Err(e) = validate_nick(wanted, self.config.nick_len) {
+            self.reply(
+                id,
+                out,
+                ERR_ERRONEUSNICKNAME,
+                &[wanted, &format!("Erroneous nickname: {e}")],
+            );
+            return;
+        }
+        let folded = fold(wanted);
+        match self.nicks.get(&folded) {
+            Some(&owner) if owner != id => {
+                self.reply(
+                    id,
+                    out,
+                    ERR_NICKNAMEINUSE,
+                    &[wanted, "Nickname is already in use"],
+                );
+                return;
+            }
+            _ => {}
+        }
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        let old = client.nick.replace(wanted.to_owned());
+        if old.as_deref() == Some(wanted) {
+            return;
+        }
+        if let Some(old) = &old {
+            let old_folded = fold(old);
+            if old_folded != folded {
+                self.nicks.remove(&old_folded);
+            }
+        }
+        self.nicks.insert(folded, id);
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if !client.registered {
+            self.try_register(id, now, out);
+            return;
+        }
+        let old_mask = std::mem::take(&mut client.mask);
+        client.mask = format!("{wanted}!{}@{}", client.username(), client.host());
+        let addr = client.addr;
+        let new_mask = client.mask.clone();
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let mut to = self.peers_of(&client.channels, id);
+        to.push(id);
+        let mut relay = Relay::new(now, &old_mask, "NICK", vec![wanted.to_owned()]);
+        self.deliver(&mut relay, to, out);
+        if let Some(old) = &old {
+            // WHOWAS remembers the old name as its owner left it.
+            if let Some(c) = self.client(id) {
+                let entry = Whowas::of(c, old, now);
+                self.remember(entry);
+            }
+            // A change of case only is the same name to MONITOR.
+            if fold(old) != fold(wanted) {
+                self.notify_monitors(old, None, out);
+                self.notify_monitors(wanted, Some(&new_mask), out);
+            }
+        }
+        log::info!(
+            "{addr} ({}) is now known as {wanted}",
+            old.as_deref().unwrap_or("*")
+        );
+    }
+
+    fn try_register(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if client.registered || client.cap_negotiating {
+            return;
+        }
+        let (Some(nick), Some(user)) = (client.nick.clone(), client.user.clone()) else {
+            return;
+        };
+        if !client.password_ok {
+            self.reply(id, out, ERR_PASSWDMISMATCH, &["Password incorrect"]);
+            self.error_and_close(id, "Bad password", now, out);
+            return;
+        }
+        client.registered = true;
+        client.mask = format!("{nick}!{user}@{}", client.host());
+        let addr = client.addr;
+        let mask = client.mask.clone();
+        self.registered_count += 1;
+        self.max_registered = self.max_registered.max(self.registered_count);
+        log::info!(
+            "{addr} registered as {nick}; {} online",
+            self.registered_count
+        );
+        self.welcome(id, now, out);
+        self.notify_monitors(&nick, Some(&mask), out);
+    }
+
+    /// The ISUPPORT (005) tokens, exactly as implemented.
+    fn isupport(&self) -> Vec<String> {
+        let cfg = &self.config;
+        vec![
+            format!("AWAYLEN={TOPIC_LEN}"),
+            "BOT=B".into(),
+            "CASEMAPPING=rfc8265".into(),
+            format!("CHANLIMIT=#:{}", cfg.max_joined),
+            "CHANMODES=beI,k,l,imnst".into(),
+            format!("CHANNELLEN={CHANNEL_LEN}"),
+            "CHANTYPES=#".into(),
+            "ELIST=CMNTU".into(),
+            "EXCEPTS=e".into(),
+            "INVEX=I".into(),
+            format!("KICKLEN={KICK_LEN}"),
+            format!("MAXLIST=beI:{MAX_LIST}"),
+            format!("MAXTARGETS={MAX_TARGETS}"),
+            format!("MODES={}", super::modes::MAX_MODES),
+            format!("MONITOR={MAX_MONITOR}"),
+            format!("NETWORK={}", cfg.network),
+            format!("NICKLEN={}", cfg.nick_len),
+            "PREFIX=(ov)@+".into(),
+            "SAFELIST".into(),
+            "STATUSMSG=@+".into(),
+            format!(
+                "TARGMAX=JOIN:,KICK:{MAX_TARGETS},LIST:,MONITOR:,NAMES:,NOTICE:{MAX_TARGETS},PART:,PRIVMSG:{MAX_TARGETS},WHOIS:1"
+            ),
+            format!("TOPICLEN={TOPIC_LEN}"),
+            "UTF8ONLY".into(),
+            "WHOX".into(),
+        ]
+    }
+
+    /// 005 lines, at most 13 tokens each.
+    pub(super) fn send_isupport(&self, id: ClientId, out: &mut Outbox) {
+        let tokens = self.isupport();
+        for chunk in tokens.chunks(13) {
+            let mut params: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            params.push("are supported by this server");
+            self.reply(id, out, RPL_ISUPPORT, &params);
+        }
+    }
+
+    fn welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let mask = client.mask.clone();
+        let cfg = &self.config;
+        let server = cfg.server_name.clone();
+        self.reply(
+            id,
+            out,
+            RPL_WELCOME,
+            &[&format!(
+                "Welcome to the {} IRC Network {mask}",
+                cfg.network
+            )],
+        );
+        self.reply(
+            id,
+            out,
+            RPL_YOURHOST,
+            &[&format!("Your host is {server}, running version {VERSION}")],
+        );
+        let created = format_server_time(self.created_unix * 1000);
+        self.reply(
+            id,
+            out,
+            RPL_CREATED,
+            &[&format!("This server was created {created}")],
+        );
+        self.reply(
+            id,
+            out,
+            RPL_MYINFO,
+            &[&server, VERSION, "Biow", "beIiklmnostv", "beIklov"],
+        );
+        self.send_isupport(id, out);
+        self.lusers(id, &Message::default(), now, out);
+        self.send_motd(id, &Message::default(), now, out);
+    }
+
+    /// `PING <token>`
+    pub(super) fn ping(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+        let Some(token) = msg.param(0).filter(|t| !t.is_empty()) else {
+            self.reply(id, out, ERR_NOORIGIN, &["No origin specified"]);
+            return;
+        };
+        let server = self.config.server_name.clone();
+        self.server_line(id, out, "PONG", &[&server, token]);
+    }
+
+    /// `QUIT [:<reason>]`
+    pub(super) fn quit(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let reason = match msg.param(0).filter(|r| !r.is_empty()) {
+            Some(r) => format!("Quit: {}", truncate(r, TOPIC_LEN)),
+            None => "Client Quit".into(),
+        };
+        self.error_and_close(id, &reason, now, out);
+    }
+
+    /// `AWAY [:<message>]`
+    pub(super) fn away(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let text = msg
+            .param(0)
+            .filter(|t| !t.is_empty())
+            .map(|t| truncate(t, TOPIC_LEN).to_owned());
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        let now_away = text.is_some();
+        client.away = text.clone();
+        let mask = client.mask.clone();
+        if now_away {
+            self.reply(
+                id,
+                out,
+                RPL_NOWAWAY,
+                &["You have been marked as being away"],
+            );
+        } else {
+            self.reply(
+                id,
+                out,
+                RPL_UNAWAY,
+                &["You are no longer marked as being away"],
+            );
+        }
+        let to = self.cap_watchers(id, Caps::AWAY_NOTIFY, false);
+        let mut relay = Relay::new(now, &mask, "AWAY", text.into_iter().collect());
+        self.deliver(&mut relay, to, out);
+    }
+
+    /// `SETNAME :<realname>`
+    pub(super) fn setname(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+        let [realname, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "SETNAME", out);
+        };
+        if realname.is_empty() || realname.len() > REALNAME_LEN {
+            self.server_line(
+                id,
+                out,
+                "FAIL",
+                &[
+                    "SETNAME",
+                    "INVALID_REALNAME",
+                    &format!("Realname must be 1 to {REALNAME_LEN} bytes"),
+                ],
+            );
+            return;
+        }
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        client.realname = realname.clone();
+        let mask = client.mask.clone();
+        let to = self.cap_watchers(id, Caps::SETNAME, true);
+        let mut relay = Relay::new(now, &mask, "SETNAME", vec![realname.clone()]);
+        self.deliver(&mut relay, to, out);
+    }
+}
