@@ -92,8 +92,19 @@ fn a_client_that_never_reads_hits_sendq_while_others_get_everything() {
         (0..sent).collect::<Vec<_>>(),
         "every message, in order"
     );
-    // The sleeper is disconnected (after whatever its buffers held).
-    sleeper.expect_closed();
+    // The sleeper is disconnected after whatever its buffers held: whole
+    // relayed lines only (a line cut short would carry the next line glued to
+    // its text), and then exactly its last words.
+    let last = sleeper.expect_closed();
+    let (error, relayed) = last.split_last().expect("the sleeper got lines");
+    assert_eq!(error.command, "ERROR", "the last line is the ERROR");
+    assert_eq!(error.params, ["SendQ exceeded"]);
+    for m in relayed.iter().filter(|m| m.command == "PRIVMSG") {
+        let text = &m.params[1];
+        let (seq, rest) = text.split_once(' ').expect("sequence number and filler");
+        assert!(seq.parse::<u32>().is_ok(), "whole line: {text:?}");
+        assert_eq!(rest, filler, "whole line: {text:?}");
+    }
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //! 2. The queue never holds more than the send-queue cap plus one line: queuing
 //!    past the cap reports [`Overflow`] and the owner closes the connection.
 //! 3. An empty queue holds no heap memory.
+//! 4. The peer never sees half a line: when the queue is cut short (SendQ),
+//!    a line the socket has started to take is finished first.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -26,6 +28,10 @@ pub struct Overflow;
 pub struct WriteQueue {
     buf: Vec<u8>,
     sent: usize,
+    /// The socket has taken the start of the line at `buf[sent..]` but not its
+    /// end. Kept as a flag because compaction moves `sent` back to 0, after
+    /// which the bytes no longer show it.
+    mid_line: bool,
 }
 
 impl WriteQueue {
@@ -54,9 +60,9 @@ impl WriteQueue {
     /// Drops every queued line the peer has not started to receive and queues
     /// `bytes` after them: the last words to a client that stopped reading.
     /// The line in flight is finished so the peer never sees half a line.
+    /// Idempotent: a second call keeps the same tail.
     pub fn replace_unsent_with(&mut self, bytes: &[u8]) {
-        let started = self.sent > 0 && self.buf[self.sent - 1] != b'\n';
-        let keep_to = if started {
+        let keep_to = if self.mid_line {
             self.buf[self.sent..]
                 .iter()
                 .position(|&b| b == b'\n')
@@ -76,7 +82,10 @@ impl WriteQueue {
         while !self.is_empty() {
             match w.write(&self.buf[self.sent..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.sent += n,
+                Ok(n) => {
+                    self.sent += n;
+                    self.mid_line = self.buf[self.sent - 1] != b'\n';
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -84,6 +93,7 @@ impl WriteQueue {
         }
         self.buf = Vec::new();
         self.sent = 0;
+        self.mid_line = false;
         Ok(true)
     }
 }
@@ -115,6 +125,8 @@ pub struct Connection {
     pub is_client: bool,
     /// Has output queued this loop turn that has not been flushed yet.
     pub dirty: bool,
+    /// Went past the SendQ: its last words are queued and nothing more is.
+    pub sendq_exceeded: bool,
 }
 
 impl Connection {
@@ -130,6 +142,7 @@ impl Connection {
             throttled_until: None,
             is_client,
             dirty: false,
+            sendq_exceeded: false,
         }
     }
 
@@ -211,5 +224,45 @@ mod tests {
         q.push(b"a\r\nb\r\n", 100).unwrap();
         q.replace_unsent_with(b"ERROR :x\r\n");
         assert_eq!(q.buf, b"ERROR :x\r\n", "nothing in flight, nothing kept");
+    }
+
+    /// Drains `q` completely and returns what the peer got in all.
+    fn drain(q: &mut WriteQueue, mut w: Trickle) -> Vec<u8> {
+        w.calls = 0;
+        w.room = usize::MAX;
+        assert!(q.flush(&mut w).unwrap());
+        w.got
+    }
+
+    #[test]
+    fn compaction_does_not_forget_the_line_in_flight() {
+        let mut q = WriteQueue::default();
+        q.push(b"0123456789\r\nnext\r\n", 1000).unwrap();
+        // 10 of the first line's 12 bytes leave; then a push compacts the
+        // buffer (half of it was sent), moving `sent` back to 0.
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 10,
+            calls: 1,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        assert_eq!(q.push(b"more\r\n", 10), Err(Overflow));
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        assert_eq!(drain(&mut q, w), b"0123456789\r\nERROR :SendQ exceeded\r\n");
+    }
+
+    #[test]
+    fn replacing_twice_still_finishes_the_line_in_flight() {
+        let mut q = WriteQueue::default();
+        q.push(b"first line\r\nsecond\r\n", 1000).unwrap();
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 4,
+            calls: 1,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        assert_eq!(drain(&mut q, w), b"first line\r\nERROR :SendQ exceeded\r\n");
     }
 }

@@ -494,7 +494,14 @@ impl Server {
             let Some(conn) = self.conns.get_mut(to) else {
                 continue;
             };
+            if conn.sendq_exceeded {
+                // Its last words are queued; anything after them would be
+                // dropped with the rest of what it never read.
+                continue;
+            }
             if conn.out.push(bytes, sendq).is_err() && conn.phase == Phase::Open {
+                conn.sendq_exceeded = true;
+                conn.out.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
                 overflowed.push(to);
             }
             if !conn.dirty {
@@ -508,13 +515,11 @@ impl Server {
             self.begin_close(key, now);
         }
         for key in overflowed {
-            if let Some(conn) = self.conns.get_mut(key) {
-                conn.out.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
-            }
             self.chat
                 .disconnect(key, "SendQ exceeded", now, &mut self.out);
             self.begin_close(key, now);
         }
+        // The QUITs of those just dropped can overflow someone else in turn.
         if !self.out.is_empty() {
             self.apply_outbox(now);
         }
