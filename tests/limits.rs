@@ -248,3 +248,26 @@ fn channel_limits_get_405() {
     );
     b.join("#one");
 }
+
+#[test]
+fn shutdown_is_one_error_per_client_and_no_quits() {
+    let mut server = TestServer::start();
+    let mut members: Vec<_> = ["alice", "bob", "carol"]
+        .into_iter()
+        .map(|nick| server.member(nick, "#lobby"))
+        .collect();
+    for m in &mut members {
+        m.sync();
+    }
+    server.stop();
+    for m in &mut members {
+        let nick = m.nick.clone();
+        let last = m.expect_closed();
+        // Relaying each quit to everyone still there costs n² lines at scale,
+        // and nobody needs them: everyone is told the server is going away.
+        assert!(only(&last, "QUIT").is_empty(), "{nick}: {last:?}");
+        assert_eq!(last.len(), 1, "{nick}: {last:?}");
+        assert_eq!(last[0].command, "ERROR");
+        assert_eq!(last[0].params, ["Server shutting down"]);
+    }
+}
