@@ -1,16 +1,16 @@
 //! `banter-server`: parses the command line, sets up logging, runs the server.
 
 use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use banter::logging::{QueueLogger, QUEUE_LEN};
 use banter::server::{Config, FloodConfig, Server};
 use clap::Parser;
-use simplelog::{
-    ColorChoice, CombinedLogger, LevelFilter, SharedLogger, TermLogger, TerminalMode, WriteLogger,
-};
+use log::LevelFilter;
 
 /// A lightweight chat room server. Any IRC client (irssi, WeeChat, HexChat)
 /// and the Banter desktop client can connect to it.
@@ -134,26 +134,29 @@ fn config_from(args: &Args) -> Result<Config, String> {
     })
 }
 
+/// Logging goes through a queue to its own thread: writing to a stalled
+/// stderr must not stall the server (see `banter::logging`).
 fn init_logging(args: &Args) -> Result<(), String> {
-    let config = simplelog::ConfigBuilder::new()
-        .set_target_level(LevelFilter::Off)
-        .set_thread_level(LevelFilter::Off)
-        .build();
-    let mut loggers: Vec<Box<dyn SharedLogger>> = vec![TermLogger::new(
-        args.log_level,
-        config.clone(),
-        TerminalMode::Stderr,
-        ColorChoice::Auto,
-    )];
+    let mut outputs: Vec<Box<dyn Write + Send>> = vec![Box::new(BufWriter::new(io::stderr()))];
     if let Some(path) = &args.log_file {
         let file = File::options()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the log file {path}: {e}"))?;
-        loggers.push(WriteLogger::new(args.log_level, config, file));
+        outputs.push(Box::new(BufWriter::new(file)));
     }
-    CombinedLogger::init(loggers).map_err(|e| format!("cannot start logging: {e}"))
+    QueueLogger::spawn(args.log_level, QUEUE_LEN, outputs)
+        .map_err(|e| format!("cannot start logging: {e}"))?
+        .install()
+        .map_err(|e| format!("cannot start logging: {e}"))
+}
+
+/// Reports a fatal error after the log lines before it.
+fn fail(message: &str) -> ExitCode {
+    log::logger().flush();
+    eprintln!("banter-server: {message}");
+    ExitCode::FAILURE
 }
 
 fn main() -> ExitCode {
@@ -163,20 +166,17 @@ fn main() -> ExitCode {
         .and_then(|config| Server::bind(config).map_err(|e| e.to_string()));
     let server = match result {
         Ok(server) => server,
-        Err(e) => {
-            eprintln!("banter-server: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(&e),
     };
     let handle = server.handle();
     if let Err(e) = ctrlc::set_handler(move || handle.shutdown()) {
         log::warn!("Ctrl+C will not stop the server cleanly: {e}");
     }
     match server.run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("banter-server: the event loop failed: {e}");
-            ExitCode::FAILURE
+        Ok(()) => {
+            log::logger().flush();
+            ExitCode::SUCCESS
         }
+        Err(e) => fail(&format!("the event loop failed: {e}")),
     }
 }
