@@ -3,8 +3,10 @@
 
 mod common;
 use std::process::Command;
+use std::time::Duration;
 
-use common::{ServerProcess, SERVER_BIN};
+use banter::server::FloodConfig;
+use common::{ServerProcess, TestServer, SERVER_BIN};
 
 /// Nobody reads the server's stderr: the log must not hold the server up.
 #[test]
@@ -39,4 +41,25 @@ fn a_stderr_nobody_reads_does_not_stop_the_server() {
     }
     let mut alice = sender.join().expect("sender");
     alice.sync();
+}
+
+/// Bare line endings are lines too: they cost flood-control tokens, so
+/// 10,000 of them pace the sender instead of keeping the loop busy.
+#[test]
+fn empty_lines_are_paced_by_flood_control() {
+    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+    let mut flooder = server.member("flooder", "#lobby");
+    let mut other = server.member("other", "#lobby");
+    flooder.sync();
+    let mut flood = b"\r\n".repeat(10_000);
+    flood.extend_from_slice(b"PING :behind-the-empty-lines\r\n");
+    flooder.send_raw(&flood);
+    // Everyone else is served meanwhile.
+    other.send("PRIVMSG #lobby :still here");
+    other.sync();
+    // At 4 lines a second after a burst of 10, the PING is an hour away;
+    // uncharged, its PONG would come at once.
+    while let Some(Some(m)) = flooder.recv_within(Duration::from_millis(500)) {
+        assert_ne!(m.command, "PONG", "the empty lines were not charged");
+    }
 }

@@ -121,6 +121,8 @@ pub struct Connection {
     pub flood: FloodGate,
     /// Set while flood control holds this connection's lines back.
     pub throttled_until: Option<Instant>,
+    /// Used up its read budget and is queued to be read again next turn.
+    pub ready_again: bool,
     /// Counted in the chat, per-IP limit and head count (refused ones are not).
     pub is_client: bool,
     /// Has output queued this loop turn that has not been flushed yet.
@@ -140,6 +142,7 @@ impl Connection {
             phase: Phase::Open,
             flood: FloodGate::default(),
             throttled_until: None,
+            ready_again: false,
             is_client,
             dirty: false,
             sendq_exceeded: false,

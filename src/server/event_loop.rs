@@ -2,17 +2,23 @@
 //! only server code that touches sockets or clocks.
 //!
 //! Loop contract:
-//! 1. Accept and read until `WouldBlock`; `Ok(0)` is the peer closing.
-//! 2. Lines go to the chat state one at a time, as flood control admits them;
-//!    a throttled connection is not read until its time comes, so TCP pushes
-//!    back on the sender and nothing is dropped.
-//! 3. Deliveries are appended to write queues and flushed once per loop turn,
+//! 1. Accept until `WouldBlock`; read until `WouldBlock` or the read budget
+//!    (3); `Ok(0)` is the peer closing.
+//! 2. Lines go to the chat state one at a time, as flood control admits them
+//!    (empty lines too, since they cost a turn of the loop as well); a
+//!    throttled connection is not read until its time comes, so TCP pushes
+//!    back on the sender and nothing is dropped. It has one timer entry.
+//! 3. One readiness event reads at most [`READ_BUDGET`] bytes; a connection
+//!    with more waiting is served again next turn, after the others, because
+//!    edge-triggered readiness will not report it again.
+//! 4. Deliveries are appended to write queues and flushed once per loop turn,
 //!    so many lines leave in one write; WRITABLE is asked for only while a
 //!    queue is non-empty.
-//! 4. Connections are removed only after the event batch, because the slab
+//! 5. Connections are removed only after the event batch, because the slab
 //!    reuses keys and the key is the mio token.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::io::{self, Read};
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -37,6 +43,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// they are told and dropped at once.
 const MAX_REFUSED_LINGERING: usize = 256;
 const READ_CHUNK: usize = 16 * 1024;
+/// Most bytes read from one connection per readiness event (contract 3).
+const READ_BUDGET: usize = 64 * 1024;
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -93,8 +101,14 @@ pub struct Server {
     chat: Chat,
     per_ip: HashMap<IpAddr, usize>,
     refused_lingering: usize,
-    /// Connections held back by flood control, with when they may go on.
-    throttled: Vec<(usize, Instant)>,
+    /// When connections held back by flood control may go on, soonest
+    /// first. An entry is live while it matches the connection's
+    /// `throttled_until`; others (the connection closed) are skipped.
+    throttled: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// Connections that used up their read budget, served next turn.
+    ready_again: Vec<usize>,
+    read_budget: usize,
+    next_tick: Instant,
     /// Connections with output queued this turn.
     dirty: Vec<usize>,
     /// Connections found dead this turn, with the reason.
@@ -138,7 +152,10 @@ impl Server {
             chat,
             per_ip: HashMap::new(),
             refused_lingering: 0,
-            throttled: Vec::new(),
+            throttled: BinaryHeap::new(),
+            ready_again: Vec::new(),
+            read_budget: READ_BUDGET,
+            next_tick: Instant::now(),
             dirty: Vec::new(),
             dead: Vec::new(),
             out: Outbox::new(),
@@ -162,66 +179,82 @@ impl Server {
     /// most a few seconds) and returns.
     pub fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
-        let tick = self.chat.config().tick();
-        let mut next_tick = Instant::now() + tick;
+        self.next_tick = Instant::now() + self.chat.config().tick();
         log::info!(
             "listening on {}; room {}",
             self.local_addr,
             self.chat.config().room
         );
-        loop {
-            let timeout = self
-                .next_wakeup(next_tick)
-                .saturating_duration_since(Instant::now());
-            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
+        while !self.turn(&mut events)? {}
+        log::info!("server stopped");
+        Ok(())
+    }
+
+    /// One turn of the loop: wait for events or the next timer, handle them,
+    /// and flush. `true` once shutdown has finished.
+    fn turn(&mut self, events: &mut Events) -> io::Result<bool> {
+        let timeout = if self.ready_again.is_empty() {
+            self.next_wakeup().saturating_duration_since(Instant::now())
+        } else {
+            Duration::ZERO
+        };
+        if let Err(e) = self.poll.poll(events, Some(timeout)) {
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(false);
             }
-            let now = now();
-            for event in events.iter() {
-                match event.token() {
-                    LISTENER => self.accept_all(&now),
-                    WAKER => {}
-                    Token(key) => {
-                        if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            self.on_readable(key, &now);
-                        }
-                        if event.is_writable() {
-                            self.mark_dirty(key);
-                        }
+            return Err(e);
+        }
+        let now = now();
+        // Taken first: connections that use up their budget during this
+        // turn's events wait for the next turn.
+        let ready = std::mem::take(&mut self.ready_again);
+        for event in events.iter() {
+            match event.token() {
+                LISTENER => self.accept_all(&now),
+                WAKER => {}
+                Token(key) => {
+                    if event.is_readable() || event.is_read_closed() || event.is_error() {
+                        self.on_readable(key, &now);
+                    }
+                    if event.is_writable() {
+                        self.mark_dirty(key);
                     }
                 }
             }
-            self.resume_throttled(&now);
-            if now.instant >= next_tick {
-                next_tick = now.instant + tick;
-                self.chat.tick(&now, &mut self.out);
-                self.expire_closing(&now);
-            }
-            if self.stop.load(Ordering::SeqCst) && self.shutting_down.is_none() {
-                self.begin_shutdown(&now);
-            }
-            self.settle(&now);
-            if let Some(deadline) = self.shutting_down {
-                let all_flushed = self
-                    .conns
-                    .iter()
-                    .all(|(_, c)| matches!(c.phase, Phase::Lingering { .. }));
-                if all_flushed || now.instant >= deadline {
-                    log::info!("server stopped");
-                    return Ok(());
-                }
+        }
+        for key in ready {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.ready_again = false;
+                self.on_readable(key, &now);
             }
         }
+        self.resume_throttled(&now);
+        if now.instant >= self.next_tick {
+            self.next_tick = now.instant + self.chat.config().tick();
+            self.chat.tick(&now, &mut self.out);
+            self.expire_closing(&now);
+        }
+        if self.stop.load(Ordering::SeqCst) && self.shutting_down.is_none() {
+            self.begin_shutdown(&now);
+        }
+        self.settle(&now);
+        if let Some(deadline) = self.shutting_down {
+            let all_flushed = self
+                .conns
+                .iter()
+                .all(|(_, c)| matches!(c.phase, Phase::Lingering { .. }));
+            if all_flushed || now.instant >= deadline {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
-    fn next_wakeup(&self, next_tick: Instant) -> Instant {
-        self.throttled
-            .iter()
-            .map(|&(_, at)| at)
-            .fold(next_tick, Instant::min)
+    fn next_wakeup(&self) -> Instant {
+        match self.throttled.peek() {
+            Some(Reverse((at, _))) => self.next_tick.min(*at),
+            None => self.next_tick,
+        }
     }
 
     fn begin_shutdown(&mut self, now: &Now) {
@@ -303,9 +336,18 @@ impl Server {
         }
     }
 
-    /// Reads until `WouldBlock`, feeding complete lines to the chat as flood
-    /// control allows.
+    /// Reads until `WouldBlock` or the read budget is spent, feeding complete
+    /// lines to the chat as flood control allows.
     fn on_readable(&mut self, key: usize, now: &Now) {
+        if self
+            .conns
+            .get(key)
+            .is_some_and(|c| c.throttled_until.is_some())
+        {
+            // Its timer resumes it; reading now would only buffer more.
+            return;
+        }
+        let mut budget = self.read_budget;
         loop {
             let Some(conn) = self.conns.get_mut(key) else {
                 return;
@@ -316,7 +358,15 @@ impl Server {
             let Some(conn) = self.conns.get_mut(key) else {
                 return;
             };
-            match conn.stream.read(&mut self.scratch) {
+            if budget == 0 {
+                if !conn.ready_again {
+                    conn.ready_again = true;
+                    self.ready_again.push(key);
+                }
+                return;
+            }
+            let chunk = budget.min(self.scratch.len());
+            match conn.stream.read(&mut self.scratch[..chunk]) {
                 Ok(0) => {
                     let reason = if conn.reader.pending() > 0 {
                         "Connection closed mid-line"
@@ -327,6 +377,7 @@ impl Server {
                     return;
                 }
                 Ok(n) => {
+                    budget -= n;
                     if conn.phase == Phase::Open {
                         conn.reader.extend(&self.scratch[..n]);
                     }
@@ -362,19 +413,23 @@ impl Server {
             if let Some(cfg) = &flood {
                 if let Err(at) = conn.flood.check(now.instant, cfg) {
                     if conn.reader.pending() > 0 {
+                        if conn.throttled_until.is_none() {
+                            self.throttled.push(Reverse((at, key)));
+                        }
                         conn.throttled_until = Some(at);
-                        self.throttled.push((key, at));
                         return false;
                     }
                 }
             }
             match conn.reader.next_line() {
                 Ok(Some(line)) => {
-                    if line.is_empty() {
-                        continue;
-                    }
+                    // Charged before the empty check: a stream of bare line
+                    // endings costs the loop as much as any other line.
                     if let Some(cfg) = &flood {
                         conn.flood.charge(now.instant, cfg);
+                    }
+                    if line.is_empty() {
+                        continue;
                     }
                     self.chat.handle_line(key, line, now, &mut self.out);
                 }
@@ -388,21 +443,15 @@ impl Server {
     }
 
     fn resume_throttled(&mut self, now: &Now) {
-        if self.throttled.is_empty() {
-            return;
-        }
-        let due: Vec<usize> = self
-            .throttled
-            .iter()
-            .filter(|&&(_, at)| at <= now.instant)
-            .map(|&(key, _)| key)
-            .collect();
-        self.throttled.retain(|&(_, at)| at > now.instant);
-        for key in due {
+        while let Some(&Reverse((at, key))) = self.throttled.peek() {
+            if at > now.instant {
+                return;
+            }
+            self.throttled.pop();
             let Some(conn) = self.conns.get_mut(key) else {
                 continue;
             };
-            if conn.throttled_until.is_some_and(|at| at <= now.instant) {
+            if conn.throttled_until == Some(at) {
                 conn.throttled_until = None;
                 self.on_readable(key, now);
             }
@@ -432,6 +481,8 @@ impl Server {
             conn.phase = Phase::Closing {
                 deadline: now.instant + CLOSE_GRACE,
             };
+            // Its input is now only read to see the peer close.
+            conn.throttled_until = None;
             conn.reader = crate::proto::LineReader::new(0);
             self.mark_dirty(key);
         }
@@ -576,8 +627,9 @@ impl Server {
         }
         let mut conn = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut conn.stream);
-        self.throttled.retain(|&(k, _)| k != key);
+        // Its timer entry, if any, no longer matches and is skipped.
         self.dirty.retain(|&k| k != key);
+        self.ready_again.retain(|&k| k != key);
         if conn.is_client {
             if let Some(n) = self.per_ip.get_mut(&conn.addr.ip()) {
                 *n -= 1;
@@ -590,5 +642,117 @@ impl Server {
             self.refused_lingering -= 1;
         }
         log::debug!("{} closed: {reason}", conn.addr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Loop internals no client can see, driven turn by turn over real
+    //! loopback sockets.
+    use super::*;
+    use crate::server::FloodConfig;
+    use std::io::Write;
+    use std::net::TcpStream as StdStream;
+
+    fn server(adjust: impl FnOnce(&mut Config)) -> Server {
+        let mut config = Config {
+            max_per_ip: 0,
+            message_log: false,
+            ..Config::loopback()
+        };
+        adjust(&mut config);
+        let mut server = Server::bind(config).expect("bind a loopback server");
+        server.next_tick = Instant::now() + server.chat.config().tick();
+        server
+    }
+
+    /// Turns the loop until `done` holds; fails after a bounded number of turns.
+    #[track_caller]
+    fn turn_until(server: &mut Server, events: &mut Events, done: impl Fn(&Server) -> bool) {
+        for _ in 0..1000 {
+            if done(server) {
+                return;
+            }
+            server.turn(events).expect("turn");
+        }
+        panic!("condition not reached");
+    }
+
+    fn connect(server: &mut Server, events: &mut Events) -> (StdStream, usize) {
+        let before = server.conns.len();
+        let client = StdStream::connect(server.local_addr()).expect("connect");
+        client.set_nodelay(true).expect("nodelay");
+        turn_until(server, events, |s| s.conns.len() > before);
+        let key = server.conns.iter().map(|(k, _)| k).max().expect("a key");
+        (client, key)
+    }
+
+    #[test]
+    fn a_throttled_connection_has_one_timer_entry_however_often_it_sends() {
+        let mut server = server(|c| {
+            c.flood = Some(FloodConfig {
+                burst: 1,
+                interval: Duration::from_secs(600),
+            });
+        });
+        let mut events = Events::with_capacity(64);
+        let (mut client, key) = connect(&mut server, &mut events);
+        client.write_all(b"PING a\r\nPING b\r\n").expect("send");
+        turn_until(&mut server, &mut events, |s| {
+            s.conns[key].throttled_until.is_some()
+        });
+        // Each write arrives as its own segment and raises its own readable
+        // edge; one turn handles each.
+        for _ in 0..20 {
+            client.write_all(b"PING c\r\n").expect("send");
+            server.turn(&mut events).expect("turn");
+        }
+        assert_eq!(server.throttled.len(), 1);
+    }
+
+    #[test]
+    fn a_connection_past_its_read_budget_is_served_again_next_turn() {
+        let mut server = server(|c| c.flood = None);
+        server.read_budget = 1024;
+        let mut events = Events::with_capacity(64);
+        let (mut client, key) = connect(&mut server, &mut events);
+        const LINES: usize = 2048;
+        // 16 KiB, which loopback buffers take at once.
+        client
+            .write_all(&b"PING x\r\n".repeat(LINES))
+            .expect("send");
+        turn_until(&mut server, &mut events, |s| s.conns[key].ready_again);
+        let mut turns = 1;
+        while server.conns[key].ready_again {
+            server.turn(&mut events).expect("turn");
+            turns += 1;
+        }
+        assert!(turns >= 16, "1 KiB per turn: {turns} turns");
+        // Every line was handled all the same: read the replies while the
+        // loop flushes them.
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let reader = std::thread::spawn(move || {
+            let mut replies = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while replies.iter().filter(|&&b| b == b'\n').count() < LINES {
+                let n = client.read(&mut chunk).expect("read the replies");
+                assert!(n > 0, "closed early");
+                replies.extend_from_slice(&chunk[..n]);
+            }
+            replies
+        });
+        for _ in 0..1000 {
+            if reader.is_finished() {
+                break;
+            }
+            server.turn(&mut events).expect("turn");
+        }
+        let replies = reader.join().expect("reader");
+        assert!(replies
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .all(|l| l.starts_with(b":banter.local PONG ")));
     }
 }
