@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use banter::server::FloodConfig;
-use common::{ServerProcess, TestServer, SERVER_BIN};
+use common::{only, ServerProcess, TestServer, SERVER_BIN};
 
 /// Nobody reads the server's stderr: the log must not hold the server up.
 #[test]
@@ -61,5 +61,63 @@ fn empty_lines_are_paced_by_flood_control() {
     // uncharged, its PONG would come at once.
     while let Some(Some(m)) = flooder.recv_within(Duration::from_millis(500)) {
         assert_ne!(m.command, "PONG", "the empty lines were not charged");
+    }
+}
+
+/// A flooder that resets its connection is gone at once: what flood control
+/// had not yet let it say is dropped, and its QUIT goes out straight away.
+#[cfg(unix)]
+#[test]
+fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
+    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+    let mut watcher = server.member("watcher", "#lobby");
+    let mut flooder = server.member("flooder", "#lobby");
+    watcher.sync();
+    flooder.sync();
+    let flood: String = (0..2000)
+        .map(|i| format!("PRIVMSG #lobby :flood {i}\r\n"))
+        .collect();
+    flooder.send_raw(flood.as_bytes());
+    // Its burst is relayed, then flood control holds the rest back.
+    assert_eq!(watcher.expect("PRIVMSG").params[1], "flood 0");
+    common::reset(flooder.stream);
+    let mut relayed = 1;
+    let quit = loop {
+        let m = watcher.recv().expect("watcher stays connected");
+        match m.command.as_str() {
+            "PRIVMSG" => relayed += 1,
+            "QUIT" => break m,
+            other => panic!("unexpected {other}"),
+        }
+        // Held-back lines trickle out at 4 a second; the backlog is 2000.
+        assert!(relayed < 50, "still relaying the reset flooder's backlog");
+    };
+    assert_eq!(quit.source_nick(), Some("flooder"));
+    assert_eq!(quit.params, ["Connection reset"]);
+    watcher.send("NAMES #lobby");
+    let names = watcher.expect("353");
+    assert!(!names.params[3].contains("flooder"), "{:?}", names.params);
+    assert!(
+        only(&watcher.sync(), "PRIVMSG").is_empty(),
+        "nothing after the QUIT"
+    );
+}
+
+/// A QUIT sent just before a reset still counts: flood control admitted it,
+/// so it was said.
+#[cfg(unix)]
+#[test]
+fn a_quit_just_before_a_reset_keeps_its_message() {
+    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+    let mut watcher = server.member("watcher", "#lobby");
+    for round in 0..20 {
+        let nick = format!("leaver{round}");
+        let mut leaver = server.member(&nick, "#lobby");
+        watcher.expect("JOIN");
+        leaver.send("QUIT :goodbye");
+        common::reset(leaver.stream);
+        let quit = watcher.expect("QUIT");
+        assert_eq!(quit.source_nick(), Some(nick.as_str()));
+        assert_eq!(quit.params, ["Quit: goodbye"], "round {round}");
     }
 }

@@ -129,6 +129,8 @@ pub struct Connection {
     pub dirty: bool,
     /// Went past the SendQ: its last words are queued and nothing more is.
     pub sendq_exceeded: bool,
+    /// Found dead this turn; removed after the event batch.
+    pub dead: bool,
 }
 
 impl Connection {
@@ -146,6 +148,7 @@ impl Connection {
             is_client,
             dirty: false,
             sendq_exceeded: false,
+            dead: false,
         }
     }
 

@@ -118,6 +118,16 @@ pub struct Server {
     shutting_down: Option<Instant>,
 }
 
+/// The quit reason others see for a broken connection: kept plain.
+fn read_error_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => "Connection reset".to_owned(),
+        io::ErrorKind::ConnectionAborted => "Connection aborted".to_owned(),
+        io::ErrorKind::TimedOut => "Connection timed out".to_owned(),
+        _ => format!("Connection error: {e}"),
+    }
+}
+
 fn now() -> Now {
     let unix_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -213,6 +223,9 @@ impl Server {
                 LISTENER => self.accept_all(&now),
                 WAKER => {}
                 Token(key) => {
+                    if event.is_error() || event.is_read_closed() {
+                        self.check_socket_error(key, &now);
+                    }
                     if event.is_readable() || event.is_read_closed() || event.is_error() {
                         self.on_readable(key, &now);
                     }
@@ -336,15 +349,41 @@ impl Server {
         }
     }
 
+    /// A peer that reset or otherwise broke the connection is dead at once,
+    /// even while flood control holds its lines back: what it had not yet
+    /// been allowed to say is dropped rather than relayed for minutes after
+    /// it left. What flood control admits right now (a last QUIT, say) is
+    /// still handled. After a plain close (FIN) everything it sent counts.
+    fn check_socket_error(&mut self, key: usize, now: &Now) {
+        let Some(conn) = self.conns.get(key) else {
+            return;
+        };
+        let error = match conn.stream.take_error() {
+            Ok(Some(e)) | Err(e) => e,
+            Ok(None) => return,
+        };
+        if conn.phase == Phase::Open && conn.throttled_until.is_none() {
+            // Stops at the first line flood control holds back; it may also
+            // find the end of the stream and call that a plain close.
+            self.on_readable(key, now);
+        }
+        let reason = read_error_reason(&error);
+        match self.dead.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, why)) => *why = reason,
+            None => self.kill(key, &reason),
+        }
+    }
+
     /// Reads until `WouldBlock` or the read budget is spent, feeding complete
     /// lines to the chat as flood control allows.
     fn on_readable(&mut self, key: usize, now: &Now) {
         if self
             .conns
             .get(key)
-            .is_some_and(|c| c.throttled_until.is_some())
+            .is_some_and(|c| c.dead || c.throttled_until.is_some())
         {
-            // Its timer resumes it; reading now would only buffer more.
+            // A throttled one is resumed by its timer; reading now would only
+            // buffer more.
             return;
         }
         let mut budget = self.read_budget;
@@ -385,14 +424,7 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    // Others see this as the quit reason: keep it plain.
-                    let reason = match e.kind() {
-                        io::ErrorKind::ConnectionReset => "Connection reset".to_owned(),
-                        io::ErrorKind::ConnectionAborted => "Connection aborted".to_owned(),
-                        io::ErrorKind::TimedOut => "Connection timed out".to_owned(),
-                        _ => format!("Connection error: {e}"),
-                    };
-                    self.kill(key, &reason);
+                    self.kill(key, &read_error_reason(&e));
                     return;
                 }
             }
@@ -407,7 +439,7 @@ impl Server {
             let Some(conn) = self.conns.get_mut(key) else {
                 return false;
             };
-            if conn.phase != Phase::Open || !self.chat.is_client(key) {
+            if conn.phase != Phase::Open || conn.dead || !self.chat.is_client(key) {
                 return false;
             }
             if let Some(cfg) = &flood {
@@ -488,9 +520,14 @@ impl Server {
         }
     }
 
+    /// Records that the connection is dead, the first reason winning; it is
+    /// removed after the event batch and handles no more input meanwhile.
     fn kill(&mut self, key: usize, reason: &str) {
-        if self.dead.iter().all(|(k, _)| *k != key) {
-            self.dead.push((key, reason.to_owned()));
+        if let Some(conn) = self.conns.get_mut(key) {
+            if !conn.dead {
+                conn.dead = true;
+                self.dead.push((key, reason.to_owned()));
+            }
         }
     }
 
