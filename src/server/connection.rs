@@ -1,5 +1,5 @@
 //! One TCP connection as the event loop sees it: socket, bounded buffers both
-//! ways, the interest it is registered with, and where it is in its life.
+//! ways, whether its socket can take more, and where it is in its life.
 //!
 //! Write contract (after ergo's socket):
 //! 1. Bytes leave in the order they were queued; a partial write keeps the rest.
@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
-use mio::Interest;
 
 use super::flood::FloodGate;
 use crate::proto::LineReader;
@@ -116,7 +115,9 @@ pub struct Connection {
     pub addr: SocketAddr,
     pub reader: LineReader,
     pub out: WriteQueue,
-    pub interest: Interest,
+    /// The socket took everything last time; cleared on `WouldBlock`, set
+    /// again by a WRITABLE edge.
+    pub writable: bool,
     pub phase: Phase,
     pub flood: FloodGate,
     /// Set while flood control holds this connection's lines back.
@@ -140,7 +141,7 @@ impl Connection {
             addr,
             reader: LineReader::new(recvq),
             out: WriteQueue::default(),
-            interest: Interest::READABLE,
+            writable: true,
             phase: Phase::Open,
             flood: FloodGate::default(),
             throttled_until: None,
@@ -149,15 +150,6 @@ impl Connection {
             dirty: false,
             sendq_exceeded: false,
             dead: false,
-        }
-    }
-
-    /// READABLE always (to see the peer close), WRITABLE only while output waits.
-    pub fn wanted_interest(&self) -> Interest {
-        if self.out.is_empty() {
-            Interest::READABLE
-        } else {
-            Interest::READABLE | Interest::WRITABLE
         }
     }
 }

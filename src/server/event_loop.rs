@@ -12,8 +12,10 @@
 //!    with more waiting is served again next turn, after the others, because
 //!    edge-triggered readiness will not report it again.
 //! 4. Deliveries are appended to write queues and flushed once per loop turn,
-//!    so many lines leave in one write; WRITABLE is asked for only while a
-//!    queue is non-empty.
+//!    so many lines leave in one write. A connection is registered once for
+//!    READABLE and WRITABLE, edge-triggered, and remembers whether its socket
+//!    took everything last time: a queue is written while that holds, and a
+//!    WRITABLE edge resumes it after `WouldBlock`. No `epoll_ctl` per write.
 //! 5. Connections are removed only after the event batch, because the slab
 //!    reuses keys and the key is the mio token.
 
@@ -230,7 +232,7 @@ impl Server {
                         self.on_readable(key, &now);
                     }
                     if event.is_writable() {
-                        self.mark_dirty(key);
+                        self.on_writable(key);
                     }
                 }
             }
@@ -329,11 +331,11 @@ impl Server {
                 deadline: now.instant + Duration::from_secs(1),
             };
         }
-        if let Err(e) =
-            self.poll
-                .registry()
-                .register(&mut conn.stream, Token(key), Interest::READABLE)
-        {
+        if let Err(e) = self.poll.registry().register(
+            &mut conn.stream,
+            Token(key),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
             log::error!("{addr}: cannot register the connection: {e}");
             return;
         }
@@ -613,12 +615,28 @@ impl Server {
         }
     }
 
+    /// The socket has room again (or had it all along: edges for other
+    /// reasons report writability too).
+    fn on_writable(&mut self, key: usize) {
+        let Some(conn) = self.conns.get_mut(key) else {
+            return;
+        };
+        conn.writable = true;
+        if !conn.out.is_empty() {
+            self.mark_dirty(key);
+        }
+    }
+
     fn flush_dirty(&mut self, now: &Now) {
         for key in std::mem::take(&mut self.dirty) {
             let Some(conn) = self.conns.get_mut(key) else {
                 continue;
             };
             conn.dirty = false;
+            if !conn.writable && !conn.out.is_empty() {
+                // Its WRITABLE edge brings it back.
+                continue;
+            }
             match conn.out.flush(&mut conn.stream) {
                 Ok(true) => {
                     if let Phase::Closing { deadline } = conn.phase {
@@ -631,29 +649,8 @@ impl Server {
                         self.on_readable(key, now);
                     }
                 }
-                Ok(false) => {}
-                Err(e) => {
-                    self.kill(key, &format!("Write error: {e}"));
-                    continue;
-                }
-            }
-            self.update_interest(key);
-        }
-    }
-
-    fn update_interest(&mut self, key: usize) {
-        let Some(conn) = self.conns.get_mut(key) else {
-            return;
-        };
-        let wanted = conn.wanted_interest();
-        if wanted != conn.interest {
-            match self
-                .poll
-                .registry()
-                .reregister(&mut conn.stream, Token(key), wanted)
-            {
-                Ok(()) => conn.interest = wanted,
-                Err(e) => self.kill(key, &format!("Cannot change interest: {e}")),
+                Ok(false) => conn.writable = false,
+                Err(e) => self.kill(key, &format!("Write error: {e}")),
             }
         }
     }
@@ -791,5 +788,71 @@ mod tests {
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .all(|l| l.starts_with(b":banter.local PONG ")));
+    }
+
+    /// A queue the socket would not take is written again after the WRITABLE
+    /// edge, with nothing lost or reordered.
+    #[cfg(unix)]
+    #[test]
+    fn a_blocked_queue_resumes_on_the_writable_edge() {
+        use std::os::fd::AsRawFd;
+        let mut server = server(|c| c.flood = None);
+        let mut events = Events::with_capacity(64);
+        let (mut client, key) = connect(&mut server, &mut events);
+        // The smallest send buffer, so that a few replies fill it.
+        let size: libc::c_int = 4096;
+        // SAFETY: setsockopt reads `size`, which outlives the call, on a
+        // socket the server owns.
+        let rc = unsafe {
+            libc::setsockopt(
+                server.conns[key].stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                std::ptr::addr_of!(size).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0);
+        const LINES: usize = 1000;
+        let token = "t".repeat(200);
+        let pings: String = (0..LINES).map(|i| format!("PING {i}{token}\r\n")).collect();
+        let writer = client.try_clone().expect("clone");
+        let sending = std::thread::spawn(move || {
+            let mut writer = writer;
+            writer.write_all(pings.as_bytes()).expect("send");
+        });
+        // Nobody reads yet: the socket fills and the queue waits.
+        turn_until(&mut server, &mut events, |s| !s.conns[key].writable);
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let reader = std::thread::spawn(move || {
+            let mut replies = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while replies.iter().filter(|&&b| b == b'\n').count() < LINES {
+                let n = client.read(&mut chunk).expect("read the replies");
+                assert!(n > 0, "closed early");
+                replies.extend_from_slice(&chunk[..n]);
+            }
+            replies
+        });
+        for _ in 0..10_000 {
+            if reader.is_finished() {
+                break;
+            }
+            server.turn(&mut events).expect("turn");
+        }
+        sending.join().expect("sender");
+        let replies = reader.join().expect("reader");
+        let tokens: Vec<String> = replies
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let l = std::str::from_utf8(l).expect("utf-8");
+                l.trim_end().rsplit(' ').next().expect("token").to_owned()
+            })
+            .collect();
+        let expected: Vec<String> = (0..LINES).map(|i| format!("{i}{token}")).collect();
+        assert_eq!(tokens, expected, "every reply, in order");
     }
 }
