@@ -121,3 +121,68 @@ fn a_quit_just_before_a_reset_keeps_its_message() {
         assert_eq!(quit.params, ["Quit: goodbye"], "round {round}");
     }
 }
+
+/// With few file descriptors, `--max-clients` is lowered to fit, and past
+/// that every newcomer is told `ERROR` and closed, even when no descriptor
+/// is left to accept it with; once people leave, newcomers get in again.
+#[cfg(unix)]
+#[test]
+fn running_out_of_file_descriptors_refuses_with_error_and_recovers() {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
+        .arg(SERVER_BIN)
+        .args(["--bind", "127.0.0.1", "--port", "0"])
+        .args(["--max-clients", "1000", "--max-per-ip", "0"])
+        .args(["--no-flood-control", "--log-level", "info"]);
+    let server = ServerProcess::start(command);
+    let clamp = server
+        .startup_log
+        .iter()
+        .find(|l| l.contains("max clients lowered from 1000 to "))
+        .unwrap_or_else(|| panic!("the clamp is logged: {:?}", server.startup_log));
+    let fit: usize = clamp
+        .split("lowered from 1000 to ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a number in {clamp:?}"));
+    assert!(fit > 0 && fit < 64, "{clamp}");
+
+    // Connections are accepted in the order they were made: the first `fit`
+    // are clients (they answer PING), the rest are refused.
+    let mut clients: Vec<_> = (0..fit).map(|_| server.connect()).collect();
+    let mut excess: Vec<_> = (0..100).map(|_| server.connect()).collect();
+    for c in &mut clients {
+        c.sync();
+    }
+    let mut without_a_descriptor = 0;
+    for c in &mut excess {
+        let last = c.expect_closed();
+        assert_eq!(last.len(), 1, "{last:?}");
+        assert_eq!(last[0].command, "ERROR");
+        if last[0].params == ["Server is full"] {
+            without_a_descriptor += 1;
+        }
+    }
+    // Refused connections keep their descriptor for a moment to deliver the
+    // ERROR line, so 100 of them run the server out of descriptors.
+    assert!(without_a_descriptor > 0, "the spare descriptor was used");
+
+    drop(excess);
+    drop(clients);
+    let mut tries = 0;
+    loop {
+        let mut c = server.connect();
+        c.send("NICK again");
+        c.send("USER again 0 * :Again");
+        match c.recv().expect("a reply") {
+            m if m.command == "001" => break,
+            m => assert_eq!(m.command, "ERROR"),
+        }
+        tries += 1;
+        assert!(tries < 100, "no slot came free");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

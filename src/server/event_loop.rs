@@ -18,11 +18,15 @@
 //!    WRITABLE edge resumes it after `WouldBlock`. No `epoll_ctl` per write.
 //! 5. Connections are removed only after the event batch, because the slab
 //!    reuses keys and the key is the mio token.
+//! 6. Running out of file descriptors refuses newcomers with `ERROR`, using
+//!    a spare descriptor kept for that, instead of leaving them queued; an
+//!    accept that failed otherwise is retried every tick.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -47,6 +51,10 @@ const MAX_REFUSED_LINGERING: usize = 256;
 const READ_CHUNK: usize = 16 * 1024;
 /// Most bytes read from one connection per readiness event (contract 3).
 const READ_BUDGET: usize = 64 * 1024;
+/// Descriptors left for the server itself (stdio, epoll, waker, listener,
+/// log file, the spare, the signal handler) when fitting `max_clients` to the
+/// open-file limit.
+const FD_RESERVE: u64 = 32;
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -118,6 +126,93 @@ pub struct Server {
     out: Outbox,
     scratch: Vec<u8>,
     shutting_down: Option<Instant>,
+    /// Held only to be closed when descriptors run out (contract 6).
+    spare_fd: Option<File>,
+    /// The listener stopped short of `WouldBlock`: connections may be waiting
+    /// that edge-triggered readiness will not report again.
+    accept_pending: bool,
+}
+
+/// Best effort, since no descriptor may be held for it: one non-blocking
+/// write of the `ERROR` line, and the connection is closed.
+fn refuse_at_once(mut stream: TcpStream, addr: SocketAddr) {
+    log::warn!("{addr} refused: out of file descriptors");
+    let _ = stream.write(b"ERROR :Server is full\r\n");
+    let _ = stream.shutdown(Shutdown::Write);
+    // Closing with unread input sends a reset, which can destroy the ERROR
+    // line before the peer reads it; take what has already arrived.
+    let _ = stream.read(&mut [0; 1024]);
+}
+
+/// The descriptor given up to refuse a connection when none are left.
+fn open_spare_fd() -> Option<File> {
+    if cfg!(unix) {
+        File::open("/dev/null").ok()
+    } else {
+        None
+    }
+}
+
+fn out_of_fds(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    return matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    #[cfg(not(unix))]
+    return false;
+}
+
+/// Raises the open-file limit to the hard limit (unix) and lowers
+/// `max_clients` to what the limit holds after [`FD_RESERVE`].
+fn fit_clients_to_fd_limit(config: &mut Config) {
+    let Some(limit) = raise_fd_limit() else {
+        return;
+    };
+    let fit = usize::try_from(limit.saturating_sub(FD_RESERVE))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if config.max_clients > fit {
+        log::warn!(
+            "max clients lowered from {} to {fit}: the open-file limit is {limit} \
+             (raise it with ulimit -n)",
+            config.max_clients
+        );
+        config.max_clients = fit;
+    }
+}
+
+/// The open-file limit after raising the soft limit to the hard one, where
+/// the OS allows; `None` when unlimited or unknown.
+#[cfg(unix)]
+fn raise_fd_limit() -> Option<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return None;
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: lim.rlim_max,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct we pass. It fails where the
+        // hard limit is beyond what the OS takes (macOS); the old one stays.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            lim = raised;
+        }
+    }
+    if lim.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    // rlim_t is u64 on Linux but not on every unix.
+    #[allow(clippy::useless_conversion)]
+    u64::try_from(lim.rlim_cur).ok()
+}
+
+#[cfg(not(unix))]
+fn raise_fd_limit() -> Option<u64> {
+    None
 }
 
 /// The quit reason others see for a broken connection: kept plain.
@@ -142,12 +237,17 @@ fn now() -> Now {
 
 impl Server {
     /// Binds the listener; nothing is accepted until [`run`](Server::run).
-    pub fn bind(config: Config) -> Result<Server, StartError> {
+    ///
+    /// On unix it raises the open-file limit to the hard limit and lowers
+    /// `max_clients` (with a warning) to what that limit can hold.
+    pub fn bind(mut config: Config) -> Result<Server, StartError> {
         let poll = Poll::new().map_err(StartError::Setup)?;
         let mut listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
             addr: config.bind,
             source,
         })?;
+        // After the bind, so that a server that cannot start says only why.
+        fit_clients_to_fd_limit(&mut config);
         let local_addr = listener.local_addr().map_err(StartError::Setup)?;
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)
@@ -173,6 +273,8 @@ impl Server {
             out: Outbox::new(),
             scratch: vec![0; READ_CHUNK],
             shutting_down: None,
+            spare_fd: open_spare_fd(),
+            accept_pending: false,
         })
     }
 
@@ -248,6 +350,12 @@ impl Server {
             self.next_tick = now.instant + self.chat.config().tick();
             self.chat.tick(&now, &mut self.out);
             self.expire_closing(&now);
+            if self.accept_pending {
+                if self.spare_fd.is_none() {
+                    self.spare_fd = open_spare_fd();
+                }
+                self.accept_all(&now);
+            }
         }
         if self.stop.load(Ordering::SeqCst) && self.shutting_down.is_none() {
             self.begin_shutdown(&now);
@@ -289,17 +397,66 @@ impl Server {
             return;
         }
         loop {
-            match self.listener.accept() {
-                Ok((stream, addr)) => self.admit(stream, addr, now),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    // Out of descriptors and the like: try again on the next event.
-                    log::error!("accept failed: {e}");
+            let error = match self.listener.accept() {
+                Ok((stream, addr)) => {
+                    self.admit(stream, addr, now);
+                    continue;
+                }
+                Err(e) => e,
+            };
+            match error.kind() {
+                io::ErrorKind::WouldBlock => {
+                    self.accept_pending = false;
+                    return;
+                }
+                // The peer gave up while it waited in the backlog.
+                io::ErrorKind::Interrupted
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::ConnectionReset => {}
+                _ if out_of_fds(&error) && self.spare_fd.is_some() => {
+                    if !self.refuse_with_spare_fd() {
+                        return;
+                    }
+                }
+                _ => {
+                    if !self.accept_pending {
+                        log::error!("accept failed: {error}; retrying every tick");
+                    }
+                    self.accept_pending = true;
                     return;
                 }
             }
         }
+    }
+
+    /// Out of descriptors with connections waiting: closes the spare so that
+    /// one can be accepted, told and closed, then takes the spare back.
+    /// `false` when accepting should stop (the backlog is empty, or the
+    /// accept failed again and is left to the tick).
+    fn refuse_with_spare_fd(&mut self) -> bool {
+        self.spare_fd = None;
+        let accepted = self.listener.accept();
+        let go_on = match accepted {
+            Ok((stream, addr)) => {
+                refuse_at_once(stream, addr);
+                true
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.accept_pending = false;
+                false
+            }
+            Err(e) => {
+                log::error!("accept failed even with a descriptor to spare: {e}");
+                self.accept_pending = true;
+                false
+            }
+        };
+        self.spare_fd = open_spare_fd();
+        if self.spare_fd.is_none() {
+            // Without it the next EMFILE can only be retried from the tick.
+            self.accept_pending = true;
+        }
+        go_on
     }
 
     fn admit(&mut self, stream: TcpStream, addr: SocketAddr, now: &Now) {
