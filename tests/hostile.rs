@@ -2,15 +2,28 @@
 //! serving everyone else.
 
 mod common;
+use std::io::Write;
+use std::net::TcpStream;
 use std::process::Command;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use banter::server::FloodConfig;
-use common::{only, ServerProcess, TestServer, SERVER_BIN};
+use common::{only, ServerProcess, TestServer, SERVER_BIN, WAIT};
+
+/// Tests run on parallel threads of one process; the one that counts the
+/// process's open descriptors takes this for writing, the others for reading.
+static DESCRIPTORS: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    DESCRIPTORS.read().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Nobody reads the server's stderr: the log must not hold the server up.
 #[test]
 fn a_stderr_nobody_reads_does_not_stop_the_server() {
+    let _shared = shared();
     let mut command = Command::new(SERVER_BIN);
     command.args([
         "--bind",
@@ -47,6 +60,7 @@ fn a_stderr_nobody_reads_does_not_stop_the_server() {
 /// 10,000 of them pace the sender instead of keeping the loop busy.
 #[test]
 fn empty_lines_are_paced_by_flood_control() {
+    let _shared = shared();
     let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
     let mut flooder = server.member("flooder", "#lobby");
     let mut other = server.member("other", "#lobby");
@@ -69,6 +83,7 @@ fn empty_lines_are_paced_by_flood_control() {
 #[cfg(unix)]
 #[test]
 fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
+    let _shared = shared();
     let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
     let mut watcher = server.member("watcher", "#lobby");
     let mut flooder = server.member("flooder", "#lobby");
@@ -108,6 +123,7 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
 #[cfg(unix)]
 #[test]
 fn a_quit_just_before_a_reset_keeps_its_message() {
+    let _shared = shared();
     let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
     let mut watcher = server.member("watcher", "#lobby");
     for round in 0..20 {
@@ -128,6 +144,7 @@ fn a_quit_just_before_a_reset_keeps_its_message() {
 #[cfg(unix)]
 #[test]
 fn running_out_of_file_descriptors_refuses_with_error_and_recovers() {
+    let _shared = shared();
     let mut command = Command::new("sh");
     command
         .arg("-c")
@@ -185,4 +202,81 @@ fn running_out_of_file_descriptors_refuses_with_error_and_recovers() {
         assert!(tries < 100, "no slot came free");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Connections that trickle a byte at a time and never finish a line cost
+/// the loop nothing while they wait: a normal client is served as usual.
+#[test]
+fn slowloris_connections_do_not_hold_up_others() {
+    let _shared = shared();
+    let server = TestServer::start();
+    let addr = server.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    let (first_round, started) = mpsc::channel();
+    let slow = std::thread::spawn(move || {
+        let mut conns: Vec<TcpStream> = (0..50)
+            .map(|_| TcpStream::connect(addr).expect("connect"))
+            .collect();
+        let mut rounds = 0u32;
+        while !stopping.load(Ordering::SeqCst) {
+            for c in &mut conns {
+                c.write_all(b"x").expect("trickle");
+            }
+            rounds += 1;
+            let _ = first_round.send(());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        rounds
+    });
+    started
+        .recv_timeout(WAIT)
+        .expect("the slow connections started");
+    let mut normal = server.member("normal", "#lobby");
+    let mut other = server.member("other", "#lobby");
+    normal.sync();
+    for i in 0..10 {
+        normal.sync();
+        normal.send(&format!("PRIVMSG #lobby :round {i}"));
+        assert_eq!(other.expect("PRIVMSG").params[1], format!("round {i}"));
+    }
+    stop.store(true, Ordering::SeqCst);
+    assert!(slow.join().expect("slow connections") >= 1);
+}
+
+/// Open descriptors of this process (Linux).
+#[cfg(target_os = "linux")]
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("list /proc/self/fd")
+        .count()
+}
+
+/// 500 connections that reset at once leave nothing open behind them.
+#[cfg(target_os = "linux")]
+#[test]
+fn connect_churn_leaves_no_descriptors_behind() {
+    let _alone = DESCRIPTORS.write().unwrap_or_else(PoisonError::into_inner);
+    let server = TestServer::start();
+    let mut probe = server.client("probe");
+    probe.sync();
+    let baseline = open_descriptors();
+    for _ in 0..500 {
+        common::reset(TcpStream::connect(server.addr).expect("connect"));
+    }
+    probe.sync();
+    // The server sees each reset on its own schedule.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let open = open_descriptors();
+        if open == baseline {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{open} descriptors open, {baseline} before the churn"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    probe.sync();
 }
