@@ -11,9 +11,12 @@
 //!   with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
 //! - [`bench`]: the load generator behind `banter-bench`.
+//! - [`logging`]: a `log` backend that writes from its own thread, so a
+//!   stalled stderr cannot stall the server.
 //! - `src/bin/`: `banter` (the client), `banter-server`, `banter-bench`: thin wrappers.
 
 pub mod bench;
 pub mod client;
+pub mod logging;
 pub mod proto;
 pub mod server;

@@ -92,8 +92,19 @@ fn a_client_that_never_reads_hits_sendq_while_others_get_everything() {
         (0..sent).collect::<Vec<_>>(),
         "every message, in order"
     );
-    // The sleeper is disconnected (after whatever its buffers held).
-    sleeper.expect_closed();
+    // The sleeper is disconnected after whatever its buffers held: whole
+    // relayed lines only (a line cut short would carry the next line glued to
+    // its text), and then exactly its last words.
+    let last = sleeper.expect_closed();
+    let (error, relayed) = last.split_last().expect("the sleeper got lines");
+    assert_eq!(error.command, "ERROR", "the last line is the ERROR");
+    assert_eq!(error.params, ["SendQ exceeded"]);
+    for m in relayed.iter().filter(|m| m.command == "PRIVMSG") {
+        let text = &m.params[1];
+        let (seq, rest) = text.split_once(' ').expect("sequence number and filler");
+        assert!(seq.parse::<u32>().is_ok(), "whole line: {text:?}");
+        assert_eq!(rest, filler, "whole line: {text:?}");
+    }
 }
 
 #[test]
@@ -236,4 +247,27 @@ fn channel_limits_get_405() {
         "the server holds 3 rooms at most"
     );
     b.join("#one");
+}
+
+#[test]
+fn shutdown_is_one_error_per_client_and_no_quits() {
+    let mut server = TestServer::start();
+    let mut members: Vec<_> = ["alice", "bob", "carol"]
+        .into_iter()
+        .map(|nick| server.member(nick, "#lobby"))
+        .collect();
+    for m in &mut members {
+        m.sync();
+    }
+    server.stop();
+    for m in &mut members {
+        let nick = m.nick.clone();
+        let last = m.expect_closed();
+        // Relaying each quit to everyone still there costs n² lines at scale,
+        // and nobody needs them: everyone is told the server is going away.
+        assert!(only(&last, "QUIT").is_empty(), "{nick}: {last:?}");
+        assert_eq!(last.len(), 1, "{nick}: {last:?}");
+        assert_eq!(last[0].command, "ERROR");
+        assert_eq!(last[0].params, ["Server shutting down"]);
+    }
 }

@@ -259,21 +259,28 @@ impl Message {
 }
 
 fn parse_tags(raw: &str) -> Vec<Tag> {
+    use std::collections::hash_map::{Entry, HashMap};
     let mut tags: Vec<Tag> = Vec::new();
+    // Keys are found by index, not by a scan of the tags so far: 4 KB of tag
+    // data holds some 2000 distinct one-letter keys, and a scan per key
+    // would be millions of compares for one line from anyone.
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for item in raw.split(';').filter(|s| !s.is_empty()) {
         let (key, value) = item.split_once('=').unwrap_or((item, ""));
         if key.is_empty() {
             continue;
         }
         let value = unescape_tag_value(value);
-        // A repeated key: the last one counts.
-        if let Some(existing) = tags.iter_mut().find(|t| t.key == key) {
-            existing.value = value;
-        } else {
-            tags.push(Tag {
-                key: key.to_owned(),
-                value,
-            });
+        match index.entry(key) {
+            // A repeated key: the last value counts, in the first one's place.
+            Entry::Occupied(at) => tags[*at.get()].value = value,
+            Entry::Vacant(slot) => {
+                slot.insert(tags.len());
+                tags.push(Tag {
+                    key: key.to_owned(),
+                    value,
+                });
+            }
         }
     }
     tags
@@ -515,6 +522,20 @@ mod tests {
         assert_eq!(m.tag("+draft/reply"), Some("abc"));
         assert_eq!(m.source_nick(), Some("n"));
         assert_eq!(m.params, ["#c", "hi"]);
+    }
+
+    #[test]
+    fn many_tags_keep_their_order_and_the_last_value() {
+        let keys: Vec<String> = (0..1500).map(|i| format!("k{i}")).collect();
+        let mut raw: Vec<String> = keys.iter().map(|k| format!("{k}=first")).collect();
+        raw.extend(keys.iter().step_by(2).map(|k| format!("{k}=last")));
+        let m = p(&format!("@{} PING x", raw.join(";")));
+        assert_eq!(m.tags.len(), keys.len());
+        for (i, (tag, key)) in m.tags.iter().zip(&keys).enumerate() {
+            assert_eq!(&tag.key, key);
+            let value = if i % 2 == 0 { "last" } else { "first" };
+            assert_eq!(tag.value, value, "{key}");
+        }
     }
 
     #[test]

@@ -732,12 +732,25 @@ impl Chat {
     }
 
     /// Tells every client the server is going away and forgets them all.
-    pub fn shutdown(&mut self, now: &Now, out: &mut Outbox) {
-        let ids: Vec<ClientId> = (0..self.clients.len())
-            .filter(|&id| self.is_client(id))
-            .collect();
-        for id in ids {
-            self.error_and_close(id, "Server shutting down", now, out);
+    pub fn shutdown(&mut self, _now: &Now, out: &mut Outbox) {
+        // No QUIT is relayed: everyone is about to hear the same ERROR, and
+        // relaying would cost n² deliveries in a full room.
+        let error = out.format([], None, "ERROR", &["Server shutting down"]);
+        for (id, slot) in self.clients.iter_mut().enumerate() {
+            if slot.take().is_some() {
+                if let Some(line) = error {
+                    out.send(id, line);
+                }
+                out.close(id);
+            }
+        }
+        self.clients.clear();
+        self.client_count = 0;
+        self.registered_count = 0;
+        self.nicks.clear();
+        self.channels.retain(|_, ch| ch.permanent);
+        for ch in self.channels.values_mut() {
+            ch.members.clear();
         }
     }
 

@@ -1,18 +1,19 @@
 //! One TCP connection as the event loop sees it: socket, bounded buffers both
-//! ways, the interest it is registered with, and where it is in its life.
+//! ways, whether its socket can take more, and where it is in its life.
 //!
 //! Write contract (after ergo's socket):
 //! 1. Bytes leave in the order they were queued; a partial write keeps the rest.
 //! 2. The queue never holds more than the send-queue cap plus one line: queuing
 //!    past the cap reports [`Overflow`] and the owner closes the connection.
 //! 3. An empty queue holds no heap memory.
+//! 4. The peer never sees half a line: when the queue is cut short (SendQ),
+//!    a line the socket has started to take is finished first.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
-use mio::Interest;
 
 use super::flood::FloodGate;
 use crate::proto::LineReader;
@@ -26,6 +27,10 @@ pub struct Overflow;
 pub struct WriteQueue {
     buf: Vec<u8>,
     sent: usize,
+    /// The socket has taken the start of the line at `buf[sent..]` but not its
+    /// end. Kept as a flag because compaction moves `sent` back to 0, after
+    /// which the bytes no longer show it.
+    mid_line: bool,
 }
 
 impl WriteQueue {
@@ -54,9 +59,9 @@ impl WriteQueue {
     /// Drops every queued line the peer has not started to receive and queues
     /// `bytes` after them: the last words to a client that stopped reading.
     /// The line in flight is finished so the peer never sees half a line.
+    /// Idempotent: a second call keeps the same tail.
     pub fn replace_unsent_with(&mut self, bytes: &[u8]) {
-        let started = self.sent > 0 && self.buf[self.sent - 1] != b'\n';
-        let keep_to = if started {
+        let keep_to = if self.mid_line {
             self.buf[self.sent..]
                 .iter()
                 .position(|&b| b == b'\n')
@@ -76,7 +81,10 @@ impl WriteQueue {
         while !self.is_empty() {
             match w.write(&self.buf[self.sent..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.sent += n,
+                Ok(n) => {
+                    self.sent += n;
+                    self.mid_line = self.buf[self.sent - 1] != b'\n';
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -84,6 +92,7 @@ impl WriteQueue {
         }
         self.buf = Vec::new();
         self.sent = 0;
+        self.mid_line = false;
         Ok(true)
     }
 }
@@ -106,15 +115,23 @@ pub struct Connection {
     pub addr: SocketAddr,
     pub reader: LineReader,
     pub out: WriteQueue,
-    pub interest: Interest,
+    /// The socket took everything last time; cleared on `WouldBlock`, set
+    /// again by a WRITABLE edge.
+    pub writable: bool,
     pub phase: Phase,
     pub flood: FloodGate,
     /// Set while flood control holds this connection's lines back.
     pub throttled_until: Option<Instant>,
+    /// Used up its read budget and is queued to be read again next turn.
+    pub ready_again: bool,
     /// Counted in the chat, per-IP limit and head count (refused ones are not).
     pub is_client: bool,
     /// Has output queued this loop turn that has not been flushed yet.
     pub dirty: bool,
+    /// Went past the SendQ: its last words are queued and nothing more is.
+    pub sendq_exceeded: bool,
+    /// Found dead this turn; removed after the event batch.
+    pub dead: bool,
 }
 
 impl Connection {
@@ -124,21 +141,15 @@ impl Connection {
             addr,
             reader: LineReader::new(recvq),
             out: WriteQueue::default(),
-            interest: Interest::READABLE,
+            writable: true,
             phase: Phase::Open,
             flood: FloodGate::default(),
             throttled_until: None,
+            ready_again: false,
             is_client,
             dirty: false,
-        }
-    }
-
-    /// READABLE always (to see the peer close), WRITABLE only while output waits.
-    pub fn wanted_interest(&self) -> Interest {
-        if self.out.is_empty() {
-            Interest::READABLE
-        } else {
-            Interest::READABLE | Interest::WRITABLE
+            sendq_exceeded: false,
+            dead: false,
         }
     }
 }
@@ -211,5 +222,45 @@ mod tests {
         q.push(b"a\r\nb\r\n", 100).unwrap();
         q.replace_unsent_with(b"ERROR :x\r\n");
         assert_eq!(q.buf, b"ERROR :x\r\n", "nothing in flight, nothing kept");
+    }
+
+    /// Drains `q` completely and returns what the peer got in all.
+    fn drain(q: &mut WriteQueue, mut w: Trickle) -> Vec<u8> {
+        w.calls = 0;
+        w.room = usize::MAX;
+        assert!(q.flush(&mut w).unwrap());
+        w.got
+    }
+
+    #[test]
+    fn compaction_does_not_forget_the_line_in_flight() {
+        let mut q = WriteQueue::default();
+        q.push(b"0123456789\r\nnext\r\n", 1000).unwrap();
+        // 10 of the first line's 12 bytes leave; then a push compacts the
+        // buffer (half of it was sent), moving `sent` back to 0.
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 10,
+            calls: 1,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        assert_eq!(q.push(b"more\r\n", 10), Err(Overflow));
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        assert_eq!(drain(&mut q, w), b"0123456789\r\nERROR :SendQ exceeded\r\n");
+    }
+
+    #[test]
+    fn replacing_twice_still_finishes_the_line_in_flight() {
+        let mut q = WriteQueue::default();
+        q.push(b"first line\r\nsecond\r\n", 1000).unwrap();
+        let mut w = Trickle {
+            got: Vec::new(),
+            room: 4,
+            calls: 1,
+        };
+        assert!(!q.flush(&mut w).unwrap());
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        q.replace_unsent_with(b"ERROR :SendQ exceeded\r\n");
+        assert_eq!(drain(&mut q, w), b"first line\r\nERROR :SendQ exceeded\r\n");
     }
 }

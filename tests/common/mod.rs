@@ -260,3 +260,104 @@ impl TestClient {
 pub fn only<'a>(msgs: &'a [Message], command: &str) -> Vec<&'a Message> {
     msgs.iter().filter(|m| m.command == command).collect()
 }
+
+/// The `banter-server` binary.
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_banter-server");
+
+/// `banter-server` as a child process on a loopback port it picked itself;
+/// killed on drop. Its stderr is read up to the "listening on" line and then
+/// left alone unless the test reads [`ServerProcess::stderr`].
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    /// What it logged up to and including "listening on".
+    pub startup_log: Vec<String>,
+    pub stderr: io::BufReader<std::process::ChildStderr>,
+}
+
+impl ServerProcess {
+    /// Runs `command` (the server binary, or a shell that execs it), which
+    /// must listen on 127.0.0.1 port 0 and log at info or more.
+    #[track_caller]
+    pub fn start(mut command: std::process::Command) -> ServerProcess {
+        use io::BufRead;
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start banter-server");
+        let mut stderr = io::BufReader::new(child.stderr.take().expect("piped stderr"));
+        let mut startup_log = Vec::new();
+        loop {
+            let mut line = String::new();
+            match stderr.read_line(&mut line) {
+                Ok(0) | Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("banter-server ended before listening: {startup_log:?}");
+                }
+                Ok(_) => {}
+            }
+            let listening = line
+                .split_once("listening on ")
+                .and_then(|(_, rest)| rest.split(';').next())
+                .and_then(|addr| addr.trim().parse::<SocketAddr>().ok());
+            startup_log.push(line.trim_end().to_owned());
+            if let Some(addr) = listening {
+                assert!(addr.ip().is_loopback(), "tests only use loopback: {addr}");
+                return ServerProcess {
+                    child,
+                    addr,
+                    startup_log,
+                    stderr,
+                };
+            }
+        }
+    }
+
+    /// A connected, unregistered client.
+    pub fn connect(&self) -> TestClient {
+        TestClient::connect(self.addr)
+    }
+
+    /// A registered client that has joined `channel`.
+    pub fn member(&self, nick: &str, channel: &str) -> TestClient {
+        let mut c = self.connect();
+        c.register(nick);
+        c.join(channel);
+        c
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Closes `stream` with a reset (SO_LINGER 0) rather than a FIN, as a crashed
+/// or hostile peer would.
+#[cfg(unix)]
+pub fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt reads `linger`, which outlives the call, on a socket
+    // this function owns.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            std::ptr::addr_of!(linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "set SO_LINGER: {}", io::Error::last_os_error());
+    drop(stream);
+}
