@@ -6,7 +6,7 @@ use banter::client::host::Host;
 use banter::client::session::{EntryKind, LoginError, Update};
 use banter::client::worker::NetEvent;
 use common::harness::Client;
-use common::{test_config, TestServer};
+use common::{test_config, TestClient, TestServer};
 
 #[test]
 fn two_clients_talk_and_a_vanished_one_is_seen_leaving() {
@@ -122,6 +122,7 @@ fn reconnects_after_the_server_restarts_and_rejoins() {
 fn a_host_mode_client_serves_a_second_client() {
     let host = Host::start(test_config()).expect("host a room");
     let mut hostess = Client::connect(&host.loopback_addr(), "host");
+    hostess.session = host.operate(hostess.session);
     let mut guest = Client::connect(&host.local_addr().to_string(), "guest");
     hostess.pump_until("host in", |c| c.in_lobby("host"));
     guest.pump_until("guest in", |c| c.in_lobby("guest") && c.in_lobby("host"));
@@ -129,4 +130,16 @@ fn a_host_mode_client_serves_a_second_client() {
     hostess.pump_until("host hears", |c| {
         c.has_entry(EntryKind::Other, "thanks for hosting")
     });
+
+    // The person hosting runs the room: it is its operator, the guest is not.
+    let mut watcher = TestClient::connect(host.local_addr());
+    watcher.register("watcher");
+    watcher.send("NAMES #lobby");
+    let names = watcher.expect("353");
+    let mut listed: Vec<&str> = names.params[3].split(' ').collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["@host", "guest"], "{names:?}");
+    watcher.send("WHOIS host");
+    let lines = watcher.sync();
+    assert!(lines.iter().any(|m| m.command == "313"), "{lines:?}");
 }

@@ -204,7 +204,11 @@ impl App {
             server.trim().to_owned()
         };
         let password = (!password.is_empty()).then_some(password);
-        self.session = Some(Session::new(&nick, password, vec![DEFAULT_ROOM.into()]));
+        let mut session = Session::new(&nick, password, vec![DEFAULT_ROOM.into()]);
+        if let Some(host) = &self.host {
+            session = host.operate(session);
+        }
+        self.session = Some(session);
         let (tx, rx) = mpsc::channel();
         self.events = Some(rx);
         self.ui.set_busy(true);

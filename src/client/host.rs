@@ -5,6 +5,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::thread::JoinHandle;
 
+use super::session::Session;
 use crate::server::{Config, Server, ServerHandle, StartError};
 
 /// A server running in this process; dropping it shuts the server down.
@@ -12,11 +13,19 @@ pub struct Host {
     handle: ServerHandle,
     thread: Option<JoinHandle<io::Result<()>>>,
     addr: SocketAddr,
+    oper: (String, String),
 }
 
+/// The operator name the hosting client logs in with.
+pub const HOST_OPER_NAME: &str = "host";
+
 impl Host {
-    /// Starts the server with `config` (the same server as `banter-server`).
-    pub fn start(config: Config) -> Result<Host, StartError> {
+    /// Starts the server with `config` (the same server as `banter-server`),
+    /// adding a server operator login with a fresh random password that only
+    /// this process knows: the hosting client uses it to run its room.
+    pub fn start(mut config: Config) -> Result<Host, StartError> {
+        let oper = (HOST_OPER_NAME.to_owned(), random_secret());
+        config.opers.push(oper.clone());
         let server = Server::bind(config)?;
         let addr = server.local_addr();
         let handle = server.handle();
@@ -28,7 +37,13 @@ impl Host {
             handle,
             thread: Some(thread),
             addr,
+            oper,
         })
+    }
+
+    /// `session`, set to log in as this server's operator: the room's host.
+    pub fn operate(&self, session: Session) -> Session {
+        session.with_oper(&self.oper.0, &self.oper.1)
     }
 
     /// Where the server listens.
@@ -83,4 +98,24 @@ impl Drop for Host {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// 128 random bits in hex. std's `RandomState` is keyed from the operating
+/// system's random source once per process and varied per instance, which is
+/// enough for a password that never leaves this machine's loopback.
+fn random_secret() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut words = [0u64; 2];
+    for (i, w) in words.iter_mut().enumerate() {
+        let mut h = RandomState::new().build_hasher();
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        *w = h.finish();
+    }
+    format!("{:016x}{:016x}", words[0], words[1])
 }

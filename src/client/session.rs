@@ -141,6 +141,9 @@ pub enum Update {
 pub struct Session {
     nick: String,
     password: Option<String>,
+    /// Server operator credentials sent with `OPER` after each welcome:
+    /// how the person hosting from this client runs its room.
+    oper: Option<(String, String)>,
     realname: String,
     autojoin: Vec<String>,
     connected: bool,
@@ -190,6 +193,7 @@ impl Session {
         Session {
             nick: nick.to_owned(),
             password,
+            oper: None,
             realname: "Banter user".into(),
             autojoin,
             connected: false,
@@ -205,6 +209,13 @@ impl Session {
             out: Vec::new(),
             updates: Vec::new(),
         }
+    }
+
+    /// Logs in as a server operator (`OPER name password`) once registered,
+    /// before joining rooms, so that the permanent room makes it an operator.
+    pub fn with_oper(mut self, name: &str, password: &str) -> Session {
+        self.oper = Some((name.to_owned(), password.to_owned()));
+        self
     }
 
     /// Lines to send and updates for the screen, produced since the last call.
@@ -455,7 +466,8 @@ impl Session {
                     self.updates.push(Update::LoginFailed(error));
                 }
             }
-            "464" => {
+            // 464 after registration is a refused OPER, not a bad login.
+            "464" if !self.registered => {
                 self.login_failed = true;
                 self.updates
                     .push(Update::LoginFailed(LoginError::BadPassword));
@@ -578,6 +590,9 @@ impl Session {
             }
         }
         self.ever_registered = true;
+        if let Some((name, password)) = self.oper.clone() {
+            self.out.push(msg("OPER", &[&name, &password]));
+        }
         if !rooms.is_empty() {
             self.out.push(msg("JOIN", &[&rooms.join(",")]));
         }

@@ -109,6 +109,8 @@ pub struct TestClient {
     pub nick: String,
     sync: u32,
     eof: bool,
+    /// The longest line received so far, in bytes after its tags, CR LF included.
+    pub longest_line: usize,
 }
 
 impl TestClient {
@@ -123,6 +125,7 @@ impl TestClient {
             nick: String::new(),
             sync: 0,
             eof: false,
+            longest_line: 0,
         }
     }
 
@@ -150,6 +153,15 @@ impl TestClient {
                 if line.is_empty() {
                     continue;
                 }
+                let body = match line.first() {
+                    Some(b'@') => line
+                        .iter()
+                        .position(|&b| b == b' ')
+                        .map_or(line.len(), |space| line.len() - space - 1),
+                    _ => line.len(),
+                };
+                // The reader strips the line ending; count it as sent.
+                self.longest_line = self.longest_line.max(body + 2);
                 let msg = Message::parse(line)
                     .unwrap_or_else(|e| panic!("server sent an unparsable line {line:?}: {e}"));
                 return Some(Some(msg));
