@@ -86,7 +86,7 @@ struct Args {
     #[arg(long, default_value = "Banter", value_parser = network_name)]
     network: String,
     /// One line about the server, shown by WHOIS and LINKS.
-    #[arg(long, default_value = "Banter chat room")]
+    #[arg(long, default_value = "Banter chat room", value_parser = description)]
     server_description: String,
     /// Console log level: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
@@ -201,6 +201,14 @@ fn config_from(args: &Args) -> Result<Config, String> {
         ping_timeout: Duration::from_secs(args.ping_timeout),
         message_log: !args.no_message_log,
     })
+}
+
+/// One line of text, 1 to 100 bytes, no control characters (it is sent in replies).
+fn description(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 100 || text.chars().any(char::is_control) {
+        return Err("expected one line of 1 to 100 bytes".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// `NAME:PASSWORD` for `--oper`: both non-empty, the name one word.

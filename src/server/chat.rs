@@ -218,6 +218,8 @@ pub(crate) struct ListEntry {
 /// A channel's flag and parameter modes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ChannelModes {
+    /// `+C`: no CTCP requests other than ACTION (`/me`).
+    pub no_ctcp: bool,
     pub invite_only: bool,
     pub moderated: bool,
     pub no_external: bool,
@@ -241,6 +243,7 @@ impl ChannelModes {
     pub fn describe(&self, show_key: bool) -> Vec<String> {
         let mut flags = String::from("+");
         for (on, c) in [
+            (self.no_ctcp, 'C'),
             (self.invite_only, 'i'),
             (self.moderated, 'm'),
             (self.no_external, 'n'),

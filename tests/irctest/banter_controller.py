@@ -67,6 +67,8 @@ class BanterController(BaseServerController, DirectoryBasedController):
             OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_NAMES_COMMAND,
             OptionalBehaviors.MULTI_PRIVMSG,
+            OptionalBehaviors.NO_CTCP,
+            OptionalBehaviors.INVITE_LIST,
             OptionalBehaviors.ELIST_M,
             OptionalBehaviors.ELIST_N,
             OptionalBehaviors.ELIST_U,

@@ -67,8 +67,8 @@ impl Chat {
         }
     }
 
-    /// Why `id` may not speak in the room `folded`, if it may not: the text of a 404.
-    fn cannot_send(&self, id: ClientId, folded: &str) -> Option<&'static str> {
+    /// Why `id` may not say `text` in the room `folded`, if it may not: the text of a 404.
+    fn cannot_send(&self, id: ClientId, folded: &str, text: Option<&str>) -> Option<&'static str> {
         let ch = self.channels.get(folded)?;
         let client = self.client(id)?;
         let status = ch.status(id);
@@ -81,6 +81,10 @@ impl Chat {
         }
         if !may_speak && ch.is_banned(&fold_mask(&client.mask)) {
             return Some("Cannot send to channel (+b): you are banned");
+        }
+        let ctcp = text.is_some_and(|t| t.starts_with('\x01') && !t.starts_with("\x01ACTION "));
+        if ch.modes.no_ctcp && ctcp {
+            return Some("Cannot send to channel (+C): CTCP requests are not allowed");
         }
         None
     }
@@ -128,7 +132,7 @@ impl Chat {
                 }
                 return;
             };
-            if let Some(why) = self.cannot_send(id, &folded) {
+            if let Some(why) = self.cannot_send(id, &folded, text) {
                 if !quiet {
                     self.reply(id, out, ERR_CANNOTSENDTOCHAN, &[&ch.name, why]);
                 }

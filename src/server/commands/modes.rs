@@ -133,7 +133,7 @@ impl Chat {
                 self.send_mode_list(id, &folded, list, out);
                 continue;
             }
-            if !"ovbeIklimnst".contains(c) {
+            if !"ovbeIklCimnst".contains(c) {
                 self.reply(
                     id,
                     out,
@@ -299,6 +299,7 @@ impl Chat {
             }
             _ => {
                 let flag = match c {
+                    'C' => &mut ch.modes.no_ctcp,
                     'i' => &mut ch.modes.invite_only,
                     'm' => &mut ch.modes.moderated,
                     'n' => &mut ch.modes.no_external,

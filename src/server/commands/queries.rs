@@ -43,7 +43,7 @@ const HELP: &[(&str, &[&str])] = &[
         &[
             "MODE <#room> [+|-]<modes> [params]: o/v status, m moderated, i invite-only,",
             "k key, l limit, b/e/I ban/exception/invite lists, n no outside messages,",
-            "t topic lock, s secret. MODE <nick> [+|-]iwB: invisible, wallops, bot.",
+            "t topic lock, s secret, C no CTCP. MODE <nick> [+|-]iwB: invisible, wallops, bot.",
         ],
     ),
     (

@@ -236,7 +236,7 @@ impl Chat {
             "BOT=B".into(),
             "CASEMAPPING=rfc8265".into(),
             format!("CHANLIMIT=#:{}", cfg.max_joined),
-            "CHANMODES=beI,k,l,imnst".into(),
+            "CHANMODES=beI,k,l,Cimnst".into(),
             format!("CHANNELLEN={CHANNEL_LEN}"),
             "CHANTYPES=#".into(),
             "ELIST=CMNTU".into(),
@@ -304,7 +304,7 @@ impl Chat {
             id,
             out,
             RPL_MYINFO,
-            &[&server, VERSION, "Biow", "beIiklmnostv", "beIklov"],
+            &[&server, VERSION, "Biow", "CIbeiklmnostv", "Ibeklov"],
         );
         self.send_isupport(id, out);
         self.lusers(id, &Message::default(), now, out);
