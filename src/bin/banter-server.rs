@@ -4,14 +4,16 @@ use std::fmt::Display;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
 use banter::logging::{QueueLogger, QUEUE_LEN};
+use banter::server::history::Limits;
+use banter::server::transcript::{self, Format};
 use banter::server::{Config, FloodConfig, Server};
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 use log::LevelFilter;
 
 /// A lightweight chat room server. Any IRC client (irssi, WeeChat, HexChat)
@@ -19,6 +21,10 @@ use log::LevelFilter;
 #[derive(Debug, Parser)]
 #[command(name = "banter-server", version, about)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    data: DataArgs,
     /// Address to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6).
     #[arg(long, default_value = "0.0.0.0")]
     bind: IpAddr,
@@ -97,6 +103,119 @@ struct Args {
     /// Do not log what people say (joins, leaves and connections are still logged).
     #[arg(long)]
     no_message_log: bool,
+    /// Keep room history in memory only (it is gone after a restart).
+    #[arg(long)]
+    no_history_file: bool,
+    /// Most events kept per room.
+    #[arg(long, default_value_t = 1000, value_parser = whole_number::<usize>(1, 1_000_000))]
+    history_lines: usize,
+    /// Most bytes of history kept per room.
+    #[arg(long, default_value_t = 1 << 20, value_parser = whole_number::<usize>(4096, 1 << 30))]
+    history_bytes: usize,
+    /// Forget history older than this many days (0: keep until the line or byte limit).
+    #[arg(long, default_value_t = 0, value_parser = whole_number::<u64>(0, 36_500))]
+    history_days: u64,
+    /// Lines of history shown on JOIN to clients that cannot ask for it (0: none).
+    #[arg(long, default_value_t = 20, value_parser = whole_number::<usize>(0, 1000))]
+    replay_lines: usize,
+}
+
+/// Where the server keeps its files.
+#[derive(Debug, clap::Args)]
+struct DataArgs {
+    /// Folder for the server's files (history); default: the system's
+    /// per-user data folder, or $BANTER_DATA_DIR when set.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// The history file (default: history.sqlite3 in the data folder).
+    #[arg(long, global = true)]
+    history_file: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn history_file(&self) -> Result<PathBuf, String> {
+        if let Some(f) = &self.history_file {
+            return Ok(f.clone());
+        }
+        let dir = match (&self.data_dir, std::env::var_os("BANTER_DATA_DIR")) {
+            (Some(d), _) => d.clone(),
+            (None, Some(d)) if !d.is_empty() => PathBuf::from(d),
+            _ => directories::ProjectDirs::from("", "", "banter")
+                .map(|p| p.data_dir().to_owned())
+                .ok_or("no data folder for this user: give --data-dir or --history-file")?,
+        };
+        Ok(dir.join("history.sqlite3"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a room's transcript from the history file (run it on the host).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// The room, e.g. #lobby.
+    #[arg(long, default_value = "#lobby")]
+    room: String,
+    /// From this time (2026-11-22 or 2026-11-22T09:00:00Z, UTC); default: the start.
+    #[arg(long, value_parser = time_arg)]
+    from: Option<u64>,
+    /// Until this time (same forms); default: now.
+    #[arg(long, value_parser = time_arg)]
+    to: Option<u64>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Text)]
+    format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Text,
+    Html,
+}
+
+/// A time as `YYYY-MM-DD` or a server-time value, in Unix milliseconds.
+fn time_arg(text: &str) -> Result<u64, String> {
+    let full = if text.len() == 10 {
+        format!("{text}T00:00:00.000Z")
+    } else {
+        text.to_owned()
+    };
+    banter::proto::time::parse_server_time(&full)
+        .ok_or_else(|| "expected a date (2026-11-22) or a time (2026-11-22T09:00:00Z)".into())
+}
+
+/// `banter-server export`: the transcript, or why not.
+fn export(data: &DataArgs, args: &ExportArgs) -> Result<(), String> {
+    let path = data.history_file()?;
+    if !path.is_file() {
+        return Err(format!("no history file at {}", path.display()));
+    }
+    let to = args.to.unwrap_or(u64::MAX / 2);
+    let events = banter::server::store::read_room(
+        &path,
+        &banter::proto::names::fold(&args.room),
+        args.from.unwrap_or(0),
+        to,
+    )
+    .map_err(|e| e.to_string())?;
+    let format = match args.format {
+        ExportFormat::Text => Format::Text,
+        ExportFormat::Html => Format::Html,
+    };
+    let text = transcript::render(&args.room, &events, format);
+    match &args.output {
+        Some(file) => {
+            std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))
+        }
+        None => io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the transcript: {e}")),
+    }
 }
 
 // Bad values are refused rather than adjusted: a server that silently runs
@@ -200,6 +319,20 @@ fn config_from(args: &Args) -> Result<Config, String> {
         ping_interval: Duration::from_secs(args.ping_interval),
         ping_timeout: Duration::from_secs(args.ping_timeout),
         message_log: !args.no_message_log,
+        history: Limits {
+            lines: args.history_lines,
+            bytes: args.history_bytes,
+            max_age: (args.history_days > 0)
+                .then(|| Duration::from_secs(args.history_days * 86_400)),
+            ..Limits::default()
+        },
+        history_file: if args.no_history_file {
+            None
+        } else {
+            Some(args.data.history_file()?)
+        },
+        replay_lines: args.replay_lines,
+        chathistory_max: Config::default().chathistory_max,
     })
 }
 
@@ -274,6 +407,12 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => return usage_error(&e),
     };
+    if let Some(Command::Export(export_args)) = &args.command {
+        return match export(&args.data, export_args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
+    }
     let result = init_logging(&args)
         .and_then(|()| config_from(&args))
         .and_then(|config| Server::bind(config).map_err(|e| e.to_string()));

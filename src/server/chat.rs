@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::config::Config;
+use super::history::{dm_key, Event, History};
 use super::outbox::{ClientId, LineRef, Outbox};
 use crate::proto::message::{check_length, TooLong, MAX_BODY_LEN};
 use crate::proto::names::fold;
@@ -53,6 +54,8 @@ impl Caps {
     pub const EXTENDED_MONITOR: Caps = Caps(1 << 9);
     pub const USERHOST_IN_NAMES: Caps = Caps(1 << 10);
     pub const CAP_NOTIFY: Caps = Caps(1 << 11);
+    pub const CHATHISTORY: Caps = Caps(1 << 12);
+    pub const EVENT_PLAYBACK: Caps = Caps(1 << 13);
 
     pub fn has(self, other: Caps) -> bool {
         self.0 & other.0 == other.0
@@ -70,6 +73,8 @@ pub const SUPPORTED_CAPS: &[(&str, Caps)] = &[
     ("away-notify", Caps::AWAY_NOTIFY),
     ("batch", Caps::BATCH),
     ("cap-notify", Caps::CAP_NOTIFY),
+    ("draft/chathistory", Caps::CHATHISTORY),
+    ("draft/event-playback", Caps::EVENT_PLAYBACK),
     ("echo-message", Caps::ECHO_MESSAGE),
     ("extended-monitor", Caps::EXTENDED_MONITOR),
     ("invite-notify", Caps::INVITE_NOTIFY),
@@ -386,6 +391,7 @@ pub(crate) struct Relay {
     time: Option<String>,
     /// Tags for `message-tags` clients: `msgid`, `bot`, then the sender's `+` tags.
     tags: Vec<(String, String)>,
+    msgid: Option<String>,
     source: String,
     command: &'static str,
     pub params: Vec<String>,
@@ -398,6 +404,7 @@ impl Relay {
             unix_ms: now.unix_ms,
             time: None,
             tags: Vec::new(),
+            msgid: None,
             source: source.to_owned(),
             command,
             params,
@@ -427,7 +434,8 @@ impl Relay {
 
     /// Adds the `msgid` tag (and `bot` when the sender is one).
     pub fn with_msgid(mut self, msgid: String, bot: bool) -> Relay {
-        self.tags.push(("msgid".into(), msgid));
+        self.tags.push(("msgid".into(), msgid.clone()));
+        self.msgid = Some(msgid);
         if bot {
             self.tags.push(("bot".into(), String::new()));
         }
@@ -443,6 +451,18 @@ impl Relay {
                 .map(|t| (t.key.clone(), t.value.clone())),
         );
         self
+    }
+
+    /// The history event for this relay in conversation `target` (it needs a msgid).
+    pub fn event(&self, target: &str) -> Option<Event> {
+        Some(Event {
+            target: target.to_owned(),
+            msgid: self.msgid.clone()?,
+            time_ms: self.unix_ms,
+            source: self.source.clone(),
+            command: self.command.to_owned(),
+            params: self.params.clone(),
+        })
     }
 
     pub fn has_client_tags(&self) -> bool {
@@ -524,6 +544,8 @@ pub struct Chat {
     pub(crate) monitors: HashMap<String, BTreeSet<ClientId>>,
     /// Recently used nicknames, oldest first.
     pub(crate) whowas: VecDeque<Whowas>,
+    /// What was said and done in each room (and in private, while both stay).
+    pub(crate) history: History,
     pub(crate) created_unix: u64,
     /// Makes message ids unique across restarts: the start time in base 36.
     msgid_base: String,
@@ -555,6 +577,7 @@ impl Chat {
             channels: BTreeMap::new(),
             monitors: HashMap::new(),
             whowas: VecDeque::new(),
+            history: History::new(config.history),
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
             next_msgid: 0,
@@ -575,6 +598,32 @@ impl Chat {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Takes back history read from the disk at start (oldest first).
+    pub fn restore_history(&mut self, events: Vec<Event>) {
+        for e in events {
+            self.history.push(e);
+        }
+    }
+
+    /// Remembers what `relay` carried in conversation `key` (a folded room
+    /// name or a [`dm_key`]); room events also go to the disk.
+    pub(crate) fn record(&mut self, key: &str, relay: &Relay, out: &mut Outbox) {
+        let Some(event) = relay.event(key) else {
+            return;
+        };
+        let private = super::history::is_dm_key(key);
+        if let Some(stored) = self.history.push(event) {
+            if !private && self.config.history_file.is_some() {
+                out.store(stored.clone());
+            }
+        }
+    }
+
+    /// Remembers a private message between two nicknames.
+    pub(crate) fn record_private(&mut self, a: &str, b: &str, relay: &Relay, out: &mut Outbox) {
+        self.record(&dm_key(&fold(a), &fold(b)), relay, out);
     }
 
     /// Connections the chat knows, registered or not.
@@ -807,11 +856,16 @@ impl Chat {
             self.invisible_count -= usize::from(client.invisible);
             self.oper_count -= usize::from(client.oper);
             let peers = self.peers_of(&client.channels, id);
-            let mut relay = Relay::new(now, &client.mask, "QUIT", vec![reason.to_owned()]);
+            let msgid = self.msgid();
+            let mut relay = Relay::new(now, &client.mask, "QUIT", vec![reason.to_owned()])
+                .with_msgid(msgid, client.bot);
             self.deliver(&mut relay, peers, out);
             for name in &client.channels {
+                self.record(name, &relay, out);
                 self.leave_channel(name, id);
             }
+            // Private history lives only while both people are here.
+            self.history.forget_dms_of(&fold(client.target()));
             if let Some(nick) = &client.nick {
                 self.remember(Whowas::of(&client, nick, now));
             }

@@ -1,7 +1,10 @@
 //! Server settings and their defaults (modelled on ergo, InspIRCd and Solanum).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
+
+use super::history::Limits;
 
 use crate::proto::names::DEFAULT_NICK_LEN;
 
@@ -63,6 +66,15 @@ pub struct Config {
     pub ping_timeout: Duration,
     /// Log who said what in which room.
     pub message_log: bool,
+    /// How much of each room's history to keep.
+    pub history: Limits,
+    /// The SQLite file that keeps room history across restarts; `None`
+    /// keeps it in memory only.
+    pub history_file: Option<PathBuf>,
+    /// Lines of history replayed on JOIN to clients without `draft/chathistory`.
+    pub replay_lines: usize,
+    /// Most events one CHATHISTORY request returns (`CHATHISTORY=` in 005).
+    pub chathistory_max: usize,
 }
 
 impl Default for Config {
@@ -91,6 +103,10 @@ impl Default for Config {
             ping_interval: Duration::from_secs(90),
             ping_timeout: Duration::from_secs(150),
             message_log: true,
+            history: Limits::default(),
+            history_file: None,
+            replay_lines: 20,
+            chathistory_max: 100,
         }
     }
 }

@@ -40,6 +40,7 @@ use super::chat::{Chat, Now};
 use super::config::Config;
 use super::connection::{Connection, Phase};
 use super::outbox::Outbox;
+use super::store::{Store, StoreError};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX);
@@ -61,6 +62,7 @@ const FD_RESERVE: u64 = 32;
 pub enum StartError {
     Bind { addr: SocketAddr, source: io::Error },
     Setup(io::Error),
+    History(StoreError),
 }
 
 impl fmt::Display for StartError {
@@ -71,6 +73,7 @@ impl fmt::Display for StartError {
             }
             StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             StartError::Setup(e) => write!(f, "cannot set up the event loop: {e}"),
+            StartError::History(e) => write!(f, "{e}"),
         }
     }
 }
@@ -79,6 +82,7 @@ impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StartError::Bind { source, .. } | StartError::Setup(source) => Some(source),
+            StartError::History(e) => Some(e),
         }
     }
 }
@@ -124,6 +128,8 @@ pub struct Server {
     /// Connections found dead this turn, with the reason.
     dead: Vec<(usize, String)>,
     out: Outbox,
+    /// Where room history is written, if it is kept on disk.
+    store: Option<Store>,
     scratch: Vec<u8>,
     shutting_down: Option<Instant>,
     /// Held only to be closed when descriptors run out (contract 6).
@@ -253,7 +259,18 @@ impl Server {
             .register(&mut listener, LISTENER, Interest::READABLE)
             .map_err(StartError::Setup)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(StartError::Setup)?);
-        let chat = Chat::new(config, &now());
+        let store = match &config.history_file {
+            Some(path) => {
+                Some(Store::open(path, config.history.lines).map_err(StartError::History)?)
+            }
+            None => None,
+        };
+        let mut chat = Chat::new(config, &now());
+        let store = store.map(|(store, events)| {
+            log::info!("history: {} events read back", events.len());
+            chat.restore_history(events);
+            store
+        });
         Ok(Server {
             poll,
             listener,
@@ -271,6 +288,7 @@ impl Server {
             dirty: Vec::new(),
             dead: Vec::new(),
             out: Outbox::new(),
+            store,
             scratch: vec![0; READ_CHUNK],
             shutting_down: None,
             spare_fd: open_spare_fd(),
@@ -300,6 +318,9 @@ impl Server {
             self.chat.config().room
         );
         while !self.turn(&mut events)? {}
+        if let Some(store) = self.store.take() {
+            store.close();
+        }
         log::info!("server stopped");
         Ok(())
     }
@@ -734,6 +755,11 @@ impl Server {
     fn apply_outbox(&mut self, now: &Now) {
         if self.out.is_empty() {
             return;
+        }
+        // One batch per turn for the history writer: it never blocks the loop.
+        let events = self.out.take_history();
+        if let Some(store) = self.store.as_ref().filter(|_| !events.is_empty()) {
+            store.save(events);
         }
         let sendq = self.chat.config().sendq;
         let mut overflowed = Vec::new();

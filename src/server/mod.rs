@@ -6,7 +6,10 @@ pub mod config;
 pub mod connection;
 pub mod event_loop;
 pub mod flood;
+pub mod history;
 pub mod outbox;
+pub mod store;
+pub mod transcript;
 
 pub use config::{Config, FloodConfig};
 pub use event_loop::{Server, ServerHandle, StartError};

@@ -4,6 +4,7 @@
 //! reference, so a broadcast costs one format and, per recipient, one entry here
 //! and one copy into that client's write buffer.
 
+use super::history::Event;
 use crate::proto::message::MAX_BODY_LEN;
 use crate::proto::{escape_tag_value, write_line};
 
@@ -26,6 +27,8 @@ pub struct Outbox {
     /// Deliveries that are not replies to their recipient's own command (a
     /// message to oneself, as opposed to its echo), which [`Outbox::label`] skips.
     unlabeled: Vec<usize>,
+    /// Room events to keep on disk (see `store.rs`).
+    history: Vec<Event>,
 }
 
 impl Outbox {
@@ -69,6 +72,16 @@ impl Outbox {
             start,
             end: self.data.len(),
         })
+    }
+
+    /// An event for the history file.
+    pub fn store(&mut self, event: Event) {
+        self.history.push(event);
+    }
+
+    /// The events to write, taken out.
+    pub fn take_history(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.history)
     }
 
     /// Where the deliveries made from now on start, for [`Outbox::label`].
@@ -176,7 +189,7 @@ impl Outbox {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sends.is_empty() && self.closes.is_empty()
+        self.sends.is_empty() && self.closes.is_empty() && self.history.is_empty()
     }
 
     pub fn clear(&mut self) {
@@ -184,6 +197,7 @@ impl Outbox {
         self.sends.clear();
         self.closes.clear();
         self.unlabeled.clear();
+        self.history.clear();
     }
 }
 

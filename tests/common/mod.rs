@@ -294,6 +294,14 @@ impl ServerProcess {
     pub fn start(mut command: std::process::Command) -> ServerProcess {
         use io::BufRead;
         use std::process::Stdio;
+        // History stays in memory unless the test names a file, so that test
+        // servers never share a history file or leave one in $HOME.
+        if !command
+            .get_args()
+            .any(|a| a == "--history-file" || a == "--data-dir")
+        {
+            command.arg("--no-history-file");
+        }
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())

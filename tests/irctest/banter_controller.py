@@ -102,8 +102,9 @@ class BanterController(BaseServerController, DirectoryBasedController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if run_services:
-            raise NotImplementedByController("services (accounts)")
+        # run_services: Banter has no services; a test that then registers
+        # an account is skipped by BaseServerController.registerUser
+        # ("account registration"), the rest run.
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
         assert self.proc is None
@@ -142,6 +143,11 @@ class BanterController(BaseServerController, DirectoryBasedController):
             self.faketime_enabled = True
         self.proc = self.execute(command, env=env)
         _STARTED.append(self.proc)
+
+
+    def wait_for_services(self) -> None:
+        # No services to wait for (see run()).
+        pass
 
 
 def get_irctest_controller_class() -> Type[BanterController]:

@@ -94,6 +94,7 @@ impl Chat {
         }
         let mask = client.mask.clone();
         let is_oper = client.oper;
+        let bot = client.bot;
         let away = client.away.clone();
         let status = match self.channels.get(&folded) {
             Some(ch) => {
@@ -152,7 +153,10 @@ impl Chat {
             c.channels.insert(folded.clone());
             c.invites.retain(|f| *f != folded);
         }
-        let mut relay = Relay::new(now, &mask, "JOIN", vec![display.clone()]);
+        let msgid = self.msgid();
+        let mut relay =
+            Relay::new(now, &mask, "JOIN", vec![display.clone()]).with_msgid(msgid, bot);
+        self.record(&folded, &relay, out);
         if let Some(ch) = self.channels.get(&folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
             if let Some(away) = away {
@@ -179,6 +183,7 @@ impl Chat {
         }
         self.send_topic(id, &folded, false, out);
         self.send_names(id, &folded, out);
+        self.replay_on_join(id, &folded, out);
         if self.config.message_log {
             log::info!(
                 "{display}: {} joined",
@@ -224,7 +229,16 @@ impl Chat {
         };
         let mut params = vec![ch.name.clone()];
         params.extend(reason.map(str::to_owned));
-        let mut relay = Relay::new(now, &client.mask, "PART", params);
+        let (mask, bot) = (client.mask.clone(), client.bot);
+        let msgid = self.msgid();
+        let mut relay = Relay::new(now, &mask, "PART", params).with_msgid(msgid, bot);
+        self.record(folded, &relay, out);
+        let Some(ch) = self.channels.get(folded) else {
+            return;
+        };
+        let Some(client) = self.client(id) else {
+            return;
+        };
         self.deliver(&mut relay, ch.members.keys().copied(), out);
         if self.config.message_log {
             log::info!("{}: {} left", ch.name, client.target());
@@ -386,7 +400,10 @@ impl Chat {
             set_at_unix: now.unix_secs(),
         });
         let display = ch.name.clone();
-        let mut relay = Relay::new(now, &mask, "TOPIC", vec![display.clone(), text.clone()]);
+        let msgid = self.msgid();
+        let mut relay = Relay::new(now, &mask, "TOPIC", vec![display.clone(), text.clone()])
+            .with_msgid(msgid, false);
+        self.record(&folded, &relay, out);
         if let Some(ch) = self.channels.get(&folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
         }
@@ -511,12 +528,18 @@ impl Chat {
                 .client(victim)
                 .map(|c| c.target().to_owned())
                 .unwrap_or_default();
+            let msgid = self.msgid();
             let mut relay = Relay::new(
                 now,
                 &kicker_mask,
                 "KICK",
                 vec![display.clone(), shown.clone(), reason.clone()],
-            );
+            )
+            .with_msgid(msgid, false);
+            self.record(&folded, &relay, out);
+            let Some(ch) = self.channels.get(&folded) else {
+                return;
+            };
             self.deliver(&mut relay, ch.members.keys().copied(), out);
             if self.config.message_log {
                 log::info!("{display}: {kicker} removed {shown} ({reason:?})");

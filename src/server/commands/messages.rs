@@ -156,6 +156,14 @@ impl Chat {
             if echo {
                 self.deliver(&mut relay, [id], out);
             }
+            // What only operators or voiced members saw stays out of the
+            // room's history, which every member may read.
+            if status_prefix.is_none() && !tags_only {
+                self.record(&folded, &relay, out);
+            }
+            let Some(sender) = self.client(id) else {
+                return;
+            };
             if self.config.message_log {
                 if let Some(text) = text {
                     log::info!("{} <{}> {}", relay.params[0], sender.target(), text);
@@ -188,6 +196,13 @@ impl Chat {
                 self.deliver(&mut relay, [id], out);
             }
         }
+        if !tags_only {
+            let (from, to_nick) = (sender.target().to_owned(), recipient.target().to_owned());
+            self.record_private(&from, &to_nick, &relay, out);
+        }
+        let (Some(sender), Some(recipient)) = (self.client(id), self.client(to)) else {
+            return;
+        };
         if command == "PRIVMSG" {
             if let Some(away) = &recipient.away {
                 self.reply(id, out, RPL_AWAY, &[recipient.target(), away]);

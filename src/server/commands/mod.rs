@@ -6,6 +6,7 @@
 //! parameters by pattern so that a table edit cannot turn a line into a panic.
 
 mod channels;
+mod history;
 mod messages;
 mod modes;
 mod monitor;
@@ -83,6 +84,8 @@ const COMMANDS: &[Command] = &[
     cmd("LINKS", 0, true, Chat::links),
     cmd("HELP", 0, true, Chat::help),
     cmd("HELPOP", 0, true, Chat::help),
+    // history.rs
+    cmd("CHATHISTORY", 1, true, Chat::chathistory),
     // monitor.rs
     cmd("MONITOR", 1, true, Chat::monitor),
     // operators.rs

@@ -184,7 +184,9 @@ impl Chat {
                 params[1..].join(" ")
             );
         }
-        let mut relay = Relay::new(now, &setter_mask, "MODE", params);
+        let msgid = self.msgid();
+        let mut relay = Relay::new(now, &setter_mask, "MODE", params).with_msgid(msgid, false);
+        self.record(&folded, &relay, out);
         if let Some(ch) = self.channels.get(&folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
         }

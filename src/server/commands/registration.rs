@@ -179,8 +179,15 @@ impl Chat {
         };
         let mut to = self.peers_of(&client.channels, id);
         to.push(id);
-        let mut relay = Relay::new(now, &old_mask, "NICK", vec![wanted.to_owned()]);
+        let rooms: Vec<String> = client.channels.iter().cloned().collect();
+        let bot = client.bot;
+        let msgid = self.msgid();
+        let mut relay =
+            Relay::new(now, &old_mask, "NICK", vec![wanted.to_owned()]).with_msgid(msgid, bot);
         self.deliver(&mut relay, to, out);
+        for room in &rooms {
+            self.record(room, &relay, out);
+        }
         if let Some(old) = &old {
             // WHOWAS remembers the old name as its owner left it.
             if let Some(c) = self.client(id) {
@@ -189,6 +196,8 @@ impl Chat {
             }
             // A change of case only is the same name to MONITOR.
             if fold(old) != fold(wanted) {
+                // A new name is a new person to the private history.
+                self.history.forget_dms_of(&fold(old));
                 self.notify_monitors(old, None, out);
                 self.notify_monitors(wanted, Some(&new_mask), out);
             }
@@ -235,6 +244,7 @@ impl Chat {
             format!("AWAYLEN={TOPIC_LEN}"),
             "BOT=B".into(),
             "CASEMAPPING=rfc8265".into(),
+            format!("CHATHISTORY={}", cfg.chathistory_max),
             format!("CHANLIMIT=#:{}", cfg.max_joined),
             "CHANMODES=beI,k,l,Cimnst".into(),
             format!("CHANNELLEN={CHANNEL_LEN}"),
@@ -247,6 +257,7 @@ impl Chat {
             format!("MAXTARGETS={MAX_TARGETS}"),
             format!("MODES={}", super::modes::MAX_MODES),
             format!("MONITOR={MAX_MONITOR}"),
+            "MSGREFTYPES=msgid,timestamp".into(),
             format!("NETWORK={}", cfg.network),
             format!("NICKLEN={}", cfg.nick_len),
             "PREFIX=(ov)@+".into(),

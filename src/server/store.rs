@@ -1,0 +1,318 @@
+//! Room history on disk: an SQLite file written by one thread, so that the
+//! event loop never waits on the disk.
+//!
+//! Contract:
+//! 1. [`Store::save`] never blocks: batches go through a bounded queue; when
+//!    it is full the batch is dropped and counted, and the writer says so in
+//!    the log once it catches up (the events stay in memory either way).
+//! 2. The writer commits one transaction per batch it takes (many events
+//!    per commit, WAL journal), with cached prepared statements.
+//! 3. Each room keeps at most the configured number of events on disk too:
+//!    older rows are deleted in the same transaction.
+//! 4. Only room events are stored; private messages never touch the disk.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use rusqlite::{params, Connection, OpenFlags};
+
+use super::history::Event;
+
+/// Batches waiting for the writer (each is one loop turn's events).
+const QUEUE: usize = 1024;
+
+/// Why the history file could not be used.
+#[derive(Debug)]
+pub enum StoreError {
+    Dir(PathBuf, std::io::Error),
+    Sql(PathBuf, rusqlite::Error),
+    Thread(std::io::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Dir(p, e) => write!(f, "cannot create the folder {}: {e}", p.display()),
+            StoreError::Sql(p, e) => write!(f, "cannot use the history file {}: {e}", p.display()),
+            StoreError::Thread(e) => write!(f, "cannot start the history writer: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// See the module contract.
+pub struct Store {
+    tx: Option<SyncSender<Vec<Event>>>,
+    thread: Option<JoinHandle<()>>,
+    dropped: Arc<AtomicU64>,
+}
+
+fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let sql = |e| StoreError::Sql(path.to_owned(), e);
+    let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(sql)?;
+    Ok(conn)
+}
+
+fn create_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         CREATE TABLE IF NOT EXISTS events (
+             id      INTEGER PRIMARY KEY,
+             target  TEXT NOT NULL,
+             msgid   TEXT NOT NULL,
+             time_ms INTEGER NOT NULL,
+             source  TEXT NOT NULL,
+             command TEXT NOT NULL,
+             params  TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS events_by_target ON events (target, id);",
+    )
+    .map_err(|e| StoreError::Sql(path.to_owned(), e))
+}
+
+/// IRC parameters cannot hold a line feed, so one joins them unambiguously.
+fn join_params(params: &[String]) -> String {
+    params.join("\n")
+}
+
+fn split_params(joined: &str) -> Vec<String> {
+    if joined.is_empty() {
+        return Vec::new();
+    }
+    joined.split('\n').map(str::to_owned).collect()
+}
+
+fn row_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let time: i64 = row.get(2)?;
+    let params: String = row.get(5)?;
+    Ok(Event {
+        target: row.get(0)?,
+        msgid: row.get(1)?,
+        time_ms: u64::try_from(time).unwrap_or(0),
+        source: row.get(3)?,
+        command: row.get(4)?,
+        params: split_params(&params),
+    })
+}
+
+impl Store {
+    /// Opens (creating it and its folder if needed) the history file, reads
+    /// back the newest `keep` events of every room, and starts the writer.
+    pub fn open(path: &Path, keep: usize) -> Result<(Store, Vec<Event>), StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.to_owned(), e))?;
+        }
+        let conn = open(path, OpenFlags::default())?;
+        create_schema(&conn, path)?;
+        let loaded = load(&conn, keep).map_err(|e| StoreError::Sql(path.to_owned(), e))?;
+        let (tx, rx) = sync_channel(QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&dropped);
+        let at = path.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("banter-history".into())
+            .spawn(move || writer(conn, rx, keep, counter, at))
+            .map_err(StoreError::Thread)?;
+        Ok((
+            Store {
+                tx: Some(tx),
+                thread: Some(thread),
+                dropped,
+            },
+            loaded,
+        ))
+    }
+
+    /// Hands a batch to the writer without waiting (contract 1).
+    pub fn save(&self, batch: Vec<Event>) {
+        let Some(tx) = &self.tx else { return };
+        match tx.try_send(batch) {
+            Ok(()) => {}
+            Err(TrySendError::Full(batch)) => {
+                self.dropped
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+
+    /// Writes what is queued and stops the writer.
+    pub fn close(mut self) {
+        self.shut();
+    }
+
+    fn shut(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.shut();
+    }
+}
+
+fn load(conn: &Connection, keep: usize) -> rusqlite::Result<Vec<Event>> {
+    let mut targets = conn.prepare("SELECT DISTINCT target FROM events")?;
+    let targets: Vec<String> = targets
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = conn.prepare(
+        "SELECT target, msgid, time_ms, source, command, params FROM
+           (SELECT * FROM events WHERE target = ?1 ORDER BY id DESC LIMIT ?2)
+         ORDER BY id",
+    )?;
+    let mut all = Vec::new();
+    for t in targets {
+        let limit = i64::try_from(keep).unwrap_or(i64::MAX);
+        for e in rows.query_map(params![t, limit], row_event)? {
+            all.push(e?);
+        }
+    }
+    Ok(all)
+}
+
+fn writer(
+    mut conn: Connection,
+    rx: Receiver<Vec<Event>>,
+    keep: usize,
+    dropped: Arc<AtomicU64>,
+    path: PathBuf,
+) {
+    while let Ok(mut batch) = rx.recv() {
+        // Whatever else is already waiting goes into the same transaction.
+        while let Ok(more) = rx.try_recv() {
+            batch.extend(more);
+        }
+        if let Err(e) = write_batch(&mut conn, &batch, keep) {
+            log::error!(
+                "history: {} events not saved to {}: {e}",
+                batch.len(),
+                path.display()
+            );
+        }
+        let lost = dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            log::warn!("history: the disk fell behind; {lost} events were kept in memory only");
+        }
+    }
+}
+
+fn write_batch(conn: &mut Connection, batch: &[Event], keep: usize) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (target, msgid, time_ms, source, command, params)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for e in batch {
+            insert.execute(params![
+                e.target,
+                e.msgid,
+                i64::try_from(e.time_ms).unwrap_or(i64::MAX),
+                e.source,
+                e.command,
+                join_params(&e.params)
+            ])?;
+        }
+        let mut prune = tx.prepare_cached(
+            "DELETE FROM events WHERE target = ?1 AND id <=
+               (SELECT id FROM events WHERE target = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        )?;
+        let mut touched: Vec<&str> = batch.iter().map(|e| e.target.as_str()).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        for t in touched {
+            prune.execute(params![t, keep])?;
+        }
+    }
+    tx.commit()
+}
+
+/// A room's stored events between two times (Unix ms, inclusive), oldest
+/// first, read from the file without writing to it: for transcripts.
+pub fn read_room(
+    path: &Path,
+    folded_room: &str,
+    from_ms: u64,
+    to_ms: u64,
+) -> Result<Vec<Event>, StoreError> {
+    let conn = open(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let sql = |e| StoreError::Sql(path.to_owned(), e);
+    let mut q = conn
+        .prepare(
+            "SELECT target, msgid, time_ms, source, command, params FROM events
+             WHERE target = ?1 AND time_ms BETWEEN ?2 AND ?3 ORDER BY id",
+        )
+        .map_err(sql)?;
+    let from = i64::try_from(from_ms).unwrap_or(i64::MAX);
+    let to = i64::try_from(to_ms).unwrap_or(i64::MAX);
+    let rows = q
+        .query_map(params![folded_room, from, to], row_event)
+        .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(target: &str, n: u64) -> Event {
+        Event {
+            target: target.into(),
+            msgid: format!("m{n}"),
+            time_ms: 1000 + n,
+            source: "a!u@h".into(),
+            command: "PRIVMSG".into(),
+            params: vec![target.into(), format!("hello {n}, 小明")],
+        }
+    }
+
+    #[test]
+    fn events_survive_a_reopen_and_rooms_stay_bounded() {
+        let dir = std::env::temp_dir().join(format!("banter-store-{}", std::process::id()));
+        let path = dir.join("nested").join("history.sqlite3");
+        let _ = std::fs::remove_dir_all(&dir);
+        let (store, loaded) = Store::open(&path, 5).expect("open");
+        assert!(loaded.is_empty());
+        store.save((0..4).map(|n| ev("#a", n)).collect());
+        store.save((4..8).map(|n| ev("#a", n)).collect());
+        store.save(vec![
+            ev("#b", 100),
+            Event {
+                params: vec![],
+                ..ev("#b", 101)
+            },
+        ]);
+        store.close();
+
+        let (store, loaded) = Store::open(&path, 5).expect("reopen");
+        let a: Vec<&str> = loaded
+            .iter()
+            .filter(|e| e.target == "#a")
+            .map(|e| e.msgid.as_str())
+            .collect();
+        assert_eq!(a, ["m3", "m4", "m5", "m6", "m7"]);
+        let b: Vec<&Event> = loaded.iter().filter(|e| e.target == "#b").collect();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0], &ev("#b", 100));
+        assert!(b[1].params.is_empty());
+        drop(store);
+
+        let range = read_room(&path, "#a", 1005, 1006).expect("read");
+        assert_eq!(range.len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,223 @@
+//! Room memory through the real server: replay for late joiners, CHATHISTORY
+//! ranges, history that survives a restart, private history that a later
+//! owner of the same name cannot read, and the host's transcript export.
+
+mod common;
+use std::path::PathBuf;
+use std::process::Command;
+
+use banter::proto::Message;
+use common::{only, TestClient, TestServer, SERVER_BIN};
+
+/// A fresh folder for one test's history file.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("banter-history-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn texts(msgs: &[Message]) -> Vec<String> {
+    only(msgs, "PRIVMSG")
+        .iter()
+        .map(|m| m.params[1].clone())
+        .collect()
+}
+
+/// The lines of one `chathistory` batch, after the request was sent.
+fn batch(c: &mut TestClient) -> Vec<Message> {
+    let open = c.expect("BATCH");
+    assert_eq!(open.params[1], "chathistory", "{open:?}");
+    let reference = open.params[0].trim_start_matches('+').to_owned();
+    let mut inner = Vec::new();
+    loop {
+        let m = c.recv().expect("batch line");
+        if m.command == "BATCH" {
+            assert_eq!(m.params[0], format!("-{reference}"));
+            return inner;
+        }
+        assert_eq!(m.tag("batch"), Some(reference.as_str()), "{m:?}");
+        inner.push(m);
+    }
+}
+
+#[test]
+fn a_late_joiner_sees_the_last_lines() {
+    let server = TestServer::with(|c| c.replay_lines = 3);
+    let mut a = server.member("alice", "#lobby");
+    for n in 1..=5 {
+        a.send(&format!("PRIVMSG #lobby :line {n}"));
+    }
+    a.sync();
+    let mut b = server.client("bob");
+    b.join("#lobby");
+    let replay = b.sync();
+    assert_eq!(texts(&replay), ["line 3", "line 4", "line 5"]);
+    assert!(
+        replay.iter().all(|m| m.tags.is_empty()),
+        "no tags asked for"
+    );
+    assert_eq!(replay[0].source_nick(), Some("alice"));
+
+    // With server-time, each line carries the time it was said.
+    let mut c = server.member_with_caps("carol", "server-time", "#other");
+    c.send("JOIN #lobby");
+    c.expect("366");
+    let replay = c.sync();
+    assert_eq!(texts(&replay).len(), 3);
+    assert!(only(&replay, "PRIVMSG")
+        .iter()
+        .all(|m| m.tag("time").is_some()));
+}
+
+#[test]
+fn chathistory_returns_exactly_the_range_asked_for() {
+    let server = TestServer::start();
+    let caps = "batch server-time message-tags draft/chathistory";
+    let mut a = server.member_with_caps("alice", caps, "#class");
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        a.send(&format!("PRIVMSG #class :m{n}"));
+        // Distinct milliseconds, so that timestamps tell the lines apart.
+        a.sync();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    let mut b = server.member_with_caps("bob", caps, "#class");
+    // A chathistory client gets no replay: it asks.
+    assert!(texts(&b.sync()).is_empty());
+    b.send("CHATHISTORY LATEST #class * 100");
+    let all = batch(&mut b);
+    let said: Vec<&Message> = all.iter().filter(|m| m.command == "PRIVMSG").collect();
+    assert_eq!(said.len(), 10);
+    for m in &said {
+        ids.push(m.tag("msgid").expect("msgid").to_owned());
+        assert!(m.tag("time").is_some());
+    }
+    let text_of = |v: &[Message]| texts(v);
+
+    b.send("CHATHISTORY LATEST #class * 2");
+    assert_eq!(text_of(&batch(&mut b)), ["m8", "m9"]);
+    b.send(&format!("CHATHISTORY BEFORE #class msgid={} 3", ids[5]));
+    assert_eq!(text_of(&batch(&mut b)), ["m2", "m3", "m4"]);
+    b.send(&format!("CHATHISTORY AFTER #class msgid={} 2", ids[5]));
+    assert_eq!(text_of(&batch(&mut b)), ["m6", "m7"]);
+    b.send(&format!("CHATHISTORY AROUND #class msgid={} 3", ids[5]));
+    assert_eq!(text_of(&batch(&mut b)), ["m4", "m5", "m6"]);
+    b.send(&format!(
+        "CHATHISTORY BETWEEN #class msgid={} msgid={} 100",
+        ids[2], ids[6]
+    ));
+    assert_eq!(text_of(&batch(&mut b)), ["m3", "m4", "m5"]);
+    let time = said[7].tag("time").expect("time").to_owned();
+    b.send(&format!("CHATHISTORY AFTER #class timestamp={time} 100"));
+    assert_eq!(text_of(&batch(&mut b)), ["m8", "m9"]);
+
+    // Only members read a room's history; nonsense gets a clear FAIL.
+    let mut c = server.member_with_caps("carol", caps, "#elsewhere");
+    c.send("CHATHISTORY LATEST #class * 10");
+    let fail = c.expect("FAIL");
+    assert_eq!(
+        fail.params[..3],
+        ["CHATHISTORY", "INVALID_TARGET", "LATEST"]
+    );
+    c.send("CHATHISTORY LATEST #class yesterday 10");
+    assert_eq!(c.expect("FAIL").params[1], "INVALID_PARAMS");
+    c.send("CHATHISTORY SIDEWAYS #class * 10");
+    assert_eq!(c.expect("FAIL").params[1], "INVALID_PARAMS");
+}
+
+#[test]
+fn history_survives_a_restart() {
+    let dir = temp_dir("restart");
+    let file = dir.join("history.sqlite3");
+    let f = file.clone();
+    let mut server = TestServer::with(move |c| c.history_file = Some(f));
+    let mut a = server.member_with_caps("alice", "message-tags", "#lobby");
+    a.send("PRIVMSG #lobby :before the restart");
+    a.send("TOPIC #lobby :kept too");
+    a.sync();
+    a.send("PRIVMSG #lobby :last words");
+    let sent_id = {
+        let mut b = server.member_with_caps("bob", "message-tags", "#lobby");
+        let replay = b.sync();
+        let last = only(&replay, "PRIVMSG");
+        last.last().and_then(|m| m.tag("msgid")).map(str::to_owned)
+    };
+    drop(a);
+    server.stop();
+
+    let f = file.clone();
+    let server = TestServer::with(move |c| c.history_file = Some(f));
+    let mut c = server.client("carol");
+    c.send("CAP REQ :message-tags");
+    c.expect("CAP");
+    c.join("#lobby");
+    let replay = c.sync();
+    assert_eq!(texts(&replay), ["before the restart", "last words"]);
+    let replayed_id = only(&replay, "PRIVMSG")
+        .last()
+        .and_then(|m| m.tag("msgid"))
+        .map(str::to_owned);
+    assert!(sent_id.is_some());
+    assert_eq!(replayed_id, sent_id, "the same message, with its id");
+
+    // The host's transcript, from the same file.
+    let out = Command::new(SERVER_BIN)
+        .args(["export", "--room", "#lobby", "--history-file"])
+        .arg(&file)
+        .output()
+        .expect("run export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        transcript.contains("<alice> before the restart"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("alice set the topic: kept too"),
+        "{transcript}"
+    );
+    let html = Command::new(SERVER_BIN)
+        .args(["export", "--format", "html", "--history-file"])
+        .arg(&file)
+        .output()
+        .expect("run export");
+    assert!(
+        String::from_utf8_lossy(&html.stdout).contains("<span class=\"n\">alice</span> last words")
+    );
+    let missing = Command::new(SERVER_BIN)
+        .args(["export", "--history-file"])
+        .arg(dir.join("nope.sqlite3"))
+        .output()
+        .expect("run export");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no history file"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn private_history_is_never_read_by_a_later_owner_of_the_name() {
+    let server = TestServer::start();
+    let caps = "batch server-time draft/chathistory";
+    let mut a = server.member_with_caps("alice", caps, "#lobby");
+    let mut b = server.member_with_caps("bob", caps, "#lobby");
+    a.send("PRIVMSG bob :my locker code is 1234");
+    b.expect("PRIVMSG");
+    b.send("CHATHISTORY LATEST alice * 10");
+    assert_eq!(texts(&batch(&mut b)), ["my locker code is 1234"]);
+    a.send("CHATHISTORY LATEST bob * 10");
+    assert_eq!(texts(&batch(&mut a)), ["my locker code is 1234"]);
+
+    b.send("QUIT :bye");
+    b.expect_closed();
+    a.expect("QUIT");
+    let mut impostor = server.member_with_caps("bob", caps, "#lobby");
+    impostor.send("CHATHISTORY LATEST alice * 10");
+    assert!(texts(&batch(&mut impostor)).is_empty());
+    a.send("CHATHISTORY LATEST bob * 10");
+    assert!(texts(&batch(&mut a)).is_empty(), "gone for alice too");
+}
