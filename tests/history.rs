@@ -221,3 +221,102 @@ fn private_history_is_never_read_by_a_later_owner_of_the_name() {
     a.send("CHATHISTORY LATEST bob * 10");
     assert!(texts(&batch(&mut a)).is_empty(), "gone for alice too");
 }
+
+/// A client with `banter.chat/resume` (and the given caps), registered as
+/// `nick`, in `room`; returns it and its resume token.
+fn resumable(server: &TestServer, nick: &str, room: &str) -> (TestClient, String) {
+    let mut c = server.connect();
+    c.nick = nick.to_owned();
+    c.send("CAP REQ :banter.chat/resume batch server-time message-tags draft/chathistory");
+    assert_eq!(c.expect("CAP").params[1], "ACK");
+    c.send("CAP END");
+    c.register(nick);
+    let token = c.expect("RESUME");
+    assert_eq!(token.params[0], "TOKEN");
+    c.join(room);
+    (c, token.params[1].clone())
+}
+
+#[test]
+fn a_dropped_client_keeps_its_seat_and_takes_it_back() {
+    let server = TestServer::start();
+    let mut teacher = server.member("teacher", "#class");
+    let (mut ming, token) = resumable(&server, "小明", "#class");
+    teacher.expect("JOIN");
+    teacher.send("MODE #class +v 小明");
+    ming.expect("MODE");
+    ming.send("PRIVMSG #class :before the blip");
+    teacher.expect("PRIVMSG");
+    ming.sync();
+    // The connection drops without a QUIT (Wi-Fi blip).
+    drop(ming);
+    let quit = teacher.expect("QUIT");
+    assert_eq!(quit.source_nick(), Some("小明"));
+    teacher.send("PRIVMSG #class :while you were away");
+    teacher.sync();
+
+    // Nobody else can take the name meanwhile, and says why.
+    let mut stranger = server.connect();
+    stranger.send("NICK 小明");
+    stranger.send("USER x 0 * :x");
+    let refused = stranger.expect("433");
+    assert!(refused.params[2].contains("held"), "{refused:?}");
+    // A wrong token changes nothing.
+    stranger.send("RESUME 0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        stranger.expect("FAIL").params[..2],
+        ["RESUME", "INVALID_TOKEN"]
+    );
+
+    // The same client comes back with its token.
+    let mut back = server.connect();
+    back.nick = "小明".into();
+    back.send("CAP REQ :banter.chat/resume batch server-time message-tags draft/chathistory");
+    back.expect("CAP");
+    back.send(&format!("RESUME {token}"));
+    back.send("NICK 小明");
+    back.send("USER ming 0 * :Ming");
+    back.send("CAP END");
+    assert_eq!(back.expect("001").params[0], "小明");
+    let ok = back.expect("RESUME");
+    assert_eq!(ok.params, ["SUCCESS", "小明"]);
+    let rejoin = back.expect("JOIN");
+    assert_eq!(rejoin.params[0], "#class");
+    // Others see it come back, with its voice.
+    assert_eq!(teacher.expect("JOIN").source_nick(), Some("小明"));
+    assert_eq!(teacher.expect("MODE").params, ["#class", "+v", "小明"]);
+    let rest = back.sync();
+    let token2 = only(&rest, "RESUME");
+    assert_eq!(token2[0].params[0], "TOKEN");
+    assert_ne!(token2[0].params[1], token, "a token is used once");
+    // It fetches exactly what it missed.
+    back.send("CHATHISTORY LATEST #class * 2");
+    assert_eq!(
+        texts(&batch(&mut back)),
+        ["before the blip", "while you were away"]
+    );
+}
+
+#[test]
+fn a_quit_gives_up_the_seat_and_an_expired_seat_frees_the_name() {
+    let server = TestServer::with(|c| {
+        c.seat_grace = std::time::Duration::from_millis(300);
+        c.ping_interval = std::time::Duration::from_secs(30);
+    });
+    let (mut a, _) = resumable(&server, "alice", "#lobby");
+    a.send("QUIT :bye");
+    a.expect_closed();
+    let mut b = server.client("alice");
+    b.sync();
+    drop(b);
+
+    let (c, _) = resumable(&server, "carol", "#lobby");
+    drop(c);
+    let mut d = server.connect();
+    d.send("NICK carol");
+    d.expect("433");
+    // After the grace period the name is free again.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let mut e = server.client("carol");
+    e.sync();
+}

@@ -115,6 +115,10 @@ struct Args {
     /// Forget history older than this many days (0: keep until the line or byte limit).
     #[arg(long, default_value_t = 0, value_parser = whole_number::<u64>(0, 36_500))]
     history_days: u64,
+    /// Seconds a lost connection's name and rooms are held for it to come
+    /// back (clients with banter.chat/resume, such as Banter's; 0: none).
+    #[arg(long, default_value_t = 120, value_parser = whole_number::<u64>(0, 86_400))]
+    seat_grace: u64,
     /// Lines of history shown on JOIN to clients that cannot ask for it (0: none).
     #[arg(long, default_value_t = 20, value_parser = whole_number::<usize>(0, 1000))]
     replay_lines: usize,
@@ -333,6 +337,7 @@ fn config_from(args: &Args) -> Result<Config, String> {
         },
         replay_lines: args.replay_lines,
         chathistory_max: Config::default().chathistory_max,
+        seat_grace: Duration::from_secs(args.seat_grace),
     })
 }
 

@@ -56,6 +56,8 @@ impl Caps {
     pub const CAP_NOTIFY: Caps = Caps(1 << 11);
     pub const CHATHISTORY: Caps = Caps(1 << 12);
     pub const EVENT_PLAYBACK: Caps = Caps(1 << 13);
+    /// Banter's own: a seat held after a lost connection (see `commands/resume.rs`).
+    pub const RESUME: Caps = Caps(1 << 14);
 
     pub fn has(self, other: Caps) -> bool {
         self.0 & other.0 == other.0
@@ -71,6 +73,7 @@ impl Caps {
 /// The capabilities offered in `CAP LS`, in the order listed.
 pub const SUPPORTED_CAPS: &[(&str, Caps)] = &[
     ("away-notify", Caps::AWAY_NOTIFY),
+    ("banter.chat/resume", Caps::RESUME),
     ("batch", Caps::BATCH),
     ("cap-notify", Caps::CAP_NOTIFY),
     ("draft/chathistory", Caps::CHATHISTORY),
@@ -137,6 +140,11 @@ pub(crate) struct Client {
     pub last_active: Instant,
     pub last_spoke: Instant,
     pub ping_sent: bool,
+    /// The secret that takes this client's seat back after a lost connection
+    /// (clients with `banter.chat/resume`).
+    pub resume_token: Option<String>,
+    /// A held seat this (unregistered) connection proved it owns with `RESUME`.
+    pub resuming: Option<String>,
 }
 
 impl Client {
@@ -525,6 +533,22 @@ impl Whowas {
     }
 }
 
+/// A registered client's place, kept for a while after its connection was
+/// lost, so that it can come back as itself (`banter.chat/resume`).
+#[derive(Debug)]
+pub(crate) struct Seat {
+    pub nick: String,
+    pub token: String,
+    pub realname: String,
+    pub away: Option<String>,
+    pub invisible: bool,
+    pub bot: bool,
+    pub oper: bool,
+    /// Rooms (folded) and the status held in each.
+    pub rooms: Vec<(String, Status)>,
+    pub until: Instant,
+}
+
 /// See the module contract.
 pub struct Chat {
     pub(crate) config: Config,
@@ -544,6 +568,10 @@ pub struct Chat {
     pub(crate) monitors: HashMap<String, BTreeSet<ClientId>>,
     /// Recently used nicknames, oldest first.
     pub(crate) whowas: VecDeque<Whowas>,
+    /// Seats held after a lost connection, by folded nickname.
+    pub(crate) seats: HashMap<String, Seat>,
+    /// Keys the resume tokens are made from: random per process.
+    token_keys: std::collections::hash_map::RandomState,
     /// What was said and done in each room (and in private, while both stay).
     pub(crate) history: History,
     pub(crate) created_unix: u64,
@@ -577,6 +605,8 @@ impl Chat {
             channels: BTreeMap::new(),
             monitors: HashMap::new(),
             whowas: VecDeque::new(),
+            seats: HashMap::new(),
+            token_keys: std::collections::hash_map::RandomState::new(),
             history: History::new(config.history),
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
@@ -659,6 +689,21 @@ impl Chat {
         format!("{}-{}", self.msgid_base, base36(self.next_msgid))
     }
 
+    /// A fresh resume token: 128 bits from SipHash under this process's
+    /// random keys, over a counter, so it cannot be guessed from outside.
+    pub(crate) fn new_token(&mut self) -> String {
+        use std::hash::{BuildHasher, Hasher};
+        self.next_msgid += 1;
+        let mut words = [0u64; 2];
+        for (i, w) in words.iter_mut().enumerate() {
+            let mut h = self.token_keys.build_hasher();
+            h.write_u64(self.next_msgid);
+            h.write_usize(i);
+            *w = h.finish();
+        }
+        format!("{:016x}{:016x}", words[0], words[1])
+    }
+
     /// A fresh `BATCH` reference.
     pub(crate) fn batch_ref(&mut self) -> String {
         self.next_batch += 1;
@@ -693,6 +738,8 @@ impl Chat {
             last_active: now.instant,
             last_spoke: now.instant,
             ping_sent: false,
+            resume_token: None,
+            resuming: None,
         });
         self.client_count += 1;
     }
@@ -751,7 +798,45 @@ impl Chat {
     /// The connection of client `id` is gone (or being closed by the loop):
     /// announce the quit once and forget the client.
     pub fn disconnect(&mut self, id: ClientId, reason: &str, now: &Now, out: &mut Outbox) {
+        self.hold_seat(id, now);
         self.remove_client(id, reason, now, out);
+    }
+
+    /// Keeps the place of a client whose connection was lost (not one that
+    /// said QUIT or was removed), if it asked for `banter.chat/resume`.
+    fn hold_seat(&mut self, id: ClientId, now: &Now) {
+        let grace = self.config.seat_grace;
+        let Some(c) = self.client(id) else { return };
+        let (Some(nick), Some(token), true) = (&c.nick, &c.resume_token, c.registered) else {
+            return;
+        };
+        if grace.is_zero() {
+            return;
+        }
+        let rooms = c
+            .channels
+            .iter()
+            .filter_map(|f| {
+                let status = self.channels.get(f)?.status(id)?;
+                Some((f.clone(), status))
+            })
+            .collect();
+        let seat = Seat {
+            nick: nick.clone(),
+            token: token.clone(),
+            realname: c.realname.clone(),
+            away: c.away.clone(),
+            invisible: c.invisible,
+            bot: c.bot,
+            oper: c.oper,
+            rooms,
+            until: now.instant + grace,
+        };
+        // Bounded by the clients that can exist: one seat per dropped client,
+        // and at most max_clients of them.
+        if self.seats.len() < self.config.max_clients {
+            self.seats.insert(fold(nick), seat);
+        }
     }
 
     /// Sends PINGs to idle clients and drops those past a timeout.
@@ -770,6 +855,7 @@ impl Chat {
             let idle = now.instant.duration_since(client.last_active);
             if idle >= self.config.ping_timeout {
                 expired.push((id, format!("Ping timeout: {} seconds", idle.as_secs())));
+                // A silent connection is a lost one: hold its seat too.
             } else if idle >= self.config.ping_interval && !client.ping_sent {
                 client.ping_sent = true;
                 let name = self.config.server_name.clone();
@@ -779,7 +865,21 @@ impl Chat {
             }
         }
         for (id, reason) in expired {
+            if self.client(id).is_some_and(|c| c.registered) {
+                self.hold_seat(id, now);
+            }
             self.error_and_close(id, &reason, now, out);
+        }
+        let gone: Vec<String> = self
+            .seats
+            .iter()
+            .filter(|(_, s)| s.until <= now.instant)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for folded in gone {
+            self.seats.remove(&folded);
+            // Private history lives while both are here or holding a seat.
+            self.history.forget_dms_of(&folded);
         }
     }
 
@@ -864,8 +964,12 @@ impl Chat {
                 self.record(name, &relay, out);
                 self.leave_channel(name, id);
             }
-            // Private history lives only while both people are here.
-            self.history.forget_dms_of(&fold(client.target()));
+            // Private history lives only while both people are here (or
+            // the one who left holds a seat).
+            let folded = fold(client.target());
+            if !self.seats.contains_key(&folded) {
+                self.history.forget_dms_of(&folded);
+            }
             if let Some(nick) = &client.nick {
                 self.remember(Whowas::of(&client, nick, now));
             }

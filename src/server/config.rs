@@ -75,6 +75,9 @@ pub struct Config {
     pub replay_lines: usize,
     /// Most events one CHATHISTORY request returns (`CHATHISTORY=` in 005).
     pub chathistory_max: usize,
+    /// How long a lost connection's name and rooms are held for it
+    /// (`banter.chat/resume`); zero holds nothing.
+    pub seat_grace: Duration,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             history_file: None,
             replay_lines: 20,
             chathistory_max: 100,
+            seat_grace: Duration::from_secs(120),
         }
     }
 }
@@ -123,10 +127,13 @@ impl Config {
 
     /// How often timeouts are checked: fine enough for the shortest timeout.
     pub(crate) fn tick(&self) -> Duration {
-        let shortest = self
+        let mut shortest = self
             .registration_timeout
             .min(self.ping_interval)
             .min(self.ping_timeout);
+        if !self.seat_grace.is_zero() {
+            shortest = shortest.min(self.seat_grace);
+        }
         (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
     }
 }

@@ -13,6 +13,7 @@ mod monitor;
 mod operators;
 mod queries;
 mod registration;
+mod resume;
 
 use super::chat::{Caps, Chat, Now};
 use super::outbox::{ClientId, Outbox};
@@ -53,6 +54,8 @@ const COMMANDS: &[Command] = &[
     cmd("PING", 0, false, Chat::ping),
     cmd("PONG", 0, false, |_, _, _, _, _| {}),
     cmd("QUIT", 0, false, Chat::quit),
+    // resume.rs
+    cmd("RESUME", 1, false, Chat::resume),
     cmd("SETNAME", 1, true, Chat::setname),
     cmd("AWAY", 0, true, Chat::away),
     // channels.rs

@@ -124,7 +124,7 @@ impl Chat {
 
 /// Compares secrets without stopping at the first difference, so the time
 /// taken does not tell an attacker how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

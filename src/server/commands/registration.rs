@@ -137,6 +137,18 @@ impl Chat {
             return;
         }
         let folded = fold(wanted);
+        if self.held_for_other(&folded, id) {
+            self.reply(
+                id,
+                out,
+                ERR_NICKNAMEINUSE,
+                &[
+                    wanted,
+                    "Nickname is held for someone whose connection was lost; try another name or wait two minutes",
+                ],
+            );
+            return;
+        }
         match self.nicks.get(&folded) {
             Some(&owner) if owner != id => {
                 self.reply(
@@ -234,6 +246,7 @@ impl Chat {
             self.registered_count
         );
         self.welcome(id, now, out);
+        self.after_welcome(id, now, out);
         self.notify_monitors(&nick, Some(&mask), out);
     }
 

@@ -1,0 +1,164 @@
+//! Taking a seat back after a lost connection (`banter.chat/resume`).
+//!
+//! The exchange, vendor-prefixed as IRCv3 asks of extensions of one's own:
+//! 1. A client that negotiates the `banter.chat/resume` capability gets, after
+//!    its welcome, `:server RESUME TOKEN <token>`: a secret only it knows.
+//! 2. If its connection is lost (not QUIT, not removed by an operator), its
+//!    name and rooms are held for `seat_grace` (default 120 s). Others see a
+//!    QUIT as any IRC client would; nobody else may take the name meanwhile
+//!    (433 says why).
+//! 3. A new connection that sends `RESUME <token>` before it finishes
+//!    registering takes the seat back: the same name, the same rooms (others
+//!    see it JOIN again, with its status restored), then
+//!    `:server RESUME SUCCESS <nick>` and a new token. What it missed it
+//!    fetches with CHATHISTORY. A wrong or expired token gets
+//!    `FAIL RESUME INVALID_TOKEN` and registration goes on as usual.
+
+use super::super::chat::{Caps, Chat, Now, Relay, Seat, Status};
+use super::super::outbox::{ClientId, Outbox};
+use crate::proto::names::fold;
+use crate::proto::numeric::*;
+use crate::proto::Message;
+
+impl Chat {
+    /// `RESUME <token>` (before registration)
+    pub(super) fn resume(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+        let [token, ..] = msg.params.as_slice() else {
+            return self.need_more_params(id, "RESUME", out);
+        };
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        if client.registered {
+            self.reply(id, out, ERR_ALREADYREGISTERED, &["You may not reregister"]);
+            return;
+        }
+        let found = self
+            .seats
+            .iter()
+            .find(|(_, seat)| {
+                super::operators::constant_time_eq(seat.token.as_bytes(), token.as_bytes())
+            })
+            .map(|(k, s)| (k.clone(), s.nick.clone()));
+        let Some((folded, nick)) = found else {
+            self.server_line(
+                id,
+                out,
+                "FAIL",
+                &[
+                    "RESUME",
+                    "INVALID_TOKEN",
+                    "That seat is not held (wrong or expired token)",
+                ],
+            );
+            return;
+        };
+        // The connection now speaks for the seat: its name is the seat's.
+        if let Some(old) = self.client(id).and_then(|c| c.nick.clone()) {
+            let old = fold(&old);
+            if self.nicks.get(&old) == Some(&id) {
+                self.nicks.remove(&old);
+            }
+        }
+        self.nicks.insert(folded.clone(), id);
+        if let Some(c) = self.client_mut(id) {
+            c.nick = Some(nick);
+            c.resuming = Some(folded);
+        }
+    }
+
+    /// Whether `folded` is held for someone else than `id` (433 then).
+    pub(crate) fn held_for_other(&self, folded: &str, id: ClientId) -> bool {
+        self.seats.contains_key(folded)
+            && self.client(id).and_then(|c| c.resuming.as_deref()) != Some(folded)
+    }
+
+    /// After the welcome: the new token, and the seat taken back if this
+    /// connection proved it owns one.
+    pub(crate) fn after_welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+        if !self.caps_of(id).has(Caps::RESUME) {
+            return;
+        }
+        let seat = self
+            .client(id)
+            .and_then(|c| c.resuming.clone())
+            .and_then(|f| self.seats.remove(&f));
+        let token = self.new_token();
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        client.resuming = None;
+        client.resume_token = Some(token.clone());
+        if let Some(seat) = seat {
+            self.take_seat(id, seat, now, out);
+        }
+        self.server_line(id, out, "RESUME", &["TOKEN", &token]);
+    }
+
+    fn take_seat(&mut self, id: ClientId, seat: Seat, now: &Now, out: &mut Outbox) {
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        client.realname = seat.realname;
+        client.away = seat.away;
+        client.bot = seat.bot;
+        if seat.invisible && !client.invisible {
+            client.invisible = true;
+            self.invisible_count += 1;
+        }
+        let Some(client) = self.client_mut(id) else {
+            return;
+        };
+        if seat.oper && !client.oper {
+            client.oper = true;
+            client.wallops = true;
+            self.oper_count += 1;
+        }
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let mask = client.mask.clone();
+        let nick = client.target().to_owned();
+        let bot = client.bot;
+        self.server_line(id, out, "RESUME", &["SUCCESS", &nick]);
+        log::info!("{} took back the seat of {nick}", client.addr);
+        for (folded, status) in seat.rooms {
+            if self
+                .client(id)
+                .is_some_and(|c| c.channels.len() >= self.config.max_joined)
+            {
+                break;
+            }
+            let Some(ch) = self.channels.get_mut(&folded) else {
+                // The room emptied and closed meanwhile: it is not re-created.
+                continue;
+            };
+            // It was a member: locks set meanwhile do not keep it out.
+            ch.members.insert(id, status);
+            let display = ch.name.clone();
+            if let Some(c) = self.client_mut(id) {
+                c.channels.insert(folded.clone());
+            }
+            let msgid = self.msgid();
+            let mut relay =
+                Relay::new(now, &mask, "JOIN", vec![display.clone()]).with_msgid(msgid, bot);
+            self.record(&folded, &relay, out);
+            if let Some(ch) = self.channels.get(&folded) {
+                self.deliver(&mut relay, ch.members.keys().copied(), out);
+                let modes: String = [(Status::OP, 'o'), (Status::VOICE, 'v')]
+                    .iter()
+                    .filter(|(s, _)| status.has(*s))
+                    .map(|(_, c)| *c)
+                    .collect();
+                if !modes.is_empty() {
+                    let mut params = vec![display.clone(), format!("+{modes}")];
+                    params.extend(modes.chars().map(|_| nick.clone()));
+                    let server = self.config.server_name.clone();
+                    let mut relay = Relay::new(now, &server, "MODE", params);
+                    self.deliver(&mut relay, ch.members.keys().copied(), out);
+                }
+            }
+            self.send_names(id, &folded, out);
+        }
+    }
+}
