@@ -74,10 +74,14 @@ start_server() { # NAME PORT CPU DIR -> PID on stdout
   local name=$1 port=$2 cpu=$3 dir=$4 pid
   mkdir -p "$dir"
   case "$name" in
-    banter)
+    banter|banter-memory)
+      # banter keeps history on disk (the default, here in the run's own
+      # folder); banter-memory keeps it in memory only, for comparison.
+      local history=(--data-dir "$dir")
+      [ "$name" = banter-memory ] && history=(--no-history-file)
       taskset -c "$cpu" "$BANTER_SERVER" --bind 127.0.0.1 --port "$port" --no-flood-control \
         --max-clients 20000 --max-per-ip 0 --sendq 16777216 --ping-interval 300 --ping-timeout 600 \
-        --registration-timeout 300 --log-level warn --no-message-log > "$dir/banter.log" 2>&1 &
+        --registration-timeout 300 --log-level warn --no-message-log "${history[@]}" > "$dir/banter.log" 2>&1 &
       pid=$!
       ;;
     ngircd)

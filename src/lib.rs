@@ -5,7 +5,12 @@
 //!   numerics, nickname and channel rules, line framing, server-time. It imports
 //!   nothing else from this crate.
 //! - [`server`]: the single-threaded mio event loop ([`server::event_loop`]) and
-//!   the pure chat state it drives ([`server::chat`], with the command handlers).
+//!   the pure chat state it drives ([`server::chat`]); the command handlers by
+//!   family in `server/commands/` (registration, channels, modes, messages,
+//!   queries, operators, monitor, history, resume) with the table in its
+//!   `mod.rs`; room memory ([`server::history`], pure) and its SQLite file
+//!   ([`server::store`], written from its own thread); transcripts
+//!   ([`server::transcript`]).
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
 //!   input commands, the socket worker thread, hosting a room in-process, and
 //!   with the `gui` feature the Slint adapters (the only code touching
