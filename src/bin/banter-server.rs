@@ -103,6 +103,10 @@ struct Args {
     /// Do not log what people say (joins, leaves and connections are still logged).
     #[arg(long)]
     no_message_log: bool,
+    /// Do not answer LAN discovery queries (UDP port 6667); the
+    /// BANTER_DISCOVERY environment variable (off, loopback, lan) also applies.
+    #[arg(long)]
+    no_discovery: bool,
     /// Keep room history in memory only (it is gone after a restart).
     #[arg(long)]
     no_history_file: bool,
@@ -180,6 +184,23 @@ struct ExportArgs {
 enum ExportFormat {
     Text,
     Html,
+}
+
+/// Where to answer discovery queries: nowhere with `--no-discovery` or
+/// `BANTER_DISCOVERY=off`, this computer only with `loopback` (or a server
+/// bound to loopback), every interface otherwise.
+fn discovery_addr(args: &Args) -> Option<SocketAddr> {
+    use banter::proto::discovery::{Mode, DISCOVERY_PORT};
+    if args.no_discovery {
+        return None;
+    }
+    let mode = banter::client::discovery::mode_from_env();
+    let loopback_only = mode == Mode::Loopback || args.bind.is_loopback();
+    match mode {
+        Mode::Off => None,
+        _ if loopback_only => Some(SocketAddr::from(([127, 0, 0, 1], DISCOVERY_PORT))),
+        _ => Some(SocketAddr::from(([0, 0, 0, 0], DISCOVERY_PORT))),
+    }
 }
 
 /// A time as `YYYY-MM-DD` or a server-time value, in Unix milliseconds.
@@ -338,6 +359,7 @@ fn config_from(args: &Args) -> Result<Config, String> {
         replay_lines: args.replay_lines,
         chathistory_max: Config::default().chathistory_max,
         seat_grace: Duration::from_secs(args.seat_grace),
+        discovery: discovery_addr(args),
     })
 }
 

@@ -172,9 +172,23 @@ impl App {
                 Ok(b) => b,
                 Err(e) => return self.ui.show_login_error(&e),
             };
+            // Rooms hosted from the client can be found on the network
+            // (unless BANTER_DISCOVERY says otherwise).
+            let discovery = match crate::client::discovery::mode_from_env() {
+                crate::proto::discovery::Mode::Off => None,
+                crate::proto::discovery::Mode::Loopback => Some(std::net::SocketAddr::from((
+                    [127, 0, 0, 1],
+                    crate::proto::discovery::DISCOVERY_PORT,
+                ))),
+                crate::proto::discovery::Mode::Lan => Some(std::net::SocketAddr::from((
+                    [0, 0, 0, 0],
+                    crate::proto::discovery::DISCOVERY_PORT,
+                ))),
+            };
             let config = Config {
                 bind,
                 room: DEFAULT_ROOM.into(),
+                discovery,
                 ..Config::default()
             };
             match Host::start(config) {

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod discovery;
 pub mod host;
 pub mod input;
 pub mod session;

@@ -78,6 +78,8 @@ pub struct Config {
     /// How long a lost connection's name and rooms are held for it
     /// (`banter.chat/resume`); zero holds nothing.
     pub seat_grace: Duration,
+    /// Where to answer LAN discovery queries (UDP); `None` answers none.
+    pub discovery: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -111,6 +113,7 @@ impl Default for Config {
             replay_lines: 20,
             chathistory_max: 100,
             seat_grace: Duration::from_secs(120),
+            discovery: None,
         }
     }
 }

@@ -32,17 +32,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mio::net::{TcpListener, TcpStream};
+use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use super::chat::{Chat, Now};
 use super::config::Config;
 use super::connection::{Connection, Phase};
+use super::discovery::Responder;
 use super::outbox::Outbox;
 use super::store::{Store, StoreError};
 
 const LISTENER: Token = Token(usize::MAX - 1);
+const DISCOVERY: Token = Token(usize::MAX - 2);
 const WAKER: Token = Token(usize::MAX);
 /// How long a closing connection gets to take its last words.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
@@ -130,6 +132,8 @@ pub struct Server {
     out: Outbox,
     /// Where room history is written, if it is kept on disk.
     store: Option<Store>,
+    /// The UDP socket that answers LAN discovery queries, and its limiter.
+    discovery: Option<(UdpSocket, Responder)>,
     scratch: Vec<u8>,
     shutting_down: Option<Instant>,
     /// Held only to be closed when descriptors run out (contract 6).
@@ -265,6 +269,17 @@ impl Server {
             }
             None => None,
         };
+        let discovery = match config.discovery {
+            Some(addr) => match open_discovery(&poll, addr) {
+                Ok(socket) => Some((socket, Responder::new())),
+                // The room works without it; people can still type the address.
+                Err(e) => {
+                    log::warn!("LAN discovery is off: cannot listen on UDP {addr}: {e}");
+                    None
+                }
+            },
+            None => None,
+        };
         let mut chat = Chat::new(config, &now());
         let store = store.map(|(store, events)| {
             log::info!("history: {} events read back", events.len());
@@ -289,6 +304,7 @@ impl Server {
             dead: Vec::new(),
             out: Outbox::new(),
             store,
+            discovery,
             scratch: vec![0; READ_CHUNK],
             shutting_down: None,
             spare_fd: open_spare_fd(),
@@ -346,6 +362,7 @@ impl Server {
         for event in events.iter() {
             match event.token() {
                 LISTENER => self.accept_all(&now),
+                DISCOVERY => self.answer_discovery(&now),
                 WAKER => {}
                 Token(key) => {
                     if event.is_error() || event.is_read_closed() {
@@ -411,6 +428,51 @@ impl Server {
             log::warn!("cannot stop listening: {e}");
         }
         self.chat.shutdown(now, &mut self.out);
+    }
+
+    /// Where discovery queries are answered, if they are (for tests).
+    pub fn discovery_addr(&self) -> Option<SocketAddr> {
+        self.discovery
+            .as_ref()
+            .and_then(|(s, _)| s.local_addr().ok())
+    }
+
+    /// Answers every waiting discovery query (edge-triggered: drain until
+    /// WouldBlock). A reply that would block is dropped: the asker asks again.
+    fn answer_discovery(&mut self, now: &Now) {
+        let port = self.local_addr.port();
+        let info = self.chat.room_info(port);
+        let Some((socket, responder)) = self.discovery.as_mut() else {
+            return;
+        };
+        let mut buf = [0u8; 2048];
+        // A budget per readiness event, so that a flood of queries cannot
+        // hold the loop; re-registering re-arms the edge for the rest.
+        for _ in 0..1024 {
+            match socket.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    let Some(reply) =
+                        responder.answer(&buf[..n], from.ip(), now.unix_secs(), &info)
+                    else {
+                        continue;
+                    };
+                    if let Err(e) = socket.send_to(&reply, from) {
+                        log::debug!("discovery reply to {from} not sent: {e}");
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Interrupted, or an ICMP error left by an earlier send:
+                // neither says anything about the next datagram.
+                Err(e) => log::debug!("discovery: {e}"),
+            }
+        }
+        if let Err(e) = self
+            .poll
+            .registry()
+            .reregister(socket, DISCOVERY, Interest::READABLE)
+        {
+            log::warn!("discovery: cannot re-arm the socket: {e}");
+        }
     }
 
     fn accept_all(&mut self, now: &Now) {
@@ -860,6 +922,14 @@ impl Server {
         }
         log::debug!("{} closed: {reason}", conn.addr);
     }
+}
+
+/// The discovery socket, registered for reading.
+fn open_discovery(poll: &Poll, addr: SocketAddr) -> io::Result<UdpSocket> {
+    let mut socket = UdpSocket::bind(addr)?;
+    poll.registry()
+        .register(&mut socket, DISCOVERY, Interest::READABLE)?;
+    Ok(socket)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod chat;
 mod commands;
 pub mod config;
 pub mod connection;
+pub mod discovery;
 pub mod event_loop;
 pub mod flood;
 pub mod history;

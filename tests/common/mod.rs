@@ -302,6 +302,8 @@ impl ServerProcess {
         {
             command.arg("--no-history-file");
         }
+        // Test servers never answer discovery; the tests that need it ask.
+        command.env("BANTER_DISCOVERY", "off");
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,0 +1,130 @@
+//! LAN discovery over loopback: a client's query gets the room's description
+//! from a real server; anything else gets nothing; answers are rate-limited
+//! and never bigger than the query.
+
+mod common;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use banter::client::discovery::{scan, targets};
+use banter::proto::discovery::{self, Mode, QUERY_LEN};
+use banter::server::{Server, ServerHandle};
+use common::test_config;
+
+struct Running {
+    handle: ServerHandle,
+    addr: SocketAddr,
+    discovery: SocketAddr,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn start(password: Option<&str>) -> Running {
+    let mut config = test_config();
+    config.discovery = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+    config.password = password.map(str::to_owned);
+    let server = Server::bind(config).expect("bind");
+    let addr = server.local_addr();
+    let discovery = server.discovery_addr().expect("discovery socket");
+    let handle = server.handle();
+    let thread = Some(std::thread::spawn(move || server.run()));
+    Running {
+        handle,
+        addr,
+        discovery,
+        thread,
+    }
+}
+
+#[test]
+fn a_client_finds_the_room_over_loopback() {
+    let server = start(None);
+    let mut alice = common::TestClient::connect(server.addr);
+    alice.register("alice");
+    alice.join("#lobby");
+    alice.send("TOPIC #lobby :Maths club");
+    alice.expect("TOPIC");
+
+    let found = scan(
+        Mode::Loopback,
+        server.discovery.port(),
+        Duration::from_millis(500),
+    )
+    .expect("scan");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let room = &found[0];
+    assert_eq!(room.addr, server.addr, "where to connect");
+    assert_eq!(room.info.room, "#lobby");
+    assert_eq!(room.info.topic, "Maths club");
+    assert_eq!(room.info.users, 1);
+    assert!(!room.info.password);
+
+    let locked = start(Some("pw"));
+    let found = scan(
+        Mode::Loopback,
+        locked.discovery.port(),
+        Duration::from_millis(500),
+    )
+    .expect("scan");
+    assert!(found[0].info.password, "says a password is needed");
+}
+
+#[test]
+fn only_well_formed_queries_are_answered_and_never_with_more_bytes() {
+    let server = start(None);
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let mut buf = [0u8; 4096];
+    let query = discovery::query();
+    for bad in [
+        b"hello".to_vec(),
+        query[..100].to_vec(),
+        [query.clone(), vec![b' '; 3000]].concat(),
+        vec![0xff; QUERY_LEN],
+    ] {
+        socket.send_to(&bad, server.discovery).expect("send");
+        assert!(
+            socket.recv_from(&mut buf).is_err(),
+            "no answer to {} bytes",
+            bad.len()
+        );
+    }
+    // Rate-limited per address: a burst gets a few answers, not one each.
+    for _ in 0..20 {
+        socket.send_to(&query, server.discovery).expect("send");
+    }
+    let mut answers = 0;
+    while let Ok((n, _)) = socket.recv_from(&mut buf) {
+        assert!(n <= query.len(), "no amplification");
+        assert!(discovery::parse_reply(&buf[..n]).is_some());
+        answers += 1;
+    }
+    assert!(
+        (1..=4).contains(&answers),
+        "{answers} answers to 20 queries"
+    );
+    // The room still works meanwhile.
+    let mut c = common::TestClient::connect(server.addr);
+    c.register("carol");
+}
+
+#[test]
+fn loopback_mode_never_leaves_this_computer_and_off_sends_nothing() {
+    for t in targets(Mode::Loopback, 6667) {
+        assert!(t.ip().is_loopback(), "{t}");
+    }
+    assert!(targets(Mode::Off, 6667).is_empty());
+    assert!(scan(Mode::Off, 6667, Duration::from_millis(10))
+        .expect("scan")
+        .is_empty());
+}
