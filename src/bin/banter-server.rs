@@ -4,13 +4,14 @@ use std::fmt::Display;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
 use banter::logging::{QueueLogger, QUEUE_LEN};
-use banter::server::{Config, FloodConfig, Server};
+use banter::server::tls::default_data_dir;
+use banter::server::{Config, FloodConfig, Server, TlsSettings};
 use clap::Parser;
 use log::LevelFilter;
 
@@ -25,6 +26,24 @@ struct Args {
     /// TCP port to listen on.
     #[arg(long, default_value_t = 6667)]
     port: u16,
+    /// Also serve TLS (ircs://), on --tls-port. Without --tls-cert/--tls-key
+    /// the server makes a self-signed certificate on first start, keeps it in
+    /// --data-dir and prints its SHA-256 fingerprint.
+    #[arg(long)]
+    tls: bool,
+    /// TCP port for TLS connections [default: 6697]; implies --tls.
+    #[arg(long, value_name = "N")]
+    tls_port: Option<u16>,
+    /// PEM certificate chain for TLS, leaf first; implies --tls, needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Where the server keeps its files (the self-signed certificate)
+    /// [default: the platform's data directory, e.g. ~/.local/share/banter].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// The permanent room, created at start and never removed ("" for none).
     /// Server operators (--oper) are its operators.
     #[arg(long, default_value = "#lobby")]
@@ -157,6 +176,39 @@ fn network_name(text: &str) -> Result<String, String> {
     }
 }
 
+/// The TLS listener's settings, when TLS is on; logs where a self-signed
+/// certificate came from.
+fn tls_from(args: &Args) -> Result<Option<TlsSettings>, String> {
+    if !args.tls && args.tls_port.is_none() && args.tls_cert.is_none() {
+        return Ok(None);
+    }
+    let bind = SocketAddr::new(args.bind, args.tls_port.unwrap_or(6697));
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return TlsSettings::from_pem_files(bind, cert, key)
+            .map(Some)
+            .map_err(|e| format!("TLS: {e}"));
+    }
+    let dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => default_data_dir().ok_or(
+            "TLS: no home directory to keep the certificate in; give --data-dir \
+             or --tls-cert and --tls-key",
+        )?,
+    };
+    let (settings, created) =
+        TlsSettings::self_signed_in(bind, &dir).map_err(|e| format!("TLS: {e}"))?;
+    if created {
+        log::info!(
+            "made a self-signed TLS certificate in {}; clients will ask to trust it \
+             the first time they connect",
+            dir.display()
+        );
+    } else {
+        log::info!("using the self-signed TLS certificate in {}", dir.display());
+    }
+    Ok(Some(settings))
+}
+
 fn config_from(args: &Args) -> Result<Config, String> {
     let motd = match args.motd.as_deref() {
         None => Config::default().motd,
@@ -200,6 +252,7 @@ fn config_from(args: &Args) -> Result<Config, String> {
         ping_interval: Duration::from_secs(args.ping_interval),
         ping_timeout: Duration::from_secs(args.ping_timeout),
         message_log: !args.no_message_log,
+        tls: tls_from(args)?,
     })
 }
 

@@ -3,6 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use super::tls::TlsSettings;
 use crate::proto::names::DEFAULT_NICK_LEN;
 
 /// Flood control: `burst` lines at once, then one line every `interval`.
@@ -63,6 +64,8 @@ pub struct Config {
     pub ping_timeout: Duration,
     /// Log who said what in which room.
     pub message_log: bool,
+    /// A second listener speaking TLS beside the plain one; `None` for none.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             ping_interval: Duration::from_secs(90),
             ping_timeout: Duration::from_secs(150),
             message_log: true,
+            tls: None,
         }
     }
 }

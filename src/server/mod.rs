@@ -7,6 +7,8 @@ pub mod connection;
 pub mod event_loop;
 pub mod flood;
 pub mod outbox;
+pub mod tls;
 
 pub use config::{Config, FloodConfig};
 pub use event_loop::{Server, ServerHandle, StartError};
+pub use tls::{TlsError, TlsSettings};
