@@ -5,9 +5,12 @@
 //!   numerics, nickname and channel rules, line framing, server-time. It imports
 //!   nothing else from this crate.
 //! - [`server`]: the single-threaded mio event loop ([`server::event_loop`]) and
-//!   the pure chat state it drives ([`server::chat`], with the command handlers).
+//!   the pure chat state it drives ([`server::chat`], with the command handlers);
+//!   [`server::tls`] sets up the optional TLS port, whose rustls engines the
+//!   same loop drives.
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
-//!   input commands, the socket worker thread, hosting a room in-process, and
+//!   input commands, the socket worker thread, TLS trust on first use
+//!   ([`client::tls`]), hosting a room in-process, and
 //!   with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
 //! - [`bench`]: the load generator behind `banter-bench`.
