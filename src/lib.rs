@@ -10,9 +10,11 @@
 //!   queries, operators, monitor, history, resume) with the table in its
 //!   `mod.rs`; room memory ([`server::history`], pure) and its SQLite file
 //!   ([`server::store`], written from its own thread); transcripts
-//!   ([`server::transcript`]).
+//!   ([`server::transcript`]); [`server::tls`] sets up the optional TLS port,
+//!   whose rustls engines the same loop drives.
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
-//!   input commands, the socket worker thread, hosting a room in-process, and
+//!   input commands, the socket worker thread, TLS trust on first use
+//!   ([`client::tls`]), hosting a room in-process, and
 //!   with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
 //! - [`bench`]: the load generator behind `banter-bench`.

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use banter::logging::{QueueLogger, QUEUE_LEN};
 use banter::server::history::Limits;
+use banter::server::tls::default_data_dir;
 use banter::server::transcript::{self, Format};
-use banter::server::{Config, FloodConfig, Server};
+use banter::server::{Config, FloodConfig, Server, TlsSettings};
 use clap::{Parser, Subcommand, ValueEnum};
 use log::LevelFilter;
 
@@ -31,6 +32,20 @@ struct Args {
     /// TCP port to listen on.
     #[arg(long, default_value_t = 6667)]
     port: u16,
+    /// Also serve TLS (ircs://), on --tls-port. Without --tls-cert/--tls-key
+    /// the server makes a self-signed certificate on first start, keeps it in
+    /// --data-dir and prints its SHA-256 fingerprint.
+    #[arg(long)]
+    tls: bool,
+    /// TCP port for TLS connections [default: 6697]; implies --tls.
+    #[arg(long, value_name = "N")]
+    tls_port: Option<u16>,
+    /// PEM certificate chain for TLS, leaf first; implies --tls, needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The permanent room, created at start and never removed ("" for none).
     /// Server operators (--oper) are its operators.
     #[arg(long, default_value = "#lobby")]
@@ -131,9 +146,10 @@ struct Args {
 /// Where the server keeps its files.
 #[derive(Debug, clap::Args)]
 struct DataArgs {
-    /// Folder for the server's files (history); default: the system's
-    /// per-user data folder, or $BANTER_DATA_DIR when set.
-    #[arg(long, global = true)]
+    /// Folder for the server's files (history, the self-signed certificate);
+    /// default: $BANTER_DATA_DIR when set, else the system's per-user data
+    /// folder (e.g. ~/.local/share/banter).
+    #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The history file (default: history.sqlite3 in the data folder).
     #[arg(long, global = true)]
@@ -141,18 +157,21 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn history_file(&self) -> Result<PathBuf, String> {
-        if let Some(f) = &self.history_file {
-            return Ok(f.clone());
+    /// The data folder (see `--data-dir`).
+    fn dir(&self) -> Result<PathBuf, String> {
+        match (&self.data_dir, std::env::var_os("BANTER_DATA_DIR")) {
+            (Some(d), _) => Ok(d.clone()),
+            (None, Some(d)) if !d.is_empty() => Ok(PathBuf::from(d)),
+            _ => default_data_dir()
+                .ok_or_else(|| "no data folder for this user: give --data-dir".to_owned()),
         }
-        let dir = match (&self.data_dir, std::env::var_os("BANTER_DATA_DIR")) {
-            (Some(d), _) => d.clone(),
-            (None, Some(d)) if !d.is_empty() => PathBuf::from(d),
-            _ => directories::ProjectDirs::from("", "", "banter")
-                .map(|p| p.data_dir().to_owned())
-                .ok_or("no data folder for this user: give --data-dir or --history-file")?,
-        };
-        Ok(dir.join("history.sqlite3"))
+    }
+
+    fn history_file(&self) -> Result<PathBuf, String> {
+        match &self.history_file {
+            Some(f) => Ok(f.clone()),
+            None => Ok(self.dir()?.join("history.sqlite3")),
+        }
     }
 }
 
@@ -301,6 +320,33 @@ fn network_name(text: &str) -> Result<String, String> {
     }
 }
 
+/// The TLS listener's settings, when TLS is on; logs where a self-signed
+/// certificate came from.
+fn tls_from(args: &Args) -> Result<Option<TlsSettings>, String> {
+    if !args.tls && args.tls_port.is_none() && args.tls_cert.is_none() {
+        return Ok(None);
+    }
+    let bind = SocketAddr::new(args.bind, args.tls_port.unwrap_or(6697));
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return TlsSettings::from_pem_files(bind, cert, key)
+            .map(Some)
+            .map_err(|e| format!("TLS: {e}"));
+    }
+    let dir = args.data.dir().map_err(|e| format!("TLS: {e}"))?;
+    let (settings, created) =
+        TlsSettings::self_signed_in(bind, &dir).map_err(|e| format!("TLS: {e}"))?;
+    if created {
+        log::info!(
+            "made a self-signed TLS certificate in {}; clients will ask to trust it \
+             the first time they connect",
+            dir.display()
+        );
+    } else {
+        log::info!("using the self-signed TLS certificate in {}", dir.display());
+    }
+    Ok(Some(settings))
+}
+
 fn config_from(args: &Args) -> Result<Config, String> {
     let motd = match args.motd.as_deref() {
         None => Config::default().motd,
@@ -360,6 +406,7 @@ fn config_from(args: &Args) -> Result<Config, String> {
         chathistory_max: Config::default().chathistory_max,
         seat_grace: Duration::from_secs(args.seat_grace),
         discovery: discovery_addr(args),
+        tls: tls_from(args)?,
     })
 }
 

@@ -284,6 +284,11 @@ impl App {
                 self.host = None;
                 self.ui.set_hosting(None);
             }
+            // Not shown yet: the UI will show the fingerprint to compare.
+            NetEvent::CertificatePinned {
+                server,
+                fingerprint,
+            } => log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}"),
         }
     }
 

@@ -1,5 +1,5 @@
 //! The desktop client: session state, input commands, the socket worker,
-//! hosting a room, and (with the `gui` feature) the Slint UI.
+//! hosting a room, TLS trust, and (with the `gui` feature) the Slint UI.
 
 #[cfg(feature = "gui")]
 pub mod app;
@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod host;
 pub mod input;
 pub mod session;
+pub mod tls;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod worker;

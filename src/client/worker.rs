@@ -4,15 +4,27 @@
 //! backoff), reads lines and parses them, and a writer that sends what the UI
 //! queued. Sending and receiving never wait on each other, and the UI never
 //! blocks: it queues lines on a channel and hears back through `notify`.
+//!
+//! Over TLS (`ircs://`) both threads share one rustls session behind a
+//! mutex. The reader blocks in the socket's `read` without the lock and takes
+//! it only to decrypt what arrived; whoever holds the lock also writes the
+//! records it made, so they reach the socket in order. The handshake runs
+//! before either thread uses the session; certificates are checked as
+//! [`super::tls`] describes.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use rustls::pki_types::ServerName;
+use rustls::ClientConnection;
+
+use super::tls::{self, PinStore, Target, Verdict};
 use crate::proto::{LineReader, Message};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,12 +44,133 @@ pub enum NetEvent {
         attempt: u32,
         delay: Duration,
     },
-    /// The first connection failed; the worker has stopped.
+    /// The first connection failed, or a server's certificate changed; the
+    /// worker has stopped.
     ConnectFailed(String),
+    /// First TLS connection to `server` (`host:port`), whose self-signed
+    /// certificate is now remembered: show `fingerprint` so the person can
+    /// compare it with the one the host reads out. Comes before `Connected`.
+    CertificatePinned {
+        server: String,
+        fingerprint: String,
+    },
+}
+
+/// How a worker connects, beyond the address.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// TLS even when the address does not start with `ircs://`.
+    pub secure: bool,
+    /// The pin file for self-signed certificates; `None` for
+    /// [`PinStore::default_path`].
+    pub pins: Option<PathBuf>,
+}
+
+/// A TLS session shared by the reader and writer threads (see the module doc).
+struct TlsLink {
+    session: Mutex<ClientConnection>,
+    sock: TcpStream,
+}
+
+impl TlsLink {
+    /// Writes every record the session has made. Called with the lock held.
+    fn write_records(session: &mut ClientConnection, mut sock: &TcpStream) -> io::Result<()> {
+        while session.wants_write() {
+            session.write_tls(&mut sock)?;
+        }
+        Ok(())
+    }
+
+    fn send(&self, mut bytes: &[u8]) -> io::Result<()> {
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| io::Error::other("TLS session poisoned"))?;
+        while !bytes.is_empty() {
+            // rustls takes less than all only at its buffer limit, which the
+            // records written next free again.
+            let n = session.writer().write(bytes)?;
+            bytes = &bytes[n..];
+            TlsLink::write_records(&mut session, &self.sock)?;
+        }
+        Ok(())
+    }
+
+    fn close(&self) {
+        if let Ok(mut session) = self.session.lock() {
+            session.send_close_notify();
+            let _ = TlsLink::write_records(&mut session, &self.sock);
+        }
+        let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    /// Decrypts `input` into `lines`. `Ok(true)` once the server has closed
+    /// the session cleanly.
+    fn receive(&self, mut input: &[u8], lines: &mut LineReader) -> Result<bool, String> {
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| "TLS session poisoned".to_owned())?;
+        let mut plain = [0u8; 4096];
+        let mut closed = false;
+        while !input.is_empty() {
+            session
+                .read_tls(&mut input)
+                .map_err(|e| format!("connection error: {e}"))?;
+            if let Err(e) = session.process_new_packets() {
+                let _ = TlsLink::write_records(&mut session, &self.sock);
+                return Err(format!("TLS error: {e}"));
+            }
+            loop {
+                match session.reader().read(&mut plain) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => lines.extend(&plain[..n]),
+                    Err(_) => break,
+                }
+            }
+        }
+        // Key updates and the like.
+        TlsLink::write_records(&mut session, &self.sock)
+            .map_err(|e| format!("connection error: {e}"))?;
+        Ok(closed)
+    }
+}
+
+/// Where the reader thread gets its bytes.
+enum Source {
+    Plain(TcpStream),
+    Tls(Arc<TlsLink>),
+}
+
+/// Where the writer thread puts its bytes.
+enum Sink {
+    Plain(TcpStream),
+    Tls(Arc<TlsLink>),
+}
+
+impl Sink {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Plain(s) => s.write_all(bytes),
+            Sink::Tls(link) => link.send(bytes),
+        }
+    }
+
+    fn close(self) {
+        match self {
+            Sink::Plain(s) => {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+            Sink::Tls(link) => link.close(),
+        }
+    }
 }
 
 enum WriterCmd {
-    Attach(TcpStream),
+    Attach(Sink),
     Detach,
     Line(Vec<u8>),
     Close,
@@ -53,21 +186,28 @@ pub struct Worker {
     threads: Vec<JoinHandle<()>>,
 }
 
-fn resolve(addr: &str) -> io::Result<Vec<SocketAddr>> {
-    let with_port = if addr
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-        && !addr.ends_with(']')
-    {
-        addr.to_owned()
-    } else {
-        format!("{addr}:6667")
-    };
-    Ok(with_port.to_socket_addrs()?.collect())
+/// Why a connection attempt failed.
+struct ConnectError {
+    reason: String,
+    /// Trying again cannot help (a changed certificate): stop.
+    fatal: bool,
 }
 
-fn connect(addr: &str) -> Result<TcpStream, String> {
-    let addrs = resolve(addr).map_err(|e| format!("cannot find {addr}: {e}"))?;
+impl From<String> for ConnectError {
+    fn from(reason: String) -> ConnectError {
+        ConnectError {
+            reason,
+            fatal: false,
+        }
+    }
+}
+
+fn connect_tcp(target: &Target) -> Result<TcpStream, String> {
+    let addr = target.host_port();
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot find {addr}: {e}"))?
+        .collect();
     let mut last = format!("cannot find {addr}");
     for a in addrs {
         match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
@@ -82,10 +222,125 @@ fn connect(addr: &str) -> Result<TcpStream, String> {
     Err(last)
 }
 
+/// A connected source and sink, and the socket to shut to wake the reader.
+struct Link {
+    source: Source,
+    sink: Sink,
+    waker: TcpStream,
+}
+
+/// Connects to `target`, with the TLS handshake when it asks for TLS;
+/// `notify` hears of a newly pinned certificate.
+fn connect(
+    target: &Target,
+    pins: &Option<PinStore>,
+    notify: &dyn Fn(NetEvent),
+) -> Result<Link, ConnectError> {
+    let stream = connect_tcp(target)?;
+    let _ = stream.set_nodelay(true);
+    let clone = || {
+        stream
+            .try_clone()
+            .map_err(|e| format!("cannot set up the connection: {e}"))
+    };
+    if !target.tls {
+        return Ok(Link {
+            source: Source::Plain(clone()?),
+            sink: Sink::Plain(clone()?),
+            waker: stream,
+        });
+    }
+    let key = target.pin_key();
+    let pin_error = |e: tls::PinError| ConnectError {
+        reason: format!("cannot check the server's certificate: {e}"),
+        fatal: true,
+    };
+    let pinned = match pins {
+        Some(store) => store.get(&key).map_err(pin_error)?,
+        None => None,
+    };
+    let (config, verifier) = tls::client_config(pinned)?;
+    let name = ServerName::try_from(target.host.clone())
+        .map_err(|_| format!("{} is not a valid server name", target.host))?;
+    let mut session =
+        ClientConnection::new(config, name).map_err(|e| format!("cannot start TLS: {e}"))?;
+    // The handshake is bounded like the connect; reads block freely after.
+    let _ = stream.set_read_timeout(Some(CONNECT_TIMEOUT));
+    let mut io_stream = &stream;
+    let handshake = session.complete_io(&mut io_stream);
+    if let Err(e) = handshake {
+        if let (Some(Verdict::Changed { pinned, presented }), Some(store)) =
+            (verifier.verdict(), pins)
+        {
+            return Err(ConnectError {
+                reason: tls::changed_message(&key, &pinned, &presented, store.path()),
+                fatal: true,
+            });
+        }
+        return Err(handshake_failure(&key, &e).into());
+    }
+    let _ = stream.set_read_timeout(None);
+    if let Some(Verdict::New { fingerprint }) = verifier.verdict() {
+        if let Some(store) = pins {
+            if let Err(e) = store.remember(&key, &fingerprint) {
+                log::warn!("the certificate of {key} will not be remembered: {e}");
+            }
+        }
+        notify(NetEvent::CertificatePinned {
+            server: key,
+            fingerprint,
+        });
+    }
+    let link = Arc::new(TlsLink {
+        session: Mutex::new(session),
+        sock: clone()?,
+    });
+    Ok(Link {
+        source: Source::Tls(link.clone()),
+        sink: Sink::Tls(link),
+        waker: stream,
+    })
+}
+
+/// A failed handshake in words, with a hint for the usual mistakes.
+fn handshake_failure(key: &str, e: &io::Error) -> String {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(rustls::Error::InvalidMessage(_)) => format!(
+            "{key} did not answer in TLS (is that a plain IRC port? then use irc:// \
+             instead of ircs://)"
+        ),
+        Some(rustls::Error::InvalidCertificate(c)) => {
+            format!("the certificate of {key} is not valid: {c:?}")
+        }
+        Some(other) => format!("the secure connection to {key} failed: {other}"),
+        None if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) =>
+        {
+            format!("{key} accepted the connection but never finished the TLS handshake")
+        }
+        None => format!("the secure connection to {key} failed: {e}"),
+    }
+}
+
 impl Worker {
-    /// Connects to `addr` (`host:port`, port 6667 if left out) in the
-    /// background; everything that happens is passed to `notify`.
+    /// Connects to `addr` in the background; everything that happens is
+    /// passed to `notify`. `host:port` (port 6667 if left out) or
+    /// `irc://host:port` is plain IRC, `ircs://host:port` (6697) is TLS.
     pub fn spawn(addr: &str, notify: impl Fn(NetEvent) + Send + 'static) -> Worker {
+        Worker::spawn_with(addr, Options::default(), notify)
+    }
+
+    /// [`spawn`](Worker::spawn) with [`Options`].
+    pub fn spawn_with(
+        addr: &str,
+        options: Options,
+        notify: impl Fn(NetEvent) + Send + 'static,
+    ) -> Worker {
         let (writer_tx, writer_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = mpsc::channel();
         let stopping = Arc::new(AtomicBool::new(false));
@@ -109,7 +364,7 @@ impl Worker {
                         reconnect,
                         current,
                     };
-                    connection_loop(&addr, &links, &notify);
+                    connection_loop(&addr, &options, &links, &notify);
                 })
                 .expect("spawn the reader thread")
         };
@@ -176,29 +431,37 @@ struct Links {
     current: Arc<Mutex<Option<TcpStream>>>,
 }
 
-fn connection_loop(addr: &str, links: &Links, notify: &dyn Fn(NetEvent)) {
+fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn(NetEvent)) {
+    let target = match tls::parse_target(addr, options.secure) {
+        Ok(t) => t,
+        Err(reason) => return notify(NetEvent::ConnectFailed(reason)),
+    };
+    let pins = options
+        .pins
+        .clone()
+        .or_else(PinStore::default_path)
+        .map(PinStore::new);
+    if target.tls && pins.is_none() {
+        log::warn!("no home directory: self-signed certificates cannot be remembered");
+    }
     let mut attempt = 0u32;
     loop {
         if links.stopping.load(Ordering::SeqCst) {
             return;
         }
-        match connect(addr) {
-            Ok(stream) => {
+        match connect(&target, &pins, notify) {
+            Ok(Link {
+                source,
+                sink,
+                waker,
+            }) => {
                 attempt = 0;
-                let _ = stream.set_nodelay(true);
-                let (Ok(for_writer), Ok(for_stop)) = (stream.try_clone(), stream.try_clone())
-                else {
-                    notify(NetEvent::ConnectFailed(
-                        "cannot set up the connection".into(),
-                    ));
-                    return;
-                };
-                let _ = links.writer_tx.send(WriterCmd::Attach(for_writer));
+                let _ = links.writer_tx.send(WriterCmd::Attach(sink));
                 if let Ok(mut current) = links.current.lock() {
-                    *current = Some(for_stop);
+                    *current = Some(waker);
                 }
                 notify(NetEvent::Connected);
-                let reason = read_loop(stream, notify);
+                let reason = read_loop(source, notify);
                 let _ = links.writer_tx.send(WriterCmd::Detach);
                 if let Ok(mut current) = links.current.lock() {
                     *current = None;
@@ -208,11 +471,15 @@ fn connection_loop(addr: &str, links: &Links, notify: &dyn Fn(NetEvent)) {
                 }
                 notify(NetEvent::Disconnected(reason));
             }
-            Err(reason) if attempt == 0 && !links.reconnect.load(Ordering::SeqCst) => {
+            Err(ConnectError { reason, fatal })
+                if fatal || (attempt == 0 && !links.reconnect.load(Ordering::SeqCst)) =>
+            {
                 notify(NetEvent::ConnectFailed(reason));
                 return;
             }
-            Err(reason) => log::info!("reconnect attempt {attempt} failed: {reason}"),
+            Err(ConnectError { reason, .. }) => {
+                log::info!("reconnect attempt {attempt} failed: {reason}")
+            }
         }
         if !links.reconnect.load(Ordering::SeqCst) {
             return;
@@ -228,13 +495,27 @@ fn connection_loop(addr: &str, links: &Links, notify: &dyn Fn(NetEvent)) {
 }
 
 /// Reads until the connection ends; returns why it ended.
-fn read_loop(mut stream: TcpStream, notify: &dyn Fn(NetEvent)) -> String {
+fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
     let mut reader = LineReader::new(MAX_LINE);
     let mut chunk = vec![0u8; 16 * 1024];
+    let mut closed = false;
     loop {
-        match stream.read(&mut chunk) {
+        if closed {
+            return "the server closed the connection".into();
+        }
+        let read = match &source {
+            Source::Plain(stream) => (&*stream).read(&mut chunk),
+            Source::Tls(link) => (&link.sock).read(&mut chunk),
+        };
+        match read {
             Ok(0) => return "the server closed the connection".into(),
-            Ok(n) => reader.extend(&chunk[..n]),
+            Ok(n) => match &source {
+                Source::Plain(_) => reader.extend(&chunk[..n]),
+                Source::Tls(link) => match link.receive(&chunk[..n], &mut reader) {
+                    Ok(done) => closed = done,
+                    Err(reason) => return reason,
+                },
+            },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return format!("connection error: {e}"),
         }
@@ -256,14 +537,14 @@ fn read_loop(mut stream: TcpStream, notify: &dyn Fn(NetEvent)) -> String {
 }
 
 fn write_loop(rx: Receiver<WriterCmd>) {
-    let mut stream: Option<TcpStream> = None;
+    let mut stream: Option<Sink> = None;
     for cmd in rx {
         match cmd {
             WriterCmd::Attach(s) => stream = Some(s),
             WriterCmd::Detach => stream = None,
             WriterCmd::Line(bytes) => {
                 if let Some(s) = stream.as_mut() {
-                    if let Err(e) = s.write_all(&bytes) {
+                    if let Err(e) = s.send(&bytes) {
                         log::info!("write failed: {e}");
                         stream = None;
                     }
@@ -271,7 +552,7 @@ fn write_loop(rx: Receiver<WriterCmd>) {
             }
             WriterCmd::Close => {
                 if let Some(s) = stream.take() {
-                    let _ = s.shutdown(Shutdown::Both);
+                    s.close();
                 }
                 return;
             }

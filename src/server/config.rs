@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::history::Limits;
 
+use super::tls::TlsSettings;
 use crate::proto::names::DEFAULT_NICK_LEN;
 
 /// Flood control: `burst` lines at once, then one line every `interval`.
@@ -80,6 +81,8 @@ pub struct Config {
     pub seat_grace: Duration,
     /// Where to answer LAN discovery queries (UDP); `None` answers none.
     pub discovery: Option<SocketAddr>,
+    /// A second listener speaking TLS beside the plain one; `None` for none.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             chathistory_max: 100,
             seat_grace: Duration::from_secs(120),
             discovery: None,
+            tls: None,
         }
     }
 }

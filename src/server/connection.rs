@@ -1,5 +1,7 @@
 //! One TCP connection as the event loop sees it: socket, bounded buffers both
-//! ways, whether its socket can take more, and where it is in its life.
+//! ways, whether its socket can take more, and where it is in its life; on the
+//! TLS port, also its rustls engine (sans-io: the loop feeds it socket bytes
+//! and drains its records, as in rustls' `tlsserver-mio` example).
 //!
 //! Write contract (after ergo's socket):
 //! 1. Bytes leave in the order they were queued; a partial write keeps the rest.
@@ -8,12 +10,19 @@
 //! 3. An empty queue holds no heap memory.
 //! 4. The peer never sees half a line: when the queue is cut short (SendQ),
 //!    a line the socket has started to take is finished first.
+//!
+//! Over TLS the queue is written into rustls instead of the socket, and
+//! rustls' own buffer (at most [`TLS_BUFFER`]) plays the part of the kernel's
+//! send buffer: the SendQ counts only what rustls has not taken, as it counts
+//! only what the kernel has not taken on a plain connection. A closing TLS
+//! connection sends its last lines, then `close_notify`, then shuts down.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use mio::net::TcpStream;
+use rustls::ServerConnection;
 
 use super::flood::FloodGate;
 use crate::proto::LineReader;
@@ -97,6 +106,52 @@ impl WriteQueue {
     }
 }
 
+/// Most bytes rustls holds for one connection, in each direction of its
+/// plaintext-before-handshake and records-not-yet-written buffers.
+pub const TLS_BUFFER: usize = 64 * 1024;
+
+/// What one read from the socket came to.
+#[derive(Debug)]
+pub enum Received {
+    /// `n` bytes came off the socket (0 after an interrupted call); what they
+    /// carried is in the line reader while the connection is open.
+    Bytes(usize),
+    /// The peer closed: a TCP FIN, or TLS `close_notify` after its last data.
+    Closed,
+    WouldBlock,
+    Failed(io::Error),
+    /// The peer broke the TLS protocol (garbage, a bad handshake); rustls has
+    /// queued an alert for it.
+    Tls(rustls::Error),
+}
+
+/// How far a [`Connection::flush`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flushed {
+    /// Everything queued has gone to the socket.
+    All,
+    /// The socket would block: its WRITABLE edge resumes the flush.
+    Blocked,
+    /// TLS plaintext waits for the handshake to finish: reading resumes it.
+    AwaitingHandshake,
+}
+
+/// rustls' plaintext side as a `Write` for [`WriteQueue::flush`]: a full
+/// rustls buffer is `WouldBlock`, as a full socket would be.
+struct TlsPlaintext<'a>(&'a mut ServerConnection);
+
+impl Write for TlsPlaintext<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.writer().write(buf) {
+            Ok(0) if !buf.is_empty() => Err(io::ErrorKind::WouldBlock.into()),
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Where a connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -132,11 +187,18 @@ pub struct Connection {
     pub sendq_exceeded: bool,
     /// Found dead this turn; removed after the event batch.
     pub dead: bool,
+    /// The TLS engine, on the TLS port; boxed because it is large.
+    pub tls: Option<Box<ServerConnection>>,
+    /// The peer's `close_notify` came; reported as [`Received::Closed`] once
+    /// the lines before it have been handled.
+    tls_closed: bool,
 }
 
 impl Connection {
     pub fn new(stream: TcpStream, addr: SocketAddr, recvq: usize, is_client: bool) -> Connection {
         Connection {
+            tls: None,
+            tls_closed: false,
             stream,
             addr,
             reader: LineReader::new(recvq),
@@ -151,6 +213,134 @@ impl Connection {
             sendq_exceeded: false,
             dead: false,
         }
+    }
+
+    /// Speaks TLS through `tls` from now on (before any byte was read).
+    pub fn with_tls(mut self, mut tls: ServerConnection) -> Connection {
+        tls.set_buffer_limit(Some(TLS_BUFFER));
+        self.tls = Some(Box::new(tls));
+        self
+    }
+
+    /// Output waits: queued lines, or TLS records (handshake, alerts,
+    /// encrypted lines) not yet written.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty() || self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
+    /// One read from the socket, through TLS where used; what it carried goes
+    /// to the line reader while the connection is open and is dropped after.
+    /// `scratch` is working space.
+    pub fn receive(&mut self, scratch: &mut [u8]) -> Received {
+        let open = self.phase == Phase::Open;
+        let tls = match self.tls.as_deref_mut() {
+            // Lingering: nothing more will be written, so its TLS state no
+            // longer matters; the bytes are only read to see the peer close.
+            Some(tls) if !matches!(self.phase, Phase::Lingering { .. }) => tls,
+            _ => {
+                return match self.stream.read(scratch) {
+                    Ok(0) => Received::Closed,
+                    Ok(n) => {
+                        if open {
+                            self.reader.extend(&scratch[..n]);
+                        }
+                        Received::Bytes(n)
+                    }
+                    Err(e) => io_outcome(e),
+                }
+            }
+        };
+        if self.tls_closed {
+            return Received::Closed;
+        }
+        let n = match tls.read_tls(&mut self.stream) {
+            Ok(0) => return Received::Closed,
+            Ok(n) => n,
+            Err(e) => return io_outcome(e),
+        };
+        if let Err(e) = tls.process_new_packets() {
+            return Received::Tls(e);
+        }
+        // All of it, every time: rustls refuses to read more while its
+        // plaintext buffer is full, and readiness is edge-triggered.
+        loop {
+            match tls.reader().read(scratch) {
+                Ok(0) => {
+                    self.tls_closed = true;
+                    break;
+                }
+                Ok(m) => {
+                    if open {
+                        self.reader.extend(&scratch[..m]);
+                    }
+                }
+                // No more for now; an unclean EOF shows as Ok(0) from read_tls.
+                Err(_) => break,
+            }
+        }
+        Received::Bytes(n)
+    }
+
+    /// Writes queued output, through TLS where used. A closing TLS connection
+    /// follows its last line with `close_notify`.
+    pub fn flush(&mut self) -> io::Result<Flushed> {
+        let closing = self.phase != Phase::Open;
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return Ok(match self.out.flush(&mut self.stream)? {
+                true => Flushed::All,
+                false => Flushed::Blocked,
+            });
+        };
+        loop {
+            let before = self.out.len();
+            let all_taken = self.out.flush(&mut TlsPlaintext(tls))?;
+            if all_taken && closing && !tls.is_handshaking() {
+                // Idempotent in rustls.
+                tls.send_close_notify();
+            }
+            while tls.wants_write() {
+                match tls.write_tls(&mut self.stream) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Flushed::Blocked),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if tls.is_handshaking() {
+                return Ok(Flushed::AwaitingHandshake);
+            }
+            if all_taken {
+                return Ok(Flushed::All);
+            }
+            if self.out.len() == before {
+                // rustls took nothing although its records are all written:
+                // not expected, but waiting beats spinning.
+                return Ok(Flushed::AwaitingHandshake);
+            }
+            // rustls' buffer was full and has been written out: go on.
+        }
+    }
+
+    /// Best effort, without blocking: the TLS records rustls has queued (an
+    /// alert for a peer that broke the protocol), before the close.
+    pub fn send_tls_leftovers(&mut self) {
+        if let Some(tls) = self.tls.as_deref_mut() {
+            while tls.wants_write() {
+                match tls.write_tls(&mut self.stream) {
+                    Ok(n) if n > 0 => {}
+                    _ => return,
+                }
+            }
+        }
+    }
+}
+
+fn io_outcome(e: io::Error) -> Received {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => Received::WouldBlock,
+        io::ErrorKind::Interrupted => Received::Bytes(0),
+        _ => Received::Failed(e),
     }
 }
 

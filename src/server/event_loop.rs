@@ -21,6 +21,12 @@
 //! 6. Running out of file descriptors refuses newcomers with `ERROR`, using
 //!    a spare descriptor kept for that, instead of leaving them queued; an
 //!    accept that failed otherwise is retried every tick.
+//! 7. With TLS on, a second listener's connections carry a rustls engine in
+//!    the same loop, no threads (rustls' `tlsserver-mio` example): reads go
+//!    through it to the same line reader, queued lines through it to the
+//!    socket. Its output (handshake, alerts, records) counts as queued output
+//!    for contract 4. A peer that breaks the protocol gets an alert and is
+//!    closed; a handshake that stalls is closed by the registration timeout.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -34,17 +40,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token, Waker};
+use rustls::ServerConfig;
 use slab::Slab;
 
 use super::chat::{Chat, Now};
 use super::config::Config;
-use super::connection::{Connection, Phase};
+use super::connection::{Connection, Flushed, Phase, Received};
 use super::discovery::Responder;
 use super::outbox::Outbox;
 use super::store::{Store, StoreError};
 
+const TLS_LISTENER: Token = Token(usize::MAX - 2);
 const LISTENER: Token = Token(usize::MAX - 1);
-const DISCOVERY: Token = Token(usize::MAX - 2);
+const DISCOVERY: Token = Token(usize::MAX - 3);
 const WAKER: Token = Token(usize::MAX);
 /// How long a closing connection gets to take its last words.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
@@ -106,11 +114,27 @@ impl ServerHandle {
     }
 }
 
+/// Which listener: an index into [`Server::accept_pending`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Plain = 0,
+    Tls = 1,
+}
+
+/// The TLS port.
+struct TlsListener {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    config: Arc<ServerConfig>,
+    fingerprint: String,
+}
+
 /// A bound server, ready to [`run`](Server::run).
 pub struct Server {
     poll: Poll,
     listener: TcpListener,
     local_addr: SocketAddr,
+    tls: Option<TlsListener>,
     waker: Arc<Waker>,
     stop: Arc<AtomicBool>,
     conns: Slab<Connection>,
@@ -138,16 +162,19 @@ pub struct Server {
     shutting_down: Option<Instant>,
     /// Held only to be closed when descriptors run out (contract 6).
     spare_fd: Option<File>,
-    /// The listener stopped short of `WouldBlock`: connections may be waiting
-    /// that edge-triggered readiness will not report again.
-    accept_pending: bool,
+    /// The listener (by [`Side`]) stopped short of `WouldBlock`: connections
+    /// may be waiting that edge-triggered readiness will not report again.
+    accept_pending: [bool; 2],
 }
 
 /// Best effort, since no descriptor may be held for it: one non-blocking
-/// write of the `ERROR` line, and the connection is closed.
-fn refuse_at_once(mut stream: TcpStream, addr: SocketAddr) {
+/// write of the `ERROR` line, and the connection is closed. A TLS peer gets
+/// no line: it could not read plaintext, and a handshake could block.
+fn refuse_at_once(mut stream: TcpStream, addr: SocketAddr, side: Side) {
     log::warn!("{addr} refused: out of file descriptors");
-    let _ = stream.write(b"ERROR :Server is full\r\n");
+    if side == Side::Plain {
+        let _ = stream.write(b"ERROR :Server is full\r\n");
+    }
     let _ = stream.shutdown(Shutdown::Write);
     // Closing with unread input sends a reset, which can destroy the ERROR
     // line before the peer reads it; take what has already arrived.
@@ -262,6 +289,26 @@ impl Server {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)
             .map_err(StartError::Setup)?;
+        let tls = match &config.tls {
+            Some(settings) => {
+                let mut listener =
+                    TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
+                        addr: settings.bind,
+                        source,
+                    })?;
+                let local_addr = listener.local_addr().map_err(StartError::Setup)?;
+                poll.registry()
+                    .register(&mut listener, TLS_LISTENER, Interest::READABLE)
+                    .map_err(StartError::Setup)?;
+                Some(TlsListener {
+                    listener,
+                    local_addr,
+                    config: Arc::clone(&settings.config),
+                    fingerprint: settings.fingerprint.clone(),
+                })
+            }
+            None => None,
+        };
         let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(StartError::Setup)?);
         let store = match &config.history_file {
             Some(path) => {
@@ -290,6 +337,7 @@ impl Server {
             poll,
             listener,
             local_addr,
+            tls,
             waker,
             stop: Arc::new(AtomicBool::new(false)),
             conns: Slab::new(),
@@ -308,12 +356,17 @@ impl Server {
             scratch: vec![0; READ_CHUNK],
             shutting_down: None,
             spare_fd: open_spare_fd(),
-            accept_pending: false,
+            accept_pending: [false; 2],
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where the TLS port listens, when TLS is on.
+    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
+        self.tls.as_ref().map(|t| t.local_addr)
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -333,6 +386,14 @@ impl Server {
             self.local_addr,
             self.chat.config().room
         );
+        if let Some(tls) = &self.tls {
+            log::info!(
+                "TLS on port {} ({}); certificate SHA-256 fingerprint {}",
+                tls.local_addr.port(),
+                tls.local_addr,
+                tls.fingerprint
+            );
+        }
         while !self.turn(&mut events)? {}
         if let Some(store) = self.store.take() {
             store.close();
@@ -344,7 +405,9 @@ impl Server {
     /// One turn of the loop: wait for events or the next timer, handle them,
     /// and flush. `true` once shutdown has finished.
     fn turn(&mut self, events: &mut Events) -> io::Result<bool> {
-        let timeout = if self.ready_again.is_empty() {
+        // Output marked this turn after its flush (a TLS handshake's reply
+        // found while lingering, say) goes out next turn without waiting.
+        let timeout = if self.ready_again.is_empty() && self.dirty.is_empty() {
             self.next_wakeup().saturating_duration_since(Instant::now())
         } else {
             Duration::ZERO
@@ -361,7 +424,8 @@ impl Server {
         let ready = std::mem::take(&mut self.ready_again);
         for event in events.iter() {
             match event.token() {
-                LISTENER => self.accept_all(&now),
+                LISTENER => self.accept_all(Side::Plain, &now),
+                TLS_LISTENER => self.accept_all(Side::Tls, &now),
                 DISCOVERY => self.answer_discovery(&now),
                 WAKER => {}
                 Token(key) => {
@@ -388,11 +452,13 @@ impl Server {
             self.next_tick = now.instant + self.chat.config().tick();
             self.chat.tick(&now, &mut self.out);
             self.expire_closing(&now);
-            if self.accept_pending {
-                if self.spare_fd.is_none() {
-                    self.spare_fd = open_spare_fd();
+            for side in [Side::Plain, Side::Tls] {
+                if self.accept_pending[side as usize] {
+                    if self.spare_fd.is_none() {
+                        self.spare_fd = open_spare_fd();
+                    }
+                    self.accept_all(side, &now);
                 }
-                self.accept_all(&now);
             }
         }
         if self.stop.load(Ordering::SeqCst) && self.shutting_down.is_none() {
@@ -426,6 +492,11 @@ impl Server {
         self.shutting_down = Some(now.instant + Duration::from_secs(2));
         if let Err(e) = self.poll.registry().deregister(&mut self.listener) {
             log::warn!("cannot stop listening: {e}");
+        }
+        if let Some(tls) = &mut self.tls {
+            if let Err(e) = self.poll.registry().deregister(&mut tls.listener) {
+                log::warn!("cannot stop listening for TLS: {e}");
+            }
         }
         self.chat.shutdown(now, &mut self.out);
     }
@@ -475,21 +546,31 @@ impl Server {
         }
     }
 
-    fn accept_all(&mut self, now: &Now) {
+    fn listener(&self, side: Side) -> Option<&TcpListener> {
+        match side {
+            Side::Plain => Some(&self.listener),
+            Side::Tls => self.tls.as_ref().map(|t| &t.listener),
+        }
+    }
+
+    fn accept_all(&mut self, side: Side, now: &Now) {
         if self.shutting_down.is_some() {
             return;
         }
         loop {
-            let error = match self.listener.accept() {
+            let Some(listener) = self.listener(side) else {
+                return;
+            };
+            let error = match listener.accept() {
                 Ok((stream, addr)) => {
-                    self.admit(stream, addr, now);
+                    self.admit(stream, addr, side, now);
                     continue;
                 }
                 Err(e) => e,
             };
             match error.kind() {
                 io::ErrorKind::WouldBlock => {
-                    self.accept_pending = false;
+                    self.accept_pending[side as usize] = false;
                     return;
                 }
                 // The peer gave up while it waited in the backlog.
@@ -497,15 +578,15 @@ impl Server {
                 | io::ErrorKind::ConnectionAborted
                 | io::ErrorKind::ConnectionReset => {}
                 _ if out_of_fds(&error) && self.spare_fd.is_some() => {
-                    if !self.refuse_with_spare_fd() {
+                    if !self.refuse_with_spare_fd(side) {
                         return;
                     }
                 }
                 _ => {
-                    if !self.accept_pending {
+                    if !self.accept_pending[side as usize] {
                         log::error!("accept failed: {error}; retrying every tick");
                     }
-                    self.accept_pending = true;
+                    self.accept_pending[side as usize] = true;
                     return;
                 }
             }
@@ -516,33 +597,49 @@ impl Server {
     /// one can be accepted, told and closed, then takes the spare back.
     /// `false` when accepting should stop (the backlog is empty, or the
     /// accept failed again and is left to the tick).
-    fn refuse_with_spare_fd(&mut self) -> bool {
+    fn refuse_with_spare_fd(&mut self, side: Side) -> bool {
         self.spare_fd = None;
-        let accepted = self.listener.accept();
+        let Some(listener) = self.listener(side) else {
+            return false;
+        };
+        let accepted = listener.accept();
+        let pending = &mut self.accept_pending[side as usize];
         let go_on = match accepted {
             Ok((stream, addr)) => {
-                refuse_at_once(stream, addr);
+                refuse_at_once(stream, addr, side);
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.accept_pending = false;
+                *pending = false;
                 false
             }
             Err(e) => {
                 log::error!("accept failed even with a descriptor to spare: {e}");
-                self.accept_pending = true;
+                *pending = true;
                 false
             }
         };
         self.spare_fd = open_spare_fd();
         if self.spare_fd.is_none() {
             // Without it the next EMFILE can only be retried from the tick.
-            self.accept_pending = true;
+            self.accept_pending[side as usize] = true;
         }
         go_on
     }
 
-    fn admit(&mut self, stream: TcpStream, addr: SocketAddr, now: &Now) {
+    fn admit(&mut self, stream: TcpStream, addr: SocketAddr, side: Side, now: &Now) {
+        let tls = match (side, &self.tls) {
+            (Side::Tls, Some(tls)) => {
+                match rustls::ServerConnection::new(Arc::clone(&tls.config)) {
+                    Ok(engine) => Some(engine),
+                    Err(e) => {
+                        log::error!("{addr}: cannot start TLS: {e}");
+                        return;
+                    }
+                }
+            }
+            _ => None,
+        };
         let cfg = self.chat.config();
         let from_ip = self.per_ip.get(&addr.ip()).copied().unwrap_or(0);
         let refusal = if self.chat.client_count() >= cfg.max_clients {
@@ -559,12 +656,16 @@ impl Server {
         let entry = self.conns.vacant_entry();
         let key = entry.key();
         let mut conn = Connection::new(stream, addr, recvq, refusal.is_none());
+        if let Some(engine) = tls {
+            conn = conn.with_tls(engine);
+        }
         if let Some(reason) = refusal {
             log::warn!("{addr} refused: {reason}");
             conn.out
                 .replace_unsent_with(format!("ERROR :{reason}\r\n").as_bytes());
             if self.refused_lingering >= MAX_REFUSED_LINGERING {
-                let _ = conn.out.flush(&mut conn.stream);
+                // Over TLS nothing can be said before a handshake.
+                let _ = conn.flush();
                 return;
             }
             conn.phase = Phase::Closing {
@@ -647,8 +748,8 @@ impl Server {
                 return;
             }
             let chunk = budget.min(self.scratch.len());
-            match conn.stream.read(&mut self.scratch[..chunk]) {
-                Ok(0) => {
+            match conn.receive(&mut self.scratch[..chunk]) {
+                Received::Closed => {
                     let reason = if conn.reader.pending() > 0 {
                         "Connection closed mid-line"
                     } else {
@@ -657,16 +758,23 @@ impl Server {
                     self.kill(key, reason);
                     return;
                 }
-                Ok(n) => {
-                    budget -= n;
-                    if conn.phase == Phase::Open {
-                        conn.reader.extend(&self.scratch[..n]);
+                Received::Bytes(n) => {
+                    budget -= n.min(budget);
+                    // A handshake flight to answer, or lines queued while
+                    // the handshake was under way.
+                    if conn.tls.is_some() && conn.has_output() {
+                        self.mark_dirty(key);
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
+                Received::WouldBlock => return,
+                Received::Failed(e) => {
                     self.kill(key, &read_error_reason(&e));
+                    return;
+                }
+                Received::Tls(e) => {
+                    log::debug!("{}: TLS error: {e}", conn.addr);
+                    conn.send_tls_leftovers();
+                    self.kill(key, &format!("TLS error: {e}"));
                     return;
                 }
             }
@@ -867,7 +975,7 @@ impl Server {
             return;
         };
         conn.writable = true;
-        if !conn.out.is_empty() {
+        if conn.has_output() {
             self.mark_dirty(key);
         }
     }
@@ -878,12 +986,12 @@ impl Server {
                 continue;
             };
             conn.dirty = false;
-            if !conn.writable && !conn.out.is_empty() {
+            if !conn.writable && conn.has_output() {
                 // Its WRITABLE edge brings it back.
                 continue;
             }
-            match conn.out.flush(&mut conn.stream) {
-                Ok(true) => {
+            match conn.flush() {
+                Ok(Flushed::All) => {
                     if let Phase::Closing { deadline } = conn.phase {
                         let _ = conn.stream.shutdown(Shutdown::Write);
                         conn.phase = Phase::Lingering {
@@ -894,7 +1002,10 @@ impl Server {
                         self.on_readable(key, now);
                     }
                 }
-                Ok(false) => conn.writable = false,
+                Ok(Flushed::Blocked) => conn.writable = false,
+                // Reading brings it back once the handshake is done; a
+                // handshake that never finishes meets the close deadline.
+                Ok(Flushed::AwaitingHandshake) => {}
                 Err(e) => self.kill(key, &format!("Write error: {e}")),
             }
         }

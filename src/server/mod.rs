@@ -10,7 +10,9 @@ pub mod flood;
 pub mod history;
 pub mod outbox;
 pub mod store;
+pub mod tls;
 pub mod transcript;
 
 pub use config::{Config, FloodConfig};
 pub use event_loop::{Server, ServerHandle, StartError};
+pub use tls::{TlsError, TlsSettings};

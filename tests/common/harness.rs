@@ -79,7 +79,9 @@ impl Client {
                     }
                 }
                 NetEvent::Disconnected(reason) => self.session.on_disconnected(reason, now_ms()),
-                NetEvent::Reconnecting { .. } | NetEvent::ConnectFailed(_) => {}
+                NetEvent::Reconnecting { .. }
+                | NetEvent::ConnectFailed(_)
+                | NetEvent::CertificatePinned { .. } => {}
             }
             self.net.push(ev);
             self.flush();

@@ -18,6 +18,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// A running server, stopped (and joined) on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The TLS port, when the config turned TLS on.
+    pub tls_addr: Option<SocketAddr>,
     handle: ServerHandle,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
@@ -43,10 +45,12 @@ impl TestServer {
         adjust(&mut config);
         let server = Server::bind(config).expect("bind a loopback server");
         let addr = server.local_addr();
+        let tls_addr = server.tls_local_addr();
         let handle = server.handle();
         let thread = std::thread::spawn(move || server.run());
         TestServer {
             addr,
+            tls_addr,
             handle,
             thread: Some(thread),
         }
