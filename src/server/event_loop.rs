@@ -512,7 +512,8 @@ impl Server {
     /// WouldBlock). A reply that would block is dropped: the asker asks again.
     fn answer_discovery(&mut self, now: &Now) {
         let port = self.local_addr.port();
-        let info = self.chat.room_info(port);
+        let mut info = self.chat.room_info(port);
+        info.tls_port = self.tls_local_addr().map(|a| a.port());
         let Some((socket, responder)) = self.discovery.as_mut() else {
             return;
         };
