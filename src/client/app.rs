@@ -45,6 +45,8 @@ pub struct App {
     /// The last login failed on the name; the connection waits for another.
     awaiting_new_nick: bool,
     closed: bool,
+    /// Once a second: the session checks that the connection still answers.
+    keepalive: slint::Timer,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on every interface.
@@ -72,8 +74,19 @@ impl App {
             host: None,
             awaiting_new_nick: false,
             closed: false,
+            keepalive: slint::Timer::default(),
         }));
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
+        let weak = Rc::downgrade(&app);
+        app.borrow().keepalive.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(1),
+            move || {
+                if let Some(app) = weak.upgrade() {
+                    app.borrow_mut().with_session(|s| s.tick(now_ms()));
+                }
+            },
+        );
         Self::wire(&app);
         Ok(app)
     }
@@ -252,7 +265,7 @@ impl App {
         };
         let now = now_ms();
         match event {
-            NetEvent::Connected => session.on_connected(),
+            NetEvent::Connected => session.on_connected_at(now),
             NetEvent::Messages(messages) => {
                 for m in &messages {
                     session.on_message(m, now);
@@ -315,6 +328,12 @@ impl App {
                     self.awaiting_new_nick = true;
                 }
                 Update::LoginFailed(_) => self.awaiting_new_nick = false,
+                // Silence: drop the connection so that the worker reconnects.
+                Update::ConnectionDead => {
+                    if let Some(w) = &self.worker {
+                        w.drop_connection();
+                    }
+                }
                 _ => {}
             }
         }

@@ -21,7 +21,27 @@ use super::input::{self, Input, InputError};
 pub type ConvKey = String;
 
 /// Capabilities the client asks for when the server offers them.
-const WANTED_CAPS: &[&str] = &["server-time", "echo-message"];
+const WANTED_CAPS: &[&str] = &[
+    "server-time",
+    "echo-message",
+    "message-tags",
+    "batch",
+    "draft/chathistory",
+    "banter.chat/resume",
+];
+/// Message ids remembered per conversation to drop lines seen twice (a
+/// replay or a history fetch overlapping what arrived live).
+const SEEN_IDS: usize = 1000;
+/// Lines fetched with CHATHISTORY when entering a room for the first time.
+const FIRST_FETCH: usize = 50;
+/// Lines fetched after a reconnect (the server caps it too).
+const CATCH_UP_FETCH: usize = 100;
+/// Silence after which the client checks the connection with a PING.
+pub const KEEPALIVE_AFTER_MS: u64 = 60_000;
+/// Time a PING may go unanswered before the connection counts as dead.
+pub const DEAD_AFTER_MS: u64 = 30_000;
+/// Lines typed while disconnected that wait to be sent.
+const MAX_QUEUED: usize = 100;
 /// Bytes of `PRIVMSG <target> :<text>\r\n` we send, leaving 100 bytes of
 /// IRC's 512-byte line for the sender prefix the server adds when relaying.
 const LINE_BUDGET: usize = 412;
@@ -48,6 +68,8 @@ pub struct Entry {
     pub action: bool,
     /// Unix milliseconds: the server's `time` tag when present, else local.
     pub time_ms: u64,
+    /// The server's message id (`msgid` tag), when it gave one.
+    pub msgid: Option<String>,
 }
 
 /// A room or a private conversation.
@@ -61,6 +83,16 @@ pub struct Conversation {
     /// Folded nick to the nick as shown.
     pub members: BTreeMap<String, String>,
     names_pending: Option<BTreeMap<String, String>>,
+    /// Message ids shown here, newest last (bounded by [`SEEN_IDS`]).
+    seen: std::collections::VecDeque<String>,
+    /// The newest message id shown: where a catch-up fetch starts.
+    last_msgid: Option<String>,
+    /// A CHATHISTORY answer is awaited: live lines wait in `held` meanwhile,
+    /// so that what was missed comes before them.
+    fetching: bool,
+    held: Vec<Message>,
+    /// The next history line is the first one missed while away.
+    away_divider: bool,
 }
 
 impl Conversation {
@@ -73,6 +105,11 @@ impl Conversation {
             topic: String::new(),
             members: BTreeMap::new(),
             names_pending: None,
+            seen: std::collections::VecDeque::new(),
+            last_msgid: None,
+            fetching: false,
+            held: Vec::new(),
+            away_divider: false,
         }
     }
 }
@@ -132,6 +169,9 @@ pub enum Update {
     NickChanged,
     /// `exit` was typed: ask "Leave the chat room?".
     ConfirmExit,
+    /// The connection stopped answering: drop it so that the worker
+    /// reconnects (what was typed meanwhile stays queued).
+    ConnectionDead,
     /// QUIT was sent: close the connection and the window.
     Quit,
 }
@@ -154,6 +194,22 @@ pub struct Session {
     last_error: Option<String>,
     caps_offered: Vec<String>,
     echo_message: bool,
+    /// `draft/chathistory` is on: history is fetched, not replayed.
+    chathistory: bool,
+    /// The secret that takes our seat back after a drop (`banter.chat/resume`).
+    resume_token: Option<String>,
+    /// Open `chathistory` batches: reference to conversation key.
+    batches: BTreeMap<String, ConvKey>,
+    /// When the server last said anything, and when our keepalive PING went.
+    last_heard_ms: u64,
+    ping_sent_ms: Option<u64>,
+    /// Lines typed while disconnected: (conversation name, text, action).
+    queued: Vec<(String, String, bool)>,
+    /// Lines sent but not yet echoed back (with echo-message): if the
+    /// connection dies first they are sent again, not lost.
+    unconfirmed: Vec<(String, String, bool)>,
+    /// [`KEEPALIVE_AFTER_MS`] and [`DEAD_AFTER_MS`], shorter in tests.
+    keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
     active: usize,
     /// A room the user asked to join: shown as soon as the server confirms.
@@ -203,6 +259,14 @@ impl Session {
             last_error: None,
             caps_offered: Vec::new(),
             echo_message: false,
+            chathistory: false,
+            resume_token: None,
+            batches: BTreeMap::new(),
+            last_heard_ms: 0,
+            ping_sent_ms: None,
+            queued: Vec::new(),
+            unconfirmed: Vec::new(),
+            keepalive_ms: (KEEPALIVE_AFTER_MS, DEAD_AFTER_MS),
             conversations: Vec::new(),
             active: 0,
             focus_on_join: None,
@@ -215,6 +279,13 @@ impl Session {
     /// before joining rooms, so that the permanent room makes it an operator.
     pub fn with_oper(mut self, name: &str, password: &str) -> Session {
         self.oper = Some((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Checks the connection after `after_ms` of silence and gives up on
+    /// it `dead_ms` later (defaults: one minute, then thirty seconds).
+    pub fn with_keepalive(mut self, after_ms: u64, dead_ms: u64) -> Session {
+        self.keepalive_ms = (after_ms, dead_ms);
         self
     }
 
@@ -260,12 +331,25 @@ impl Session {
 
     /// The connection is up: start registering.
     pub fn on_connected(&mut self) {
+        self.on_connected_at(0);
+    }
+
+    /// [`Session::on_connected`], knowing the time (keepalive counts from it).
+    pub fn on_connected_at(&mut self, now_ms: u64) {
         self.connected = true;
+        self.last_heard_ms = now_ms;
         self.registered = false;
         self.last_error = None;
         self.login_failed = false;
         self.caps_offered.clear();
         self.echo_message = false;
+        self.chathistory = false;
+        self.batches.clear();
+        self.ping_sent_ms = None;
+        for conv in &mut self.conversations {
+            conv.fetching = false;
+            conv.held.clear();
+        }
         self.out.push(msg("CAP", &["LS", "302"]));
         if let Some(pw) = self.password.clone() {
             self.out.push(msg("PASS", &[&pw]));
@@ -284,6 +368,11 @@ impl Session {
         self.connected = false;
         let was_registered = std::mem::replace(&mut self.registered, false);
         let reason = self.last_error.take().unwrap_or_else(|| reason.to_owned());
+        // What the server never echoed may never have arrived: send it again
+        // (first, in the order typed) once the connection is back.
+        let mut again = std::mem::take(&mut self.unconfirmed);
+        again.append(&mut self.queued);
+        self.queued = again;
         if was_registered {
             for i in 0..self.conversations.len() {
                 self.notice_at(i, &format!("Connection lost: {reason}"), now_ms);
@@ -354,7 +443,7 @@ impl Session {
             _ => {}
         }
         if !self.registered {
-            return Err("Not connected right now: your text is kept, send it again when the connection is back.".into());
+            return self.queue_while_away(input, now_ms);
         }
         match input {
             Input::Say(text) => self.say(&text, false, now_ms)?,
@@ -411,6 +500,86 @@ impl Session {
         Ok(())
     }
 
+    /// While disconnected, what is said waits (in order, bounded) and goes
+    /// out once the connection and its room are back; anything else waits
+    /// for the user to type it again.
+    fn queue_while_away(&mut self, input: Input, now_ms: u64) -> Result<(), String> {
+        let (to, text, action) = match input {
+            Input::Say(text) => (self.active().map(|c| c.name.clone()), text, false),
+            Input::Action(text) => (self.active().map(|c| c.name.clone()), text, true),
+            Input::Msg { to, text } if !is_channel(&to) => {
+                self.open_private(&to);
+                (Some(to), text, false)
+            }
+            _ => {
+                return Err(
+                    "Not connected right now: your text is kept, send it again when the connection is back."
+                        .into(),
+                )
+            }
+        };
+        let to = to.ok_or("Join a room first: /join #lobby")?;
+        if self.queued.len() >= MAX_QUEUED {
+            return Err(
+                "Not connected, and too many lines are already waiting: your text is kept.".into(),
+            );
+        }
+        self.queued.push((to.clone(), text.clone(), action));
+        if let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) {
+            self.notice_at(
+                i,
+                &format!("Not connected: \u{201c}{text}\u{201d} will be sent when the connection is back."),
+                now_ms,
+            );
+        }
+        Ok(())
+    }
+
+    /// Sends the lines that waited for conversation `key` (all private ones
+    /// when `key` is `None`), in the order they were typed.
+    fn flush_queued(&mut self, key: Option<&str>, now_ms: u64) {
+        let (go, stay): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.queued)
+                .into_iter()
+                .partition(|(to, _, _)| match key {
+                    Some(k) => fold(to) == k,
+                    None => !is_channel(to),
+                });
+        self.queued = stay;
+        for (to, text, action) in go {
+            let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) else {
+                continue;
+            };
+            let was = self.active;
+            self.active = i;
+            if let Err(e) = self.say(&text, action, now_ms) {
+                log::info!("a queued line was not sent: {e}");
+            }
+            self.active = was;
+        }
+    }
+
+    /// Checks the connection: a PING after [`KEEPALIVE_AFTER_MS`] of silence,
+    /// and [`Update::ConnectionDead`] when it goes unanswered for
+    /// [`DEAD_AFTER_MS`]. Call it every second or so.
+    pub fn tick(&mut self, now_ms: u64) {
+        if !self.connected {
+            return;
+        }
+        let (after, dead) = self.keepalive_ms;
+        match self.ping_sent_ms {
+            Some(sent) if now_ms.saturating_sub(sent) >= dead => {
+                self.ping_sent_ms = None;
+                self.updates.push(Update::ConnectionDead);
+            }
+            None if now_ms.saturating_sub(self.last_heard_ms) >= after => {
+                self.ping_sent_ms = Some(now_ms);
+                self.out.push(msg("PING", &["banter-keepalive"]));
+            }
+            _ => {}
+        }
+    }
+
     fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
         let conv = self.active().ok_or("Join a room first: /join #lobby")?;
         let (target, key) = (conv.name.clone(), conv.key.clone());
@@ -424,6 +593,10 @@ impl Session {
                 piece.to_owned()
             };
             self.out.push(msg("PRIVMSG", &[&target, &wire]));
+            if self.echo_message && self.unconfirmed.len() < MAX_QUEUED {
+                self.unconfirmed
+                    .push((target.clone(), piece.to_owned(), action));
+            }
             if !self.echo_message {
                 let entry = Entry {
                     kind: EntryKind::Own,
@@ -431,6 +604,7 @@ impl Session {
                     text: piece.to_owned(),
                     action,
                     time_ms: now_ms,
+                    msgid: None,
                 };
                 self.push_entry(&key, entry);
             }
@@ -440,12 +614,41 @@ impl Session {
 
     /// One message from the server.
     pub fn on_message(&mut self, m: &Message, now_ms: u64) {
+        self.last_heard_ms = now_ms;
+        self.ping_sent_ms = None;
+        // A line of a history batch belongs to that batch's conversation.
+        if let Some(key) = m.tag("batch").and_then(|b| self.batches.get(b)).cloned() {
+            let time = m.tag("time").and_then(parse_server_time).unwrap_or(now_ms);
+            self.on_history_line(&key, m, time);
+            return;
+        }
+        if m.command.eq_ignore_ascii_case("BATCH") {
+            self.on_batch(m, now_ms);
+            return;
+        }
+        // Live lines wait while their room's history is being fetched.
+        if m.command.eq_ignore_ascii_case("PRIVMSG") || m.command.eq_ignore_ascii_case("NOTICE") {
+            let target = fold(m.param(0).unwrap_or(""));
+            if let Some(conv) = self
+                .conversations
+                .iter_mut()
+                .find(|c| c.key == target && c.fetching)
+            {
+                if conv.held.len() < SEEN_IDS {
+                    conv.held.push(m.clone());
+                    return;
+                }
+            }
+        }
         let time = m.tag("time").and_then(parse_server_time).unwrap_or(now_ms);
         let from = m.source_nick().unwrap_or("").to_owned();
         let p = |i: usize| m.param(i).unwrap_or("");
         let last = m.params.last().map_or("", String::as_str);
         match m.command.to_ascii_uppercase().as_str() {
             "PING" => self.out.push(msg("PONG", &[p(0)])),
+            "RESUME" if p(0) == "TOKEN" && !p(1).is_empty() => {
+                self.resume_token = Some(p(1).to_owned());
+            }
             "CAP" => self.on_cap(m),
             "001" => self.on_welcome(p(0), time),
             "433" | "432" if !self.registered => {
@@ -512,6 +715,10 @@ impl Session {
                     }
                 }
             }
+            "FAIL" if p(0) == "RESUME" => {
+                // The seat is gone: we register afresh, nothing to show.
+                self.resume_token = None;
+            }
             "FAIL" => {
                 let i = self.active;
                 self.notice_at(i, &format!("Server: {last}"), time);
@@ -551,14 +758,21 @@ impl Session {
                 }
             }
             "ACK" => {
+                let mut resume = false;
                 for cap in caps.split(' ') {
                     match cap {
                         "echo-message" => self.echo_message = true,
                         "-echo-message" => self.echo_message = false,
+                        "draft/chathistory" => self.chathistory = true,
+                        "banter.chat/resume" => resume = true,
                         _ => {}
                     }
                 }
                 if !self.registered {
+                    // Take our seat back if the server still holds it.
+                    if let Some(token) = self.resume_token.clone().filter(|_| resume) {
+                        self.out.push(msg("RESUME", &[&token]));
+                    }
                     self.out.push(msg("CAP", &["END"]));
                 }
             }
@@ -596,6 +810,89 @@ impl Session {
         if !rooms.is_empty() {
             self.out.push(msg("JOIN", &[&rooms.join(",")]));
         }
+        self.flush_queued(None, time);
+    }
+
+    /// Asks for a room's history: the latest lines the first time, what was
+    /// missed after a reconnect.
+    fn fetch_history(&mut self, i: usize) {
+        if !self.chathistory {
+            return;
+        }
+        let Some(conv) = self.conversations.get_mut(i) else {
+            return;
+        };
+        conv.fetching = true;
+        let name = conv.name.clone();
+        let request = match &conv.last_msgid {
+            Some(id) => {
+                conv.away_divider = true;
+                msg(
+                    "CHATHISTORY",
+                    &[
+                        "AFTER",
+                        &name,
+                        &format!("msgid={id}"),
+                        &CATCH_UP_FETCH.to_string(),
+                    ],
+                )
+            }
+            None => msg(
+                "CHATHISTORY",
+                &["LATEST", &name, "*", &FIRST_FETCH.to_string()],
+            ),
+        };
+        self.out.push(request);
+    }
+
+    fn on_batch(&mut self, m: &Message, now_ms: u64) {
+        let reference = m.param(0).unwrap_or("");
+        if let Some(r) = reference.strip_prefix('+') {
+            if m.param(1) == Some("chathistory") {
+                let key = fold(m.param(2).unwrap_or(""));
+                // At most one open batch per conversation we know.
+                if self.conversation(&key).is_some() && self.batches.len() < 64 {
+                    self.batches.insert(r.to_owned(), key);
+                }
+            }
+        } else if let Some(r) = reference.strip_prefix('-') {
+            let Some(key) = self.batches.remove(r) else {
+                return;
+            };
+            let held = match self.conversations.iter_mut().find(|c| c.key == key) {
+                Some(conv) => {
+                    conv.fetching = false;
+                    conv.away_divider = false;
+                    std::mem::take(&mut conv.held)
+                }
+                None => Vec::new(),
+            };
+            for m in held {
+                self.on_message(&m, now_ms);
+            }
+            self.flush_queued(Some(&key), now_ms);
+        }
+    }
+
+    /// A line from a history batch: a message is shown (once), nothing
+    /// else from the past is (joins and leaves would be noise).
+    fn on_history_line(&mut self, key: &str, m: &Message, time: u64) {
+        let is_message =
+            m.command.eq_ignore_ascii_case("PRIVMSG") || m.command.eq_ignore_ascii_case("NOTICE");
+        if !is_message {
+            return;
+        }
+        if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
+            let fresh = m
+                .tag("msgid")
+                .is_none_or(|id| !self.conversations[i].seen.iter().any(|s| s == id));
+            if fresh && self.conversations[i].away_divider {
+                self.conversations[i].away_divider = false;
+                self.notice_at(i, "While you were away:", time);
+            }
+        }
+        let from = m.source_nick().unwrap_or("").to_owned();
+        self.on_privmsg_inner(m, &from, time, true);
     }
 
     fn is_me(&self, nick: &str) -> bool {
@@ -639,6 +936,12 @@ impl Session {
                 format!("You joined {room}.")
             };
             self.notice_at(i, &text, time);
+            self.fetch_history(i);
+            // With history, waiting lines go after it has shown which of
+            // them did arrive (see on_batch).
+            if !self.chathistory {
+                self.flush_queued(Some(&fold(room)), time);
+            }
             return;
         }
         let key = fold(room);
@@ -731,6 +1034,11 @@ impl Session {
     }
 
     fn on_privmsg(&mut self, m: &Message, from: &str, time: u64) {
+        self.on_privmsg_inner(m, from, time, false);
+    }
+
+    /// A message, live or (`past`) from history: shown once per msgid.
+    fn on_privmsg_inner(&mut self, m: &Message, from: &str, time: u64, past: bool) {
         let target = m.param(0).unwrap_or("");
         let Some(mut text) = m.param(1) else { return };
         let notice = m.command.eq_ignore_ascii_case("NOTICE");
@@ -750,7 +1058,7 @@ impl Session {
                     action = true;
                     text = rest;
                 }
-                ("VERSION", _) if !notice => {
+                ("VERSION", _) if !notice && !past => {
                     let reply = format!("{CTCP}VERSION Banter {}{CTCP}", env!("CARGO_PKG_VERSION"));
                     self.out.push(msg("NOTICE", &[from, &reply]));
                     return;
@@ -770,7 +1078,33 @@ impl Session {
         if is_channel(target) && self.conversation(&key).is_none() {
             return;
         }
-        self.ensure_conversation(conversation_name, !is_channel(target));
+        let i = self.ensure_conversation(conversation_name, !is_channel(target));
+        if own {
+            // Our line came back: delivered (live echo, or found in history
+            // after a reconnect, in which case it must not be sent again).
+            let k = fold(conversation_name);
+            let matches =
+                |(to, t, a): &(String, String, bool)| fold(to) == k && t == text && *a == action;
+            if let Some(j) = self.unconfirmed.iter().position(matches) {
+                self.unconfirmed.remove(j);
+            } else if past {
+                if let Some(j) = self.queued.iter().position(matches) {
+                    self.queued.remove(j);
+                }
+            }
+        }
+        let msgid = m.tag("msgid").map(str::to_owned);
+        if let Some(id) = &msgid {
+            let conv = &mut self.conversations[i];
+            if conv.seen.iter().any(|s| s == id) {
+                return;
+            }
+            if conv.seen.len() >= SEEN_IDS {
+                conv.seen.pop_front();
+            }
+            conv.seen.push_back(id.clone());
+            conv.last_msgid = Some(id.clone());
+        }
         let entry = Entry {
             kind: if own {
                 EntryKind::Own
@@ -781,6 +1115,7 @@ impl Session {
             text: text.to_owned(),
             action,
             time_ms: time,
+            msgid,
         };
         self.push_entry(&key, entry);
     }
@@ -831,6 +1166,7 @@ impl Session {
             text: text.to_owned(),
             action: false,
             time_ms: time,
+            msgid: None,
         };
         self.push_entry(&key, entry);
     }

@@ -171,7 +171,7 @@ impl Ui {
                     self.show_details(session);
                 }
                 Update::ConfirmExit => self.set_confirm_exit(true),
-                Update::Quit => {}
+                Update::Quit | Update::ConnectionDead => {}
             }
         }
         if conversations_changed {

@@ -238,6 +238,14 @@ fn connect(
 ) -> Result<Link, ConnectError> {
     let stream = connect_tcp(target)?;
     let _ = stream.set_nodelay(true);
+    // The kernel notices a peer that vanished (Wi-Fi gone, host asleep)
+    // even when we have nothing to send; the session's PING covers the rest.
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(30))
+        .with_interval(Duration::from_secs(10));
+    if let Err(e) = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive) {
+        log::debug!("no TCP keepalive: {e}");
+    }
     let clone = || {
         stream
             .try_clone()
@@ -394,6 +402,16 @@ impl Worker {
         self.reconnect.store(on, Ordering::SeqCst);
     }
 
+    /// Drops the current connection (the session found it dead); the worker
+    /// reconnects as after any other loss, if reconnecting is on.
+    pub fn drop_connection(&self) {
+        if let Ok(guard) = self.current.lock() {
+            if let Some(s) = guard.as_ref() {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
     /// Sends what is queued (a QUIT, say), closes and waits for the threads.
     pub fn stop(mut self) {
         self.shutdown();
@@ -545,8 +563,13 @@ fn write_loop(rx: Receiver<WriterCmd>) {
             WriterCmd::Line(bytes) => {
                 if let Some(s) = stream.as_mut() {
                     if let Err(e) = s.send(&bytes) {
+                        // Shut the socket both ways, so that the reader ends
+                        // too and reconnecting starts: a connection that cannot
+                        // be written to must not look connected.
                         log::info!("write failed: {e}");
-                        stream = None;
+                        if let Some(s) = stream.take() {
+                            s.close();
+                        }
                     }
                 }
             }

@@ -821,7 +821,7 @@ impl Chat {
 
     /// Keeps the place of a client whose connection was lost (not one that
     /// said QUIT or was removed), if it asked for `banter.chat/resume`.
-    fn hold_seat(&mut self, id: ClientId, now: &Now) {
+    pub(crate) fn hold_seat(&mut self, id: ClientId, now: &Now) {
         let grace = self.config.seat_grace;
         let Some(c) = self.client(id) else { return };
         let (Some(nick), Some(token), true) = (&c.nick, &c.resume_token, c.registered) else {

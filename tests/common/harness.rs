@@ -40,6 +40,13 @@ impl Client {
         }
     }
 
+    /// Shorter keepalive times, so that a silent connection is noticed fast.
+    pub fn with_keepalive(mut self, after_ms: u64, dead_ms: u64) -> Client {
+        let session = std::mem::replace(&mut self.session, Session::new("", None, Vec::new()));
+        self.session = session.with_keepalive(after_ms, dead_ms);
+        self
+    }
+
     pub fn flush(&mut self) {
         let (out, updates) = self.session.drain();
         for m in &out {
@@ -48,6 +55,9 @@ impl Client {
         for u in &updates {
             if *u == Update::Registered {
                 self.worker.as_ref().expect("worker").set_reconnect(true);
+            }
+            if *u == Update::ConnectionDead {
+                self.worker.as_ref().expect("worker").drop_connection();
             }
         }
         self.updates.extend(updates);
@@ -65,6 +75,9 @@ impl Client {
                 self.updates,
                 self.net
             );
+            // As the app's one-second timer does (faster here).
+            self.session.tick(now_ms());
+            self.flush();
             let Ok(ev) = self
                 .events
                 .recv_timeout(left.min(Duration::from_millis(100)))
@@ -72,7 +85,7 @@ impl Client {
                 continue;
             };
             match &ev {
-                NetEvent::Connected => self.session.on_connected(),
+                NetEvent::Connected => self.session.on_connected_at(now_ms()),
                 NetEvent::Messages(msgs) => {
                     for m in msgs {
                         self.session.on_message(m, now_ms());

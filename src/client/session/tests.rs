@@ -90,7 +90,10 @@ fn registers_with_caps_and_joins() {
         &mut s,
         &[":srv CAP * LS :message-tags server-time echo-message sasl"],
     );
-    assert_eq!(sent(&mut s), ["CAP REQ :server-time echo-message"]);
+    assert_eq!(
+        sent(&mut s),
+        ["CAP REQ :server-time echo-message message-tags"]
+    );
     feed(&mut s, &[":srv CAP * ACK :server-time echo-message"]);
     assert!(s.echo_message());
     assert_eq!(sent(&mut s), ["CAP END"]);
@@ -321,11 +324,15 @@ fn reconnect_rejoins_rooms_and_keeps_history_markers() {
         notices[0].1.text.ends_with("Server shutting down"),
         "{notices:?}"
     );
+    // What is said meanwhile waits, is shown as waiting, and is not lost.
+    assert!(s.on_input("while away", T0).is_ok());
+    let (out, u) = s.drain();
+    assert!(out.is_empty(), "nothing to send on a dead connection");
+    assert!(entries(&u)[0].1.text.contains("will be sent"), "{u:?}");
     assert!(
-        s.on_input("while away", T0).is_err(),
-        "input refused, so the box keeps it"
+        s.on_input("/topic not now", T0).is_err(),
+        "commands wait for the user"
     );
-    assert!(s.drain().0.is_empty());
     s.on_connected();
     s.drain();
     // The old connection still holds the name: take a variant automatically.
@@ -335,6 +342,107 @@ fn reconnect_rejoins_rooms_and_keeps_history_markers() {
     assert!(u.contains(&Update::Registered));
     assert_eq!(sent(&mut s), ["JOIN #lobby,#games"]);
     assert_eq!(s.conversations().len(), 2, "conversations kept");
+    // Back in the room, the waiting line goes out, once.
+    feed(&mut s, &[":me_!u@h JOIN #lobby"]);
+    assert_eq!(sent(&mut s), ["PRIVMSG #lobby :while away"]);
+    feed(&mut s, &[":me_!u@h JOIN #games"]);
+    assert!(sent(&mut s).is_empty());
+}
+
+#[test]
+fn keepalive_pings_a_silent_server_and_declares_it_dead() {
+    let mut s = in_lobby("me", "");
+    s.tick(T0 + KEEPALIVE_AFTER_MS - 1);
+    assert!(sent(&mut s).is_empty());
+    s.tick(T0 + KEEPALIVE_AFTER_MS + 1);
+    assert_eq!(sent(&mut s), ["PING banter-keepalive"]);
+    // An answer resets it: no verdict, the next check waits for silence.
+    feed(&mut s, &[":srv PONG srv banter-keepalive"]);
+    s.tick(T0 + KEEPALIVE_AFTER_MS - 1);
+    let (out, u) = s.drain();
+    assert!(out.is_empty() && !u.contains(&Update::ConnectionDead));
+    // Silence after the next PING: dead.
+    let later = T0 + 10 * KEEPALIVE_AFTER_MS;
+    s.tick(later);
+    assert_eq!(sent(&mut s), ["PING banter-keepalive"]);
+    s.tick(later + DEAD_AFTER_MS - 1);
+    assert!(!s.drain().1.contains(&Update::ConnectionDead));
+    s.tick(later + DEAD_AFTER_MS);
+    assert!(s.drain().1.contains(&Update::ConnectionDead));
+}
+
+#[test]
+fn history_is_fetched_merged_by_msgid_and_marked_after_a_reconnect() {
+    let caps = "batch message-tags server-time echo-message draft/chathistory";
+    let mut s = Session::new("me", None, vec!["#lobby".into()]);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            &format!(":srv CAP * LS :{caps}"),
+            &format!(":srv CAP * ACK :{caps}"),
+            ":srv 001 me :Welcome",
+            ":me!u@h JOIN #lobby",
+        ],
+    );
+    let out = sent(&mut s);
+    assert_eq!(
+        out.last().map(String::as_str),
+        Some("CHATHISTORY LATEST #lobby * 50")
+    );
+    let u = feed(
+        &mut s,
+        &[
+            // A live line arrives while the fetch is under way: it waits.
+            "@msgid=m3 :bob!u@h PRIVMSG #lobby :live",
+            ":srv BATCH +h1 chathistory #lobby",
+            "@batch=h1;msgid=m1 :bob!u@h PRIVMSG #lobby :old one",
+            "@batch=h1;msgid=m2 :amy!u@h PRIVMSG #lobby :old two",
+            "@batch=h1;msgid=m9 :amy!u@h JOIN #lobby",
+            ":srv BATCH -h1",
+            // The same line again (a replay): shown once.
+            "@msgid=m2 :amy!u@h PRIVMSG #lobby :old two",
+        ],
+    );
+    let texts: Vec<String> = entries(&u).iter().map(|(_, e)| e.text.clone()).collect();
+    assert_eq!(texts, ["old one", "old two", "live"]);
+
+    s.on_disconnected("reset", T0);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv CAP * LS :batch message-tags server-time echo-message draft/chathistory",
+            ":srv CAP * ACK :batch message-tags server-time echo-message draft/chathistory",
+            ":srv 001 me :Welcome back",
+        ],
+    );
+    s.drain();
+    feed(&mut s, &[":me!u@h JOIN #lobby"]);
+    assert_eq!(sent(&mut s), ["CHATHISTORY AFTER #lobby msgid=m3 100"]);
+    let u = feed(
+        &mut s,
+        &[
+            ":srv BATCH +h2 chathistory #lobby",
+            "@batch=h2;msgid=m4 :bob!u@h PRIVMSG #lobby :missed",
+            ":srv BATCH -h2",
+        ],
+    );
+    let texts: Vec<String> = entries(&u).iter().map(|(_, e)| e.text.clone()).collect();
+    assert_eq!(texts, ["While you were away:", "missed"]);
+}
+
+#[test]
+fn a_held_seat_is_taken_back_with_the_token() {
+    let mut s = in_lobby("me", "banter.chat/resume");
+    feed(&mut s, &[":srv RESUME TOKEN abc123"]);
+    s.on_disconnected("reset", T0);
+    s.on_connected();
+    s.drain();
+    feed(&mut s, &[":srv CAP * LS :banter.chat/resume"]);
+    assert_eq!(sent(&mut s), ["CAP REQ banter.chat/resume"]);
+    feed(&mut s, &[":srv CAP * ACK banter.chat/resume"]);
+    assert_eq!(sent(&mut s), ["RESUME abc123", "CAP END"]);
 }
 
 #[test]

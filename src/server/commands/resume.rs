@@ -22,7 +22,7 @@ use crate::proto::Message;
 
 impl Chat {
     /// `RESUME <token>` (before registration)
-    pub(super) fn resume(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn resume(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
         let [token, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "RESUME", out);
         };
@@ -32,6 +32,25 @@ impl Chat {
         if client.registered {
             self.reply(id, out, ERR_ALREADYREGISTERED, &["You may not reregister"]);
             return;
+        }
+        // The old connection may not have been noticed as lost yet (a silent
+        // drop takes the ping timeout to show): the token proves the new one
+        // is the same client, so the old one gives way now.
+        let stale = self.clients.iter().enumerate().find_map(|(i, c)| {
+            let c = c.as_ref()?;
+            let t = c.resume_token.as_deref()?;
+            (i != id && super::operators::constant_time_eq(t.as_bytes(), token.as_bytes()))
+                .then_some(i)
+        });
+        if let Some(old) = stale {
+            self.hold_seat(old, now);
+            self.error_and_close_as(
+                old,
+                "Closing link: you reconnected on a new connection",
+                "Connection lost",
+                now,
+                out,
+            );
         }
         let found = self
             .seats
