@@ -5,6 +5,8 @@
 #
 #   bench/callgrind.sh NAME SERVER_BINARY [extra server flags...]
 #
+# With TOGGLE set, only that handler is counted (e.g. the PRIVMSG fan-out).
+#
 # Runs the server under valgrind on a loopback port, loads it with
 # banter-bench (100 clients, 10 senders x 100 messages: 99,000 deliveries),
 # stops it, and prints one JSON line: instructions in all, in the event-loop
@@ -17,7 +19,9 @@ PORT=${PORT:-17100}
 out=bench/results/callgrind
 mkdir -p "$out"
 dir=$(mktemp -d)
+# TOGGLE='*privmsg*' counts only inside matching functions (and what they call).
 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out/$name.%p" \
+  ${TOGGLE:+--toggle-collect="$TOGGLE"} \
   "$server" --bind 127.0.0.1 --port "$PORT" --no-flood-control --max-per-ip 0 \
   --log-level warn --no-message-log --ping-interval 3000 --ping-timeout 6000 \
   --registration-timeout 3000 "$@" > "$dir/server.log" 2>&1 &
@@ -26,8 +30,8 @@ for _ in $(seq 1 100); do
   (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
   sleep 0.2
 done
-json=$("$BENCH" --addr "127.0.0.1:$PORT" --clients 100 --senders 10 --messages 100 \
-  --connect-batch 20 --json --timeout 600)
+json=$("$BENCH" --addr "127.0.0.1:$PORT" --clients "${CLIENTS:-100}" --senders 10 --messages "${MESSAGES:-100}" \
+  --connect-batch 50 --json --timeout 900)
 kill -INT "$pid"
 wait "$pid" || true
 deliveries=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["delivered"])' "$json")

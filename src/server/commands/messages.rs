@@ -142,17 +142,33 @@ impl Chat {
                 Some(p) => format!("{p}{}", ch.name),
                 None => ch.name.clone(),
             };
-            let to = ch
-                .members
-                .iter()
-                .filter(|(_, s)| match status_prefix {
-                    Some('@') => s.has(Status::OP),
-                    Some(_) => s.may_speak(),
-                    None => true,
-                })
-                .map(|(&m, _)| m)
-                .filter(|&m| m != id && wants(self, m));
-            self.deliver(&mut relay, to, out);
+            // The fan-out: per recipient only the checks a plain message
+            // needs; the status filter runs only for `@#room`/`+#room`.
+            match status_prefix {
+                None => {
+                    let to = ch
+                        .members
+                        .keys()
+                        .copied()
+                        .filter(|&m| m != id && (!tags_only || wants(self, m)));
+                    self.deliver(&mut relay, to, out);
+                }
+                Some(prefix) => {
+                    let to = ch
+                        .members
+                        .iter()
+                        .filter(|(_, s)| {
+                            if prefix == '@' {
+                                s.has(Status::OP)
+                            } else {
+                                s.may_speak()
+                            }
+                        })
+                        .map(|(&m, _)| m)
+                        .filter(|&m| m != id && wants(self, m));
+                    self.deliver(&mut relay, to, out);
+                }
+            }
             if echo {
                 self.deliver(&mut relay, [id], out);
             }
