@@ -1,11 +1,13 @@
 //! The desktop client: session state, input commands, the socket worker,
-//! hosting a room, and (with the `gui` feature) the Slint UI.
+//! hosting a room, the translations of its texts, and (with the `gui`
+//! feature) the Slint UI.
 
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod host;
 pub mod input;
 pub mod session;
+pub mod tr;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod worker;

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::tr;
 use crate::proto::{LineReader, Message};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -67,16 +68,19 @@ fn resolve(addr: &str) -> io::Result<Vec<SocketAddr>> {
 }
 
 fn connect(addr: &str) -> Result<TcpStream, String> {
-    let addrs = resolve(addr).map_err(|e| format!("cannot find {addr}: {e}"))?;
-    let mut last = format!("cannot find {addr}");
+    let addrs = resolve(addr)
+        .map_err(|e| tr::CANNOT_FIND_BECAUSE.fill(&[("address", &addr), ("error", &e)]))?;
+    let mut last = tr::CANNOT_FIND.fill(&[("address", &addr)]);
     for a in addrs {
         match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
             Ok(s) => return Ok(s),
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                last = format!("nothing is listening at {a} (is the server running?)");
+                last = tr::NOTHING_LISTENING.fill(&[("address", &a)]);
             }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => last = format!("{a} did not answer"),
-            Err(e) => last = format!("cannot reach {a}: {e}"),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                last = tr::NO_ANSWER.fill(&[("address", &a)]);
+            }
+            Err(e) => last = tr::CANNOT_REACH.fill(&[("address", &a), ("error", &e)]),
         }
     }
     Err(last)
@@ -188,9 +192,7 @@ fn connection_loop(addr: &str, links: &Links, notify: &dyn Fn(NetEvent)) {
                 let _ = stream.set_nodelay(true);
                 let (Ok(for_writer), Ok(for_stop)) = (stream.try_clone(), stream.try_clone())
                 else {
-                    notify(NetEvent::ConnectFailed(
-                        "cannot set up the connection".into(),
-                    ));
+                    notify(NetEvent::ConnectFailed(tr::CANNOT_SET_UP.to_string()));
                     return;
                 };
                 let _ = links.writer_tx.send(WriterCmd::Attach(for_writer));
@@ -233,10 +235,10 @@ fn read_loop(mut stream: TcpStream, notify: &dyn Fn(NetEvent)) -> String {
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
         match stream.read(&mut chunk) {
-            Ok(0) => return "the server closed the connection".into(),
+            Ok(0) => return tr::SERVER_CLOSED.to_string(),
             Ok(n) => reader.extend(&chunk[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return format!("connection error: {e}"),
+            Err(e) => return tr::CONNECTION_ERROR.fill(&[("error", &e)]),
         }
         let mut batch = Vec::new();
         loop {
@@ -246,7 +248,7 @@ fn read_loop(mut stream: TcpStream, notify: &dyn Fn(NetEvent)) -> String {
                     Err(e) => log::debug!("ignoring a line from the server: {e}"),
                 },
                 Ok(None) => break,
-                Err(_) => return "the server sent an over-long line".into(),
+                Err(_) => return tr::OVERLONG_LINE.to_string(),
             }
         }
         if !batch.is_empty() {
