@@ -7,8 +7,9 @@
 //! - [`server`]: the single-threaded mio event loop ([`server::event_loop`]) and
 //!   the pure chat state it drives ([`server::chat`], with the command handlers).
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
-//!   input commands, the socket worker thread, hosting a room in-process, and
-//!   with the `gui` feature the Slint adapters (the only code touching
+//!   input commands, the socket worker thread, hosting a room in-process, the
+//!   translations of the text it builds ([`client::tr`], from `lang/*.po`),
+//!   and with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
 //! - [`bench`]: the load generator behind `banter-bench`.
 //! - [`logging`]: a `log` backend that writes from its own thread, so a
