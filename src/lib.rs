@@ -14,7 +14,8 @@
 //!   whose rustls engines the same loop drives.
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
 //!   input commands, the socket worker thread, TLS trust on first use
-//!   ([`client::tls`]), hosting a room in-process, and
+//!   ([`client::tls`]), hosting a room in-process, the translations of the
+//!   text it builds ([`client::tr`], from `lang/*.po`), and
 //!   with the `gui` feature the Slint adapters (the only code touching
 //!   generated UI types) and the controller that ties them together.
 //! - [`bench`]: the load generator behind `banter-bench`.

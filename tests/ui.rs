@@ -61,6 +61,8 @@ fn a_visit_to_the_chat_room() {
     let mut bob = server.member("bob", "#lobby");
 
     let app = App::new().expect("build the UI");
+    // The labels below are English whatever the machine's language.
+    app.borrow().set_language("en");
     let window = app.borrow().window();
     window.window().set_size(slint::PhysicalSize::new(960, 640));
     window.show().expect("show");

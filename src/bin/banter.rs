@@ -3,9 +3,66 @@
 use std::process::ExitCode;
 
 use banter::client::app::App;
+use banter::client::launch::{parse_irc_url, Launch};
+use clap::Parser;
 use slint::ComponentHandle;
 
+/// Banter, a chat room for the class, the club or the LAN party: log in
+/// with any name, or host a room on this computer. `banter --help` and
+/// `--version` need no display.
+#[derive(Debug, Parser)]
+#[command(name = "banter", version, about)]
+struct Args {
+    /// An irc:// or ircs:// link to open, e.g. irc://192.168.1.20:6667/#lobby.
+    link: Option<String>,
+    /// The server's address, HOST:PORT (or ircs://HOST:PORT for TLS).
+    #[arg(long, value_name = "HOST:PORT")]
+    server: Option<String>,
+    /// Your name in the room; with --server (or --host) the client logs in at once.
+    #[arg(long)]
+    name: Option<String>,
+    /// The room to join (default #lobby).
+    #[arg(long)]
+    room: Option<String>,
+    /// Host a room on this computer.
+    #[arg(long)]
+    host: bool,
+}
+
+/// What the command line asks for, or why it makes no sense.
+fn launch_from(args: Args) -> Result<Launch, String> {
+    let mut launch = Launch {
+        server: args.server,
+        name: args.name,
+        room: None,
+        host: args.host,
+    };
+    if let Some(link) = &args.link {
+        let (server, room) = parse_irc_url(link)?;
+        launch.server.get_or_insert(server);
+        launch.room = room;
+    }
+    if let Some(room) = args.room {
+        let room = if room.starts_with('#') {
+            room
+        } else {
+            format!("#{room}")
+        };
+        banter::proto::names::validate_channel(&room).map_err(|e| format!("--room {room}: {e}"))?;
+        launch.room = Some(room);
+    }
+    Ok(launch)
+}
+
 fn main() -> ExitCode {
+    // Before anything that needs a display: --help and --version print and exit.
+    let launch = match launch_from(Args::parse()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("banter: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let _ = simplelog::TermLogger::init(
         simplelog::LevelFilter::Warn,
         simplelog::Config::default(),
@@ -41,6 +98,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     window.invoke_focus_login();
+    app.borrow_mut().launch(&launch);
     let result = slint::run_event_loop();
     app.borrow_mut().shut_down();
     match result {

@@ -15,9 +15,10 @@ use slint::{CloseRequestResponse, ComponentHandle};
 
 use super::host::Host;
 use super::session::{LoginError, Session, Update};
+use super::tr;
 use super::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, Ui};
 use super::worker::{NetEvent, Worker};
-use crate::proto::names::validate_nick;
+use crate::proto::names::{validate_nick, NameError};
 use crate::server::Config;
 
 /// The room everyone lands in.
@@ -47,6 +48,9 @@ pub struct App {
     closed: bool,
     /// Once a second: the session checks that the connection still answers.
     keepalive: slint::Timer,
+    /// The room joined after logging in (and hosted): `#lobby` unless the
+    /// command line said otherwise.
+    room: String,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on every interface.
@@ -55,7 +59,7 @@ fn host_bind_addr(field: &str) -> Result<SocketAddr, String> {
     let port = match field.rsplit_once(':') {
         Some((_, p)) => p
             .parse::<u16>()
-            .map_err(|_| format!("\u{201c}{p}\u{201d} is not a port number"))?,
+            .map_err(|_| tr::NOT_A_PORT.fill(&[("port", &p)]))?,
         None if field.is_empty() => DEFAULT_PORT,
         None => field.parse::<u16>().unwrap_or(DEFAULT_PORT),
     };
@@ -75,6 +79,7 @@ impl App {
             awaiting_new_nick: false,
             closed: false,
             keepalive: slint::Timer::default(),
+            room: DEFAULT_ROOM.into(),
         }));
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
         let weak = Rc::downgrade(&app);
@@ -88,7 +93,41 @@ impl App {
             },
         );
         Self::wire(&app);
+        app.borrow().set_language(tr::initial_language());
         Ok(app)
+    }
+
+    /// Shows the client in language `code` (`en`, `zh_CN`, ... see
+    /// [`tr::languages`]); an unknown code means English. The login screen's
+    /// selector calls this too; a saved setting can call it at start.
+    pub fn set_language(&self, code: &str) {
+        self.ui.set_language(code);
+    }
+
+    /// The code of the language shown, for saving as a setting.
+    pub fn language(&self) -> &'static str {
+        tr::language()
+    }
+
+    /// Fills the login form from the command line, and logs in at once when
+    /// it said enough (a name, and a server or hosting).
+    pub fn launch(&mut self, launch: &crate::client::launch::Launch) {
+        {
+            let login = self.ui.login();
+            if let Some(server) = &launch.server {
+                login.set_server(server.as_str().into());
+            }
+            if let Some(name) = &launch.name {
+                login.set_nick(name.as_str().into());
+            }
+            login.set_host_mode(launch.host);
+        }
+        if let Some(room) = &launch.room {
+            self.room = room.clone();
+        }
+        if launch.connects_at_once() {
+            self.connect();
+        }
     }
 
     /// Forces the light or dark palette (the default follows the system).
@@ -111,6 +150,14 @@ impl App {
         let login = window.global::<LoginAdapter>();
         let w = with.clone();
         login.on_connect(move || w(&|a| a.connect()));
+        let w = with.clone();
+        login.on_choose_language(move |i| {
+            w(&|a| {
+                if let Some(l) = tr::languages().get(i.max(0) as usize) {
+                    a.set_language(l.code);
+                }
+            })
+        });
         let chat = window.global::<ChatAdapter>();
         let weak_send = Rc::downgrade(app);
         chat.on_send(move |text| {
@@ -164,10 +211,16 @@ impl App {
             )
         };
         if let Err(e) = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN) {
+            let reason = match e {
+                NameError::TooLong => tr::NAME_TOO_LONG.to_string(),
+                NameError::BadStart => tr::NAME_BAD_START.to_string(),
+                NameError::BadChar(c) => tr::NAME_BAD_CHAR.fill(&[("char", &c)]),
+                NameError::Empty | NameError::NotChannel => e.to_string(),
+            };
             let text = if nick.is_empty() {
-                "Type a name first.".to_owned()
+                tr::TYPE_A_NAME.to_string()
             } else {
-                format!("\u{201c}{nick}\u{201d} cannot be used as a name: {e}.")
+                tr::BAD_NAME.fill(&[("nick", &nick), ("reason", &reason)])
             };
             self.ui.show_login_error(&text);
             return;
@@ -200,7 +253,7 @@ impl App {
             };
             let config = Config {
                 bind,
-                room: DEFAULT_ROOM.into(),
+                room: self.room.clone(),
                 discovery,
                 ..Config::default()
             };
@@ -208,12 +261,9 @@ impl App {
                 Ok(host) => {
                     let lan = host.lan_addresses();
                     let info = if lan.is_empty() {
-                        format!(
-                            "You are hosting this room on port {}.",
-                            host.local_addr().port()
-                        )
+                        tr::HOSTING_ON_PORT.fill(&[("port", &host.local_addr().port())])
                     } else {
-                        format!("You are hosting. Others join at: {}", lan.join(", "))
+                        tr::HOSTING_JOIN_AT.fill(&[("addresses", &lan.join(", "))])
                     };
                     self.ui.set_hosting(Some(info));
                     let addr = host.loopback_addr();
@@ -221,9 +271,9 @@ impl App {
                     addr
                 }
                 Err(e) => {
-                    return self.ui.show_login_error(&format!(
-                        "Could not host a room: {e}. Try another port in the address field."
-                    ));
+                    return self
+                        .ui
+                        .show_login_error(&tr::CANNOT_HOST.fill(&[("error", &e)]));
                 }
             }
         } else {
@@ -231,7 +281,7 @@ impl App {
             server.trim().to_owned()
         };
         let password = (!password.is_empty()).then_some(password);
-        let mut session = Session::new(&nick, password, vec![DEFAULT_ROOM.into()]);
+        let mut session = Session::new(&nick, password, vec![self.room.clone()]);
         if let Some(host) = &self.host {
             session = host.operate(session);
         }
@@ -275,24 +325,26 @@ impl App {
                 let was_registered = session.is_registered();
                 session.on_disconnected(&reason, now);
                 if was_registered {
-                    self.ui.set_banner(&format!("Connection lost: {reason}."));
+                    self.ui
+                        .set_banner(&tr::CONNECTION_LOST.fill(&[("reason", &reason)]));
                 } else if self.ui.window().get_screen() == Screen::Login {
                     if self.ui.login().get_error().is_empty() {
-                        self.ui.show_login_error(&format!("Disconnected: {reason}"));
+                        self.ui
+                            .show_login_error(&tr::DISCONNECTED.fill(&[("reason", &reason)]));
                     }
                     self.awaiting_new_nick = false;
                     self.stop_worker();
                 }
             }
             NetEvent::Reconnecting { attempt, delay } => {
-                self.ui.set_banner(&format!(
-                    "Connection lost. Reconnecting in {} s (attempt {attempt})… Your conversations are kept.",
-                    delay.as_secs().max(1)
-                ));
+                self.ui.set_banner(
+                    &tr::RECONNECTING
+                        .fill(&[("seconds", &delay.as_secs().max(1)), ("attempt", &attempt)]),
+                );
             }
             NetEvent::ConnectFailed(reason) => {
                 self.ui
-                    .show_login_error(&format!("Could not connect: {reason}."));
+                    .show_login_error(&tr::CANNOT_CONNECT.fill(&[("reason", &reason)]));
                 self.stop_worker();
                 self.host = None;
                 self.ui.set_hosting(None);

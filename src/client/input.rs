@@ -1,5 +1,7 @@
 //! What the user typed into the message box, parsed into a command.
 
+use super::tr;
+
 /// One line of user input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -30,24 +32,26 @@ pub enum Input {
 pub enum InputError {
     Empty,
     Unknown(String),
-    /// The command needs an argument; the text says which.
+    /// The command needs an argument; the text (a `tr::USAGE_*` message id)
+    /// says which.
     Usage(&'static str),
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            InputError::Empty => write!(f, "Nothing to send"),
-            InputError::Unknown(cmd) => {
-                write!(f, "Unknown command /{cmd}; type /help for the list")
+            InputError::Empty => write!(f, "{}", tr::NOTHING_TO_SEND),
+            InputError::Unknown(cmd) => f.write_str(&tr::UNKNOWN_COMMAND.fill(&[("command", cmd)])),
+            InputError::Usage(usage) => {
+                let usage = tr::ALL
+                    .iter()
+                    .find(|m| m.id == *usage)
+                    .map_or(*usage, |m| m.text());
+                f.write_str(&tr::USAGE.fill(&[("usage", &usage)]))
             }
-            InputError::Usage(usage) => write!(f, "Usage: {usage}"),
         }
     }
 }
-
-pub const HELP: &str = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, \
-/join <room>, /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
 
 fn rest(s: &str) -> Option<String> {
     let s = s.trim();
@@ -73,7 +77,7 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
     match command.to_ascii_lowercase().as_str() {
         "me" => rest(args)
             .map(Input::Action)
-            .ok_or(InputError::Usage("/me <action>")),
+            .ok_or(InputError::Usage(tr::USAGE_ME.id)),
         "msg" | "query" => {
             let (to, text) = args
                 .trim_start()
@@ -81,14 +85,14 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
                 .unwrap_or((args.trim(), ""));
             match (rest(to), rest(text)) {
                 (Some(to), Some(text)) => Ok(Input::Msg { to, text }),
-                _ => Err(InputError::Usage("/msg <name> <text>")),
+                _ => Err(InputError::Usage(tr::USAGE_MSG.id)),
             }
         }
         "nick" => rest(args)
             .map(Input::Nick)
-            .ok_or(InputError::Usage("/nick <new name>")),
+            .ok_or(InputError::Usage(tr::USAGE_NICK.id)),
         "join" => {
-            let room = rest(args).ok_or(InputError::Usage("/join <room>"))?;
+            let room = rest(args).ok_or(InputError::Usage(tr::USAGE_JOIN.id))?;
             Ok(Input::Join(if room.starts_with('#') {
                 room
             } else {

@@ -1,13 +1,16 @@
 //! The desktop client: session state, input commands, the socket worker,
-//! hosting a room, TLS trust, and (with the `gui` feature) the Slint UI.
+//! hosting a room, TLS trust, the translations of its texts, and (with the
+//! `gui` feature) the Slint UI.
 
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod discovery;
 pub mod host;
 pub mod input;
+pub mod launch;
 pub mod session;
 pub mod tls;
+pub mod tr;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod worker;

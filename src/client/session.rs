@@ -16,6 +16,7 @@ use crate::proto::time::parse_server_time;
 use crate::proto::Message;
 
 use super::input::{self, Input, InputError};
+use super::tr;
 
 /// A conversation's key: the folded name of the room or person.
 pub type ConvKey = String;
@@ -130,17 +131,12 @@ pub enum LoginError {
 impl std::fmt::Display for LoginError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoginError::NickTaken(nick) => {
-                write!(f, "The name \u{201c}{nick}\u{201d} is taken, try another.")
-            }
+            LoginError::NickTaken(nick) => f.write_str(&tr::NICK_TAKEN.fill(&[("nick", nick)])),
             LoginError::NickInvalid { nick, reason } => {
-                write!(
-                    f,
-                    "\u{201c}{nick}\u{201d} cannot be used as a name: {reason}"
-                )
+                f.write_str(&tr::BAD_NAME.fill(&[("nick", nick), ("reason", reason)]))
             }
-            LoginError::BadPassword => write!(f, "Wrong password for this server."),
-            LoginError::Refused(reason) => write!(f, "The server refused the connection: {reason}"),
+            LoginError::BadPassword => write!(f, "{}", tr::BAD_PASSWORD),
+            LoginError::Refused(reason) => f.write_str(&tr::REFUSED.fill(&[("reason", reason)])),
         }
     }
 }
@@ -375,7 +371,8 @@ impl Session {
         self.queued = again;
         if was_registered {
             for i in 0..self.conversations.len() {
-                self.notice_at(i, &format!("Connection lost: {reason}"), now_ms);
+                let text = tr::CONNECTION_LOST.fill(&[("reason", &reason)]);
+                self.notice_at(i, &text, now_ms);
             }
         }
     }
@@ -437,7 +434,7 @@ impl Session {
             }
             Input::Help => {
                 let i = self.active;
-                self.notice_at(i, input::HELP, now_ms);
+                self.notice_at(i, tr::HELP.text(), now_ms);
                 return Ok(());
             }
             _ => {}
@@ -450,7 +447,7 @@ impl Session {
             Input::Action(text) => self.say(&text, true, now_ms)?,
             Input::Msg { to, text } => {
                 if is_channel(&to) {
-                    return Err("Use /join to talk in a room; /msg is for one person.".into());
+                    return Err(tr::MSG_IS_FOR_PEOPLE.to_string());
                 }
                 self.open_private(&to);
                 self.say(&text, false, now_ms)?;
@@ -466,10 +463,7 @@ impl Session {
                 }
             }
             Input::Part(reason) => {
-                let conv = self
-                    .active()
-                    .ok_or("There is no conversation to leave.")?
-                    .clone();
+                let conv = self.active().ok_or(tr::NOTHING_TO_LEAVE.text())?.clone();
                 if conv.private {
                     self.remove_conversation(&conv.key);
                 } else {
@@ -482,15 +476,15 @@ impl Session {
                 let conv = self
                     .active()
                     .filter(|c| !c.private)
-                    .ok_or("Topics belong to rooms.")?
+                    .ok_or(tr::TOPICS_ARE_FOR_ROOMS.text())?
                     .clone();
                 match text {
                     Some(t) => self.out.push(msg("TOPIC", &[&conv.name, &t])),
                     None if conv.topic.is_empty() => {
-                        self.notice_at(self.active, "No topic is set.", now_ms)
+                        self.notice_at(self.active, tr::NO_TOPIC.text(), now_ms)
                     }
                     None => {
-                        let text = format!("Topic: {}", conv.topic);
+                        let text = tr::TOPIC_IS.fill(&[("topic", &conv.topic)]);
                         self.notice_at(self.active, &text, now_ms);
                     }
                 }
@@ -511,26 +505,15 @@ impl Session {
                 self.open_private(&to);
                 (Some(to), text, false)
             }
-            _ => {
-                return Err(
-                    "Not connected right now: your text is kept, send it again when the connection is back."
-                        .into(),
-                )
-            }
+            _ => return Err(tr::NOT_CONNECTED.to_string()),
         };
-        let to = to.ok_or("Join a room first: /join #lobby")?;
+        let to = to.ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         if self.queued.len() >= MAX_QUEUED {
-            return Err(
-                "Not connected, and too many lines are already waiting: your text is kept.".into(),
-            );
+            return Err(tr::TOO_MANY_QUEUED.to_string());
         }
         self.queued.push((to.clone(), text.clone(), action));
         if let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) {
-            self.notice_at(
-                i,
-                &format!("Not connected: \u{201c}{text}\u{201d} will be sent when the connection is back."),
-                now_ms,
-            );
+            self.notice_at(i, &tr::QUEUED.fill(&[("text", &text)]), now_ms);
         }
         Ok(())
     }
@@ -581,7 +564,7 @@ impl Session {
     }
 
     fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
-        let conv = self.active().ok_or("Join a room first: /join #lobby")?;
+        let conv = self.active().ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         let (target, key) = (conv.name.clone(), conv.key.clone());
         let overhead = "PRIVMSG  :\r\n".len()
             + target.len()
@@ -683,11 +666,14 @@ impl Session {
             "ERROR" => self.last_error = Some(p(0).to_owned()),
             "JOIN" => self.on_join(&from, p(0), time),
             "PART" => {
-                let reason = m.param(1).map(|r| format!(" ({r})")).unwrap_or_default();
-                self.on_leave(&from, p(0), &format!("{from} left{reason}"), time);
+                let text = match m.param(1) {
+                    Some(reason) => tr::LEFT_BECAUSE.fill(&[("nick", &from), ("reason", &reason)]),
+                    None => tr::LEFT.fill(&[("nick", &from)]),
+                };
+                self.on_leave(&from, p(0), &text, time);
             }
             "KICK" => {
-                let text = format!("{} was removed by {from} ({})", p(1), p(2));
+                let text = tr::REMOVED.fill(&[("nick", &p(1)), ("by", &from), ("reason", &p(2))]);
                 self.on_leave(p(1), p(0), &text, time);
             }
             "QUIT" => self.on_quit(&from, p(0), time),
@@ -721,7 +707,7 @@ impl Session {
             }
             "FAIL" => {
                 let i = self.active;
-                self.notice_at(i, &format!("Server: {last}"), time);
+                self.notice_at(i, &tr::SERVER_SAYS.fill(&[("text", &last)]), time);
             }
             code if self.registered
                 && code.len() == 3
@@ -800,7 +786,7 @@ impl Session {
         };
         if self.ever_registered {
             for i in 0..self.conversations.len() {
-                self.notice_at(i, "Reconnected.", time);
+                self.notice_at(i, tr::RECONNECTED.text(), time);
             }
         }
         self.ever_registered = true;
@@ -888,7 +874,7 @@ impl Session {
                 .is_none_or(|id| !self.conversations[i].seen.iter().any(|s| s == id));
             if fresh && self.conversations[i].away_divider {
                 self.conversations[i].away_divider = false;
-                self.notice_at(i, "While you were away:", time);
+                self.notice_at(i, tr::WHILE_AWAY.text(), time);
             }
         }
         let from = m.source_nick().unwrap_or("").to_owned();
@@ -931,9 +917,9 @@ impl Session {
                 self.set_active(i);
             }
             let text = if existed {
-                format!("You are back in {room}.")
+                tr::YOU_ARE_BACK.fill(&[("room", &room)])
             } else {
-                format!("You joined {room}.")
+                tr::YOU_JOINED.fill(&[("room", &room)])
             };
             self.notice_at(i, &text, time);
             self.fetch_history(i);
@@ -952,7 +938,7 @@ impl Session {
             .members
             .insert(fold(who), who.to_owned());
         self.updates.push(Update::MembersChanged(key));
-        self.notice_at(i, &format!("{who} joined"), time);
+        self.notice_at(i, &tr::JOINED.fill(&[("nick", &who)]), time);
     }
 
     fn on_leave(&mut self, who: &str, room: &str, text: &str, time: u64) {
@@ -973,9 +959,9 @@ impl Session {
     fn on_quit(&mut self, who: &str, reason: &str, time: u64) {
         let folded = fold(who);
         let text = if reason.is_empty() {
-            format!("{who} left the chat")
+            tr::QUIT.fill(&[("nick", &who)])
         } else {
-            format!("{who} left the chat ({reason})")
+            tr::QUIT_BECAUSE.fill(&[("nick", &who), ("reason", &reason)])
         };
         for i in 0..self.conversations.len() {
             let conv = &mut self.conversations[i];
@@ -1001,9 +987,9 @@ impl Session {
             self.updates.push(Update::NickChanged);
         }
         let text = if me {
-            format!("You are now known as {new}")
+            tr::YOU_ARE_NOW.fill(&[("nick", &new)])
         } else {
-            format!("{old} is now known as {new}")
+            tr::NOW_KNOWN_AS.fill(&[("old", &old), ("new", &new)])
         };
         for i in 0..self.conversations.len() {
             let conv = &mut self.conversations[i];
@@ -1046,7 +1032,7 @@ impl Session {
         if m.source.as_deref().is_none_or(|s| !s.contains('!')) {
             if self.registered && !self.conversations.is_empty() {
                 let i = self.active;
-                self.notice_at(i, &format!("Server: {text}"), time);
+                self.notice_at(i, &tr::SERVER_SAYS.fill(&[("text", &text)]), time);
             }
             return;
         }
@@ -1128,9 +1114,9 @@ impl Session {
         self.conversations[i].topic = topic.to_owned();
         self.updates.push(Update::TopicChanged(key));
         let text = match setter {
-            Some(who) if topic.is_empty() => format!("{who} cleared the topic"),
-            Some(who) => format!("{who} set the topic: {topic}"),
-            None => format!("Topic: {topic}"),
+            Some(who) if topic.is_empty() => tr::TOPIC_CLEARED.fill(&[("nick", &who)]),
+            Some(who) => tr::TOPIC_SET.fill(&[("nick", &who), ("topic", &topic)]),
+            None => tr::TOPIC_IS.fill(&[("topic", &topic)]),
         };
         self.notice_at(i, &text, time);
     }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use super::session::{ConvKey, Entry, EntryKind, Session, Update};
+use super::tr;
 use crate::proto::names::fold;
 
 slint::include_modules!();
@@ -65,6 +66,10 @@ impl Ui {
         let chat = window.global::<ChatAdapter>();
         chat.set_conversations(ModelRc::from(conversations.clone()));
         chat.set_members(ModelRc::from(members.clone()));
+        let names: Vec<SharedString> = tr::languages().iter().map(|l| l.name.into()).collect();
+        window
+            .global::<LoginAdapter>()
+            .set_languages(ModelRc::from(Rc::new(VecModel::from(names))));
         Ok(Ui {
             window,
             histories: HashMap::new(),
@@ -85,6 +90,21 @@ impl Ui {
 
     pub fn chat(&self) -> ChatAdapter<'_> {
         self.window.global::<ChatAdapter>()
+    }
+
+    /// Shows the whole client in `code` (see [`tr::Language::code`]): the
+    /// markup's bundled translation and the Rust-side texts. Texts already
+    /// built (a login error, notices) stay as they were.
+    pub fn set_language(&self, code: &str) {
+        tr::set_language(code);
+        let code = tr::language();
+        // The bundle names English "" (the source); anything else by folder.
+        let bundle = if code == tr::ENGLISH { "" } else { code };
+        if let Err(e) = slint::select_bundled_translation(bundle) {
+            log::warn!("no bundled translation for {code}: {e}");
+        }
+        let index = tr::languages().iter().position(|l| l.code == code);
+        self.login().set_language_index(index.unwrap_or(0) as i32);
     }
 
     pub fn show_login_error(&self, text: &str) {
@@ -166,7 +186,7 @@ impl Ui {
                 Update::NickChanged => {
                     let nick = session.nick();
                     self.window
-                        .set_chat_title(format!("{nick}'s chat room").into());
+                        .set_chat_title(tr::CHAT_TITLE.fill(&[("nick", &nick)]).into());
                     self.chat().set_my_nick(nick.into());
                     self.show_details(session);
                 }
@@ -238,7 +258,7 @@ impl Ui {
             return;
         };
         let title = if conv.private {
-            format!("Private chat with {}", conv.name)
+            tr::PRIVATE_CHAT_WITH.fill(&[("nick", &conv.name)])
         } else {
             conv.name.clone()
         };

@@ -25,6 +25,7 @@ use rustls::pki_types::ServerName;
 use rustls::ClientConnection;
 
 use super::tls::{self, PinStore, Target, Verdict};
+use super::tr;
 use crate::proto::{LineReader, Message};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -206,17 +207,19 @@ fn connect_tcp(target: &Target) -> Result<TcpStream, String> {
     let addr = target.host_port();
     let addrs: Vec<SocketAddr> = addr
         .to_socket_addrs()
-        .map_err(|e| format!("cannot find {addr}: {e}"))?
+        .map_err(|e| tr::CANNOT_FIND_BECAUSE.fill(&[("address", &addr), ("error", &e)]))?
         .collect();
-    let mut last = format!("cannot find {addr}");
+    let mut last = tr::CANNOT_FIND.fill(&[("address", &addr)]);
     for a in addrs {
         match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
             Ok(s) => return Ok(s),
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                last = format!("nothing is listening at {a} (is the server running?)");
+                last = tr::NOTHING_LISTENING.fill(&[("address", &a)]);
             }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => last = format!("{a} did not answer"),
-            Err(e) => last = format!("cannot reach {a}: {e}"),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                last = tr::NO_ANSWER.fill(&[("address", &a)]);
+            }
+            Err(e) => last = tr::CANNOT_REACH.fill(&[("address", &a), ("error", &e)]),
         }
     }
     Err(last)
@@ -519,14 +522,14 @@ fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
     let mut closed = false;
     loop {
         if closed {
-            return "the server closed the connection".into();
+            return tr::SERVER_CLOSED.to_string();
         }
         let read = match &source {
             Source::Plain(stream) => (&*stream).read(&mut chunk),
             Source::Tls(link) => (&link.sock).read(&mut chunk),
         };
         match read {
-            Ok(0) => return "the server closed the connection".into(),
+            Ok(0) => return tr::SERVER_CLOSED.to_string(),
             Ok(n) => match &source {
                 Source::Plain(_) => reader.extend(&chunk[..n]),
                 Source::Tls(link) => match link.receive(&chunk[..n], &mut reader) {
@@ -535,7 +538,7 @@ fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
                 },
             },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return format!("connection error: {e}"),
+            Err(e) => return tr::CONNECTION_ERROR.fill(&[("error", &e)]),
         }
         let mut batch = Vec::new();
         loop {
@@ -545,7 +548,7 @@ fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
                     Err(e) => log::debug!("ignoring a line from the server: {e}"),
                 },
                 Ok(None) => break,
-                Err(_) => return "the server sent an over-long line".into(),
+                Err(_) => return tr::OVERLONG_LINE.to_string(),
             }
         }
         if !batch.is_empty() {
