@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use banter::client::app::App;
 use banter::client::launch::{parse_irc_url, Launch};
+use banter::client::settings::{self, Settings};
 use clap::Parser;
 use slint::ComponentHandle;
 
@@ -87,20 +88,69 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match std::env::var("BANTER_THEME").as_deref() {
-        Ok("dark") => app.borrow().force_dark(true),
-        Ok("light") => app.borrow().force_dark(false),
+    // Remembered settings; a bad file is reported and ignored, never fatal.
+    let settings_path = settings::default_path();
+    let saved = match &settings_path {
+        Some(path) => {
+            let (s, why) = Settings::load(path);
+            if let Some(why) = why {
+                log::warn!("settings: {why}");
+            }
+            s
+        }
+        None => Settings::default(),
+    };
+    let theme = std::env::var("BANTER_THEME").ok().or(saved.theme.clone());
+    match theme.as_deref() {
+        Some("dark") => app.borrow().force_dark(true),
+        Some("light") => app.borrow().force_dark(false),
         _ => {}
     }
+    if std::env::var_os("BANTER_LANG").is_none() {
+        if let Some(lang) = &saved.language {
+            app.borrow().set_language(lang);
+        }
+    }
     let window = app.borrow().window();
+    if let Some((w, h)) = saved.window {
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32));
+    }
+    // Only the command line logs in at once; remembered values just fill
+    // the form (and the command line wins over them).
+    let at_once = launch.connects_at_once();
+    let launch = Launch {
+        server: launch.server.or(saved.server.clone()),
+        name: launch.name.or(saved.name.clone()),
+        ..launch
+    };
     if let Err(e) = window.show() {
         eprintln!("banter: cannot show the window: {e}");
         return ExitCode::FAILURE;
     }
     window.invoke_focus_login();
-    app.borrow_mut().launch(&launch);
+    app.borrow_mut().launch(&launch, at_once);
     let result = slint::run_event_loop();
     app.borrow_mut().shut_down();
+    if let Some(path) = &settings_path {
+        let (server, name) = app.borrow().login_fields();
+        let size = window
+            .window()
+            .size()
+            .to_logical(window.window().scale_factor());
+        let now = Settings {
+            secure: server.starts_with("ircs://"),
+            server: (!server.is_empty()).then_some(server),
+            name: (!name.is_empty()).then_some(name),
+            language: Some(app.borrow().language().to_owned()),
+            window: Some((size.width.round() as u32, size.height.round() as u32)),
+            ..saved
+        };
+        if let Err(e) = now.save(path) {
+            log::warn!("settings not saved to {}: {e}", path.display());
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

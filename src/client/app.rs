@@ -109,9 +109,18 @@ impl App {
         tr::language()
     }
 
-    /// Fills the login form from the command line, and logs in at once when
-    /// it said enough (a name, and a server or hosting).
-    pub fn launch(&mut self, launch: &crate::client::launch::Launch) {
+    /// The address and name in the login form, for remembering them.
+    pub fn login_fields(&self) -> (String, String) {
+        let login = self.ui.login();
+        (
+            login.get_server().to_string(),
+            login.get_nick().trim().to_owned(),
+        )
+    }
+
+    /// Fills the login form (from the command line or remembered settings),
+    /// and logs in at once when asked to.
+    pub fn launch(&mut self, launch: &crate::client::launch::Launch, at_once: bool) {
         {
             let login = self.ui.login();
             if let Some(server) = &launch.server {
@@ -125,7 +134,7 @@ impl App {
         if let Some(room) = &launch.room {
             self.room = room.clone();
         }
-        if launch.connects_at_once() {
+        if at_once {
             self.connect();
         }
     }

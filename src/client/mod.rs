@@ -9,6 +9,7 @@ pub mod host;
 pub mod input;
 pub mod launch;
 pub mod session;
+pub mod settings;
 pub mod tls;
 pub mod tr;
 #[cfg(feature = "gui")]

@@ -1,0 +1,176 @@
+//! What the client remembers between runs: the last server, name, TLS
+//! choice, theme, language and window size, as TOML in the platform's
+//! config folder (`~/.config/banter/settings.toml`,
+//! `%APPDATA%\banter\settings.toml`).
+//!
+//! Contract: a missing, unreadable or corrupt file never stops the client:
+//! [`Settings::load`] then gives the defaults and says why, and the next save
+//! writes a good file. Saving writes a temporary file and renames it over the
+//! old one, so a crash mid-save cannot leave half a file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The remembered choices; every field is optional so that an older or
+/// hand-edited file with fewer fields still loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub server: Option<String>,
+    pub name: Option<String>,
+    /// Connect with TLS (`ircs://`).
+    pub secure: bool,
+    /// `light`, `dark`, or none to follow the system.
+    pub theme: Option<String>,
+    /// A language code such as `zh_CN`; none follows the system.
+    pub language: Option<String>,
+    /// The window's size in logical pixels.
+    pub window: Option<(u32, u32)>,
+}
+
+/// Where the settings live: `$BANTER_SETTINGS` when set (tests), else the
+/// platform's config folder; `None` when this user has none.
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BANTER_SETTINGS").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    directories::BaseDirs::new().map(|d| d.config_dir().join("banter").join("settings.toml"))
+}
+
+/// Settings files are small; anything bigger is not ours.
+const MAX_BYTES: u64 = 64 * 1024;
+
+impl Settings {
+    /// The settings in `path`, or the defaults and why not (a message for
+    /// the log; a missing file is not worth one).
+    pub fn load(path: &Path) -> (Settings, Option<String>) {
+        let text = match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (Settings::default(), None)
+            }
+            Err(e) => {
+                return (
+                    Settings::default(),
+                    Some(format!("cannot read {}: {e}", path.display())),
+                )
+            }
+            Ok(m) if m.len() > MAX_BYTES => {
+                return (
+                    Settings::default(),
+                    Some(format!(
+                        "{} is too big to be settings; using defaults",
+                        path.display()
+                    )),
+                )
+            }
+            Ok(_) => match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    return (
+                        Settings::default(),
+                        Some(format!("cannot read {}: {e}", path.display())),
+                    )
+                }
+            },
+        };
+        match toml::from_str::<Settings>(&text) {
+            Ok(mut s) => {
+                s.sanitise();
+                (s, None)
+            }
+            Err(e) => (
+                Settings::default(),
+                Some(format!(
+                    "{} is damaged ({e}); using defaults",
+                    path.display()
+                )),
+            ),
+        }
+    }
+
+    /// Keeps values within what the client can use.
+    fn sanitise(&mut self) {
+        for v in [
+            &mut self.server,
+            &mut self.name,
+            &mut self.theme,
+            &mut self.language,
+        ] {
+            if v.as_ref()
+                .is_some_and(|s| s.len() > 256 || s.chars().any(char::is_control))
+            {
+                *v = None;
+            }
+        }
+        if let Some((w, h)) = self.window {
+            if !(200..=10_000).contains(&w) || !(150..=10_000).contains(&h) {
+                self.window = None;
+            }
+        }
+    }
+
+    /// Writes the settings to `path` (creating its folder), atomically.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = toml::to_string_pretty(self).map_err(std::io::Error::other)?;
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("banter-settings-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("deep").join("settings.toml")
+    }
+
+    #[test]
+    fn settings_survive_a_restart() {
+        let path = temp("restart");
+        assert_eq!(Settings::load(&path), (Settings::default(), None));
+        let s = Settings {
+            server: Some("ircs://192.168.1.20:6697".into()),
+            name: Some("小明".into()),
+            secure: true,
+            theme: Some("dark".into()),
+            language: Some("zh_CN".into()),
+            window: Some((1024, 700)),
+        };
+        s.save(&path).expect("save");
+        assert_eq!(Settings::load(&path), (s, None));
+    }
+
+    #[test]
+    fn a_corrupt_or_strange_file_gives_defaults_and_says_why() {
+        let path = temp("corrupt");
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, "server = [unclosed\n\u{0}").expect("write");
+        let (s, why) = Settings::load(&path);
+        assert_eq!(s, Settings::default());
+        assert!(why.expect("a reason").contains("damaged"));
+
+        std::fs::write(&path, vec![b'#'; 100_000]).expect("write");
+        assert!(Settings::load(&path).1.expect("reason").contains("too big"));
+
+        std::fs::write(
+            &path,
+            "name = \"a\\u0007b\"\nwindow = [5, 5]\nunknown = 1\n",
+        )
+        .expect("write");
+        let (s, why) = Settings::load(&path);
+        assert_eq!((s.name, s.window, why), (None, None, None));
+
+        // A good save replaces the damaged file.
+        Settings::default().save(&path).expect("save");
+        assert_eq!(Settings::load(&path).1, None);
+    }
+}
