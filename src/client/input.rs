@@ -58,9 +58,24 @@ fn rest(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+/// Text made safe for one IRC line: line breaks (a pasted paragraph) and
+/// tabs become spaces, NUL and other control characters are dropped, so
+/// nothing typed is refused by the formatter and silently lost.
+pub fn sanitise(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Parses one line of input.
 pub fn parse(line: &str) -> Result<Input, InputError> {
-    let line = line.trim_end_matches(['\r', '\n']);
+    let line = sanitise(line.trim_end_matches(['\r', '\n']));
+    let line = line.as_str();
     if line.trim().is_empty() {
         return Err(InputError::Empty);
     }
@@ -154,5 +169,14 @@ mod tests {
         assert_eq!(parse("/nick"), Err(InputError::Usage("/nick <new name>")));
         assert_eq!(parse("/me"), Err(InputError::Usage("/me <action>")));
         assert!(parse("/frob").unwrap_err().to_string().contains("/help"));
+    }
+
+    #[test]
+    fn pasted_lines_and_control_bytes_are_made_safe() {
+        assert_eq!(
+            parse("first line\r\nsecond\tline\0!"),
+            Ok(Input::Say("first line second line!".into()))
+        );
+        assert_eq!(sanitise("a\n\nb\u{7}  c"), "a  b  c");
     }
 }

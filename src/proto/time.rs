@@ -20,6 +20,11 @@ pub fn parse_server_time(s: &str) -> Option<u64> {
     let (date, time) = s.split_once('T')?;
     let mut date = date.splitn(3, '-').map(|p| p.parse::<u32>().ok());
     let (y, mo, d) = (date.next()??, date.next()??, date.next()??);
+    // Four-digit years only: anything larger is not a time a server sends,
+    // and would overflow the milliseconds below.
+    if !(1970..=9999).contains(&y) {
+        return None;
+    }
     let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
     let mut hms = hms.splitn(3, ':').map(|p| p.parse::<u64>().ok());
     let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
@@ -66,6 +71,17 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_times_are_refused_not_overflowed() {
+        assert_eq!(parse_server_time("999999999-01-01T00:00:00Z"), None);
+        assert_eq!(parse_server_time("4294967295-12-31T23:59:59.999Z"), None);
+        assert_eq!(parse_server_time("1969-12-31T23:59:59Z"), None);
+        assert_eq!(
+            parse_server_time("9999-12-31T23:59:59.999Z"),
+            Some(253_402_300_799_999)
+        );
+    }
 
     #[test]
     fn formats_known_instants() {
