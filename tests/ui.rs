@@ -60,6 +60,8 @@ fn a_visit_to_the_chat_room() {
     let server = TestServer::start();
     let mut bob = server.member("bob", "#lobby");
 
+    // No LAN discovery from a test (the rooms list is tested elsewhere).
+    std::env::set_var("BANTER_DISCOVERY", "off");
     let app = App::new().expect("build the UI");
     // The labels below are English whatever the machine's language.
     app.borrow().set_language("en");

@@ -8,16 +8,20 @@
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use slint::{CloseRequestResponse, ComponentHandle};
 
+use super::discovery::{self, Found};
 use super::host::Host;
 use super::session::{LoginError, Session, Update};
 use super::tr;
 use super::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, Ui};
 use super::worker::{NetEvent, Worker};
+use crate::proto::discovery::{Mode, DISCOVERY_PORT};
 use crate::proto::names::{validate_nick, NameError};
 use crate::server::Config;
 
@@ -51,6 +55,12 @@ pub struct App {
     /// The room joined after logging in (and hosted): `#lobby` unless the
     /// command line said otherwise.
     room: String,
+    /// Rooms found on the network, as listed on the login screen.
+    found: Vec<Found>,
+    /// While set, the discovery thread looks for rooms (the login screen is up).
+    looking: Arc<AtomicBool>,
+    /// Tells the discovery thread to end.
+    stop_looking: Arc<AtomicBool>,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on every interface.
@@ -80,7 +90,11 @@ impl App {
             closed: false,
             keepalive: slint::Timer::default(),
             room: DEFAULT_ROOM.into(),
+            found: Vec::new(),
+            looking: Arc::new(AtomicBool::new(true)),
+            stop_looking: Arc::new(AtomicBool::new(false)),
         }));
+        Self::start_looking(&app.borrow());
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
         let weak = Rc::downgrade(&app);
         app.borrow().keepalive.start(
@@ -107,6 +121,71 @@ impl App {
     /// The code of the language shown, for saving as a setting.
     pub fn language(&self) -> &'static str {
         tr::language()
+    }
+
+    /// Looks for rooms on the network every few seconds while the login
+    /// screen is up (`BANTER_DISCOVERY` says where queries may go). The
+    /// thread is never joined: it ends by itself within seconds of
+    /// `stop_looking`, so closing the window never waits for it.
+    fn start_looking(&self) {
+        let mode = discovery::mode_from_env();
+        if mode == Mode::Off {
+            return;
+        }
+        let (looking, stop) = (Arc::clone(&self.looking), Arc::clone(&self.stop_looking));
+        let spawned = std::thread::Builder::new()
+            .name("banter-discovery".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    if looking.load(Ordering::SeqCst) {
+                        match discovery::scan(mode, DISCOVERY_PORT, Duration::from_secs(1)) {
+                            Ok(rooms) => {
+                                let _ = slint::invoke_from_event_loop(move || {
+                                    if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
+                                        app.borrow_mut().show_found(rooms);
+                                    }
+                                });
+                            }
+                            Err(e) => log::debug!("discovery: {e}"),
+                        }
+                    }
+                    for _ in 0..20 {
+                        if stop.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("rooms on this network will not be listed: {e}");
+        }
+    }
+
+    fn show_found(&mut self, rooms: Vec<Found>) {
+        if rooms != self.found {
+            self.ui.show_found_rooms(&rooms);
+            self.found = rooms;
+        }
+    }
+
+    /// One click on a room found on the network: its address goes into the
+    /// form, and with a name typed it logs in at once.
+    fn join_found(&mut self, index: usize) {
+        let Some(room) = self.found.get(index) else {
+            return;
+        };
+        let login = self.ui.login();
+        login.set_server(room.addr.to_string().into());
+        login.set_host_mode(false);
+        if !room.info.room.is_empty() {
+            self.room = room.info.room.clone();
+        }
+        if login.get_nick().trim().is_empty() {
+            self.ui.window().invoke_focus_login();
+        } else {
+            self.connect();
+        }
     }
 
     /// The address and name in the login form, for remembering them.
@@ -159,6 +238,8 @@ impl App {
         let login = window.global::<LoginAdapter>();
         let w = with.clone();
         login.on_connect(move || w(&|a| a.connect()));
+        let w = with.clone();
+        login.on_join_found(move |i| w(&|a| a.join_found(i.max(0) as usize)));
         let w = with.clone();
         login.on_choose_language(move |i| {
             w(&|a| {
@@ -381,6 +462,7 @@ impl App {
             match u {
                 Update::Registered => {
                     self.awaiting_new_nick = false;
+                    self.looking.store(false, Ordering::SeqCst);
                     if let Some(w) = &self.worker {
                         w.set_reconnect(true);
                     }
@@ -459,6 +541,7 @@ impl App {
     /// Closes the connection (after any queued QUIT) and the hosted server.
     pub fn shut_down(&mut self) {
         self.closed = true;
+        self.stop_looking.store(true, Ordering::SeqCst);
         self.stop_worker();
         if let Some(host) = self.host.take() {
             host.stop();

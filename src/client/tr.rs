@@ -163,6 +163,8 @@ catalog! {
     QUEUED = "Not connected: “{text}” will be sent when the connection is back.";
     TOO_MANY_QUEUED = "Not connected, and too many lines are already waiting: your text is kept.";
     WHILE_AWAY = "While you were away:";
+    FOUND_ROOM_DETAIL = "{count} here · {address}";
+    FOUND_ROOM_LOCKED = "{count} here · {address} · password needed";
     MSG_IS_FOR_PEOPLE = "Use /join to talk in a room; /msg is for one person.";
     NOTHING_TO_LEAVE = "There is no conversation to leave.";
     TOPICS_ARE_FOR_ROOMS = "Topics belong to rooms.";

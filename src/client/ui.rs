@@ -137,6 +137,38 @@ impl Ui {
         self.chat().set_banner(text.into());
     }
 
+    /// The rooms found on the network, for the login screen.
+    pub fn show_found_rooms(&self, rooms: &[crate::client::discovery::Found]) {
+        let items: Vec<FoundRoom> = rooms
+            .iter()
+            .map(|r| {
+                let name = if r.info.room.is_empty() {
+                    r.info.server.clone()
+                } else {
+                    r.info.room.clone()
+                };
+                let title = if r.info.topic.is_empty() {
+                    name
+                } else {
+                    format!("{name} \u{2014} {}", r.info.topic)
+                };
+                let detail = if r.info.password {
+                    tr::FOUND_ROOM_LOCKED
+                } else {
+                    tr::FOUND_ROOM_DETAIL
+                };
+                FoundRoom {
+                    title: title.into(),
+                    detail: detail
+                        .fill(&[("count", &r.info.users), ("address", &r.addr)])
+                        .into(),
+                }
+            })
+            .collect();
+        self.login()
+            .set_rooms(ModelRc::from(Rc::new(VecModel::from(items))));
+    }
+
     pub fn set_hosting(&self, info: Option<String>) {
         self.chat().set_hosting(info.is_some());
         self.chat().set_host_info(info.unwrap_or_default().into());
