@@ -376,7 +376,9 @@ impl App {
             session = host.operate(session);
         }
         self.session = Some(session);
-        let (tx, rx) = mpsc::channel();
+        // Bounded: a UI that falls behind slows the reader (and the socket), it
+        // does not let events pile up in memory.
+        let (tx, rx) = mpsc::sync_channel(4096);
         self.events = Some(rx);
         self.ui.set_busy(true);
         self.worker = Some(Worker::spawn(&addr, move |event| {

@@ -188,6 +188,9 @@ impl Ui {
     /// Reflects the session's updates on screen.
     pub fn apply(&mut self, session: &Session, updates: &[Update]) {
         let mut conversations_changed = false;
+        // The member list and topic are rebuilt once per batch of updates,
+        // not once per join or leave (a join storm would rebuild it per event).
+        let mut details_changed = false;
         for update in updates {
             match update {
                 Update::Registered => {
@@ -212,7 +215,7 @@ impl Ui {
                 }
                 Update::MembersChanged(key) | Update::TopicChanged(key) => {
                     if session.active().is_some_and(|c| &c.key == key) {
-                        self.show_details(session);
+                        details_changed = true;
                     }
                 }
                 Update::NickChanged => {
@@ -220,14 +223,17 @@ impl Ui {
                     self.window
                         .set_chat_title(tr::CHAT_TITLE.fill(&[("nick", &nick)]).into());
                     self.chat().set_my_nick(nick.into());
-                    self.show_details(session);
+                    details_changed = true;
                 }
                 Update::ConfirmExit => self.set_confirm_exit(true),
                 Update::Quit | Update::ConnectionDead => {}
             }
         }
         if conversations_changed {
+            // Shows the details too.
             self.show_conversations(session);
+        } else if details_changed {
+            self.show_details(session);
         }
     }
 

@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -30,6 +30,8 @@ use crate::proto::{LineReader, Message};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Lines waiting for the socket before the connection counts as stuck.
+const WRITE_QUEUE: usize = 1024;
 /// Longest line accepted from a server (tags included).
 const MAX_LINE: usize = 64 * 1024;
 
@@ -179,7 +181,7 @@ enum WriterCmd {
 
 /// A running connection; dropping it closes the connection.
 pub struct Worker {
-    writer_tx: Sender<WriterCmd>,
+    writer_tx: SyncSender<WriterCmd>,
     stop_tx: Sender<()>,
     stopping: Arc<AtomicBool>,
     reconnect: Arc<AtomicBool>,
@@ -352,7 +354,8 @@ impl Worker {
         options: Options,
         notify: impl Fn(NetEvent) + Send + 'static,
     ) -> Worker {
-        let (writer_tx, writer_rx) = mpsc::channel();
+        // Bounded: lines the socket is not taking do not pile up in memory.
+        let (writer_tx, writer_rx) = mpsc::sync_channel(WRITE_QUEUE);
         let (stop_tx, stop_rx) = mpsc::channel();
         let stopping = Arc::new(AtomicBool::new(false));
         let reconnect = Arc::new(AtomicBool::new(false));
@@ -394,7 +397,13 @@ impl Worker {
     pub fn send(&self, msg: &Message) {
         match msg.to_bytes() {
             Ok(bytes) => {
-                let _ = self.writer_tx.send(WriterCmd::Line(bytes));
+                if let Err(TrySendError::Full(_)) = self.writer_tx.try_send(WriterCmd::Line(bytes))
+                {
+                    // The connection has stopped taking what we send: treat it
+                    // as dead; the session sends again what was not echoed.
+                    log::warn!("the connection is not taking what is sent: reconnecting");
+                    self.drop_connection();
+                }
             }
             Err(e) => log::warn!("not sending {}: {e}", msg.command),
         }
@@ -423,16 +432,17 @@ impl Worker {
     fn shutdown(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
         let _ = self.stop_tx.send(());
-        let _ = self.writer_tx.send(WriterCmd::Close);
+        let _ = self.writer_tx.try_send(WriterCmd::Close);
         // The reader may be blocked in read(): closing our side wakes it.
         if let Ok(guard) = self.current.lock() {
             if let Some(s) = guard.as_ref() {
                 let _ = s.shutdown(Shutdown::Read);
             }
         }
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
+        // Wait a moment for the goodbye (QUIT) to go out, but never hang the
+        // caller (the UI thread): a reader inside a 5 s connect, or a writer
+        // stuck behind a server that stopped reading, is left to end alone.
+        wait_or_detach(std::mem::take(&mut self.threads), Duration::from_secs(1));
     }
 }
 
@@ -445,7 +455,7 @@ impl Drop for Worker {
 }
 
 struct Links {
-    writer_tx: Sender<WriterCmd>,
+    writer_tx: SyncSender<WriterCmd>,
     stop_rx: Receiver<()>,
     stopping: Arc<AtomicBool>,
     reconnect: Arc<AtomicBool>,
@@ -583,5 +593,25 @@ fn write_loop(rx: Receiver<WriterCmd>) {
                 return;
             }
         }
+    }
+}
+
+/// Joins the threads that finish within `budget`; the others are detached
+/// (they end by themselves once their socket is shut).
+pub(crate) fn wait_or_detach<T>(threads: Vec<JoinHandle<T>>, budget: Duration) {
+    let deadline = std::time::Instant::now() + budget;
+    let mut left = threads;
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        let (done, running): (Vec<_>, Vec<_>) = left.into_iter().partition(|t| t.is_finished());
+        for t in done {
+            let _ = t.join();
+        }
+        left = running;
+        if !left.is_empty() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    if !left.is_empty() {
+        log::debug!("{} worker threads left to finish on their own", left.len());
     }
 }
