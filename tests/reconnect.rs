@@ -9,17 +9,27 @@ use common::harness::Client;
 use common::proxy::Proxy;
 use common::TestServer;
 
-/// What was said in #lobby, as this client shows it: (who, text), in order.
+/// What was said in #lobby, as this client shows it: (who, text), in order,
+/// a pending line of ours moving to where its confirmation puts it (as the
+/// UI does).
 fn said(c: &Client) -> Vec<(String, String)> {
-    c.updates
-        .iter()
-        .filter_map(|u| match u {
+    let mut lines: Vec<(u64, String, String)> = Vec::new();
+    for u in &c.updates {
+        match u {
             Update::Entry { key, entry } if key == "#lobby" && entry.kind != EntryKind::Notice => {
-                Some((entry.nick.clone(), entry.text.clone()))
+                lines.push((entry.pending, entry.nick.clone(), entry.text.clone()));
             }
-            _ => None,
-        })
-        .collect()
+            Update::Delivered { key, id, .. } if key == "#lobby" => {
+                if let Some(i) = lines.iter().position(|l| l.0 == *id) {
+                    let mut line = lines.remove(i);
+                    line.0 = 0;
+                    lines.push(line);
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.into_iter().map(|(_, n, t)| (n, t)).collect()
 }
 
 fn lost_and_back(cut: bool) {
@@ -45,9 +55,14 @@ fn lost_and_back(cut: bool) {
     teacher.sync();
     // Typed before the client noticed anything: it must arrive anyway.
     ming.say("typed into the void");
+    // Shown at once as pending; caught up when the missed line is in and
+    // the server has confirmed ours.
+    assert!(ming.has_entry(EntryKind::Own, "typed into the void"));
     ming.pump_until("caught up", |c| {
         c.has_entry(EntryKind::Other, "two, while you were away")
-            && c.has_entry(EntryKind::Own, "typed into the void")
+            && c.updates
+                .iter()
+                .any(|u| matches!(u, Update::Delivered { .. }))
     });
     teacher.send("PRIVMSG #lobby :three");
     ming.pump_until("three", |c| c.has_entry(EntryKind::Other, "three"));

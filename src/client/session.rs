@@ -71,6 +71,9 @@ pub struct Entry {
     pub time_ms: u64,
     /// The server's message id (`msgid` tag), when it gave one.
     pub msgid: Option<String>,
+    /// Your line, not yet confirmed by the server's echo; [`Update::Delivered`]
+    /// with this id confirms it (0 for lines that are not pending).
+    pub pending: u64,
 }
 
 /// A room or a private conversation.
@@ -165,6 +168,12 @@ pub enum Update {
     NickChanged,
     /// `exit` was typed: ask "Leave the chat room?".
     ConfirmExit,
+    /// Your pending line `id` in conversation `key` reached the server.
+    Delivered {
+        key: ConvKey,
+        id: u64,
+        time_ms: u64,
+    },
     /// The connection stopped answering: drop it so that the worker
     /// reconnects (what was typed meanwhile stays queued).
     ConnectionDead,
@@ -200,10 +209,12 @@ pub struct Session {
     last_heard_ms: u64,
     ping_sent_ms: Option<u64>,
     /// Lines typed while disconnected: (conversation name, text, action).
-    queued: Vec<(String, String, bool)>,
+    queued: Vec<Outgoing>,
     /// Lines sent but not yet echoed back (with echo-message): if the
     /// connection dies first they are sent again, not lost.
-    unconfirmed: Vec<(String, String, bool)>,
+    unconfirmed: Vec<Outgoing>,
+    /// The last local id given to a line of ours.
+    next_local_id: u64,
     /// [`KEEPALIVE_AFTER_MS`] and [`DEAD_AFTER_MS`], shorter in tests.
     keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
@@ -216,6 +227,22 @@ pub struct Session {
 
 fn msg(command: &str, params: &[&str]) -> Message {
     Message::new(command, params.iter().map(|p| (*p).to_owned()).collect())
+}
+
+/// A line of ours on its way: where to, what, and the id of its entry on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Outgoing {
+    to: String,
+    text: String,
+    action: bool,
+    id: u64,
+}
+
+/// Bytes of text that fit one PRIVMSG to `target` (see [`LINE_BUDGET`]).
+fn piece_budget(target: &str, action: bool) -> usize {
+    let overhead =
+        "PRIVMSG  :\r\n".len() + target.len() + if action { "\u{1}ACTION \u{1}".len() } else { 0 };
+    LINE_BUDGET.saturating_sub(overhead).max(64)
 }
 
 /// Splits text into pieces of at most `max` bytes, at a space when one is near.
@@ -262,6 +289,7 @@ impl Session {
             ping_sent_ms: None,
             queued: Vec::new(),
             unconfirmed: Vec::new(),
+            next_local_id: 0,
             keepalive_ms: (KEEPALIVE_AFTER_MS, DEAD_AFTER_MS),
             conversations: Vec::new(),
             active: 0,
@@ -511,34 +539,79 @@ impl Session {
         if self.queued.len() >= MAX_QUEUED {
             return Err(tr::TOO_MANY_QUEUED.to_string());
         }
-        self.queued.push((to.clone(), text.clone(), action));
+        let id = self.local_id();
         if let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) {
             self.notice_at(i, &tr::QUEUED.fill(&[("text", &text)]), now_ms);
+            let key = self.conversations[i].key.clone();
+            self.push_own(&key, &text, action, id, now_ms);
         }
+        self.queued.push(Outgoing {
+            to,
+            text,
+            action,
+            id,
+        });
         Ok(())
     }
 
     /// Sends the lines that waited for conversation `key` (all private ones
     /// when `key` is `None`), in the order they were typed.
-    fn flush_queued(&mut self, key: Option<&str>, now_ms: u64) {
+    fn flush_queued(&mut self, key: Option<&str>, _now_ms: u64) {
         let (go, stay): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.queued)
                 .into_iter()
-                .partition(|(to, _, _)| match key {
-                    Some(k) => fold(to) == k,
-                    None => !is_channel(to),
+                .partition(|o| match key {
+                    Some(k) => fold(&o.to) == k,
+                    None => !is_channel(&o.to),
                 });
         self.queued = stay;
-        for (to, text, action) in go {
-            let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) else {
+        for o in go {
+            let Some(conv) = self.conversations.iter().find(|c| c.key == fold(&o.to)) else {
                 continue;
             };
-            let was = self.active;
-            self.active = i;
-            if let Err(e) = self.say(&text, action, now_ms) {
-                log::info!("a queued line was not sent: {e}");
+            // Its entry is already on screen, pending: send it, show nothing new.
+            let target = conv.name.clone();
+            for piece in split_text(&o.text, piece_budget(&target, o.action)) {
+                self.send_piece(&target, piece, o.action, o.id);
             }
-            self.active = was;
+        }
+    }
+
+    fn local_id(&mut self) -> u64 {
+        self.next_local_id += 1;
+        self.next_local_id
+    }
+
+    /// Our line on screen: pending until the echo confirms it when the server
+    /// echoes (`id`), else at once.
+    fn push_own(&mut self, key: &str, text: &str, action: bool, id: u64, now_ms: u64) {
+        let entry = Entry {
+            kind: EntryKind::Own,
+            nick: self.nick.clone(),
+            text: text.to_owned(),
+            action,
+            time_ms: now_ms,
+            msgid: None,
+            pending: id,
+        };
+        self.push_entry(key, entry);
+    }
+
+    /// One PRIVMSG on the wire, remembered until echoed (with echo-message).
+    fn send_piece(&mut self, target: &str, piece: &str, action: bool, id: u64) {
+        let wire = if action {
+            format!("{CTCP}ACTION {piece}{CTCP}")
+        } else {
+            piece.to_owned()
+        };
+        self.out.push(msg("PRIVMSG", &[target, &wire]));
+        if self.echo_message && self.unconfirmed.len() < MAX_QUEUED {
+            self.unconfirmed.push(Outgoing {
+                to: target.to_owned(),
+                text: piece.to_owned(),
+                action,
+                id,
+            });
         }
     }
 
@@ -566,31 +639,15 @@ impl Session {
     fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
         let conv = self.active().ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         let (target, key) = (conv.name.clone(), conv.key.clone());
-        let overhead = "PRIVMSG  :\r\n".len()
-            + target.len()
-            + if action { "\u{1}ACTION \u{1}".len() } else { 0 };
-        for piece in split_text(text, LINE_BUDGET.saturating_sub(overhead).max(64)) {
-            let wire = if action {
-                format!("{CTCP}ACTION {piece}{CTCP}")
+        for piece in split_text(text, piece_budget(&target, action)) {
+            // With echo-message the line shows as pending until it comes back.
+            let id = if self.echo_message {
+                self.local_id()
             } else {
-                piece.to_owned()
+                0
             };
-            self.out.push(msg("PRIVMSG", &[&target, &wire]));
-            if self.echo_message && self.unconfirmed.len() < MAX_QUEUED {
-                self.unconfirmed
-                    .push((target.clone(), piece.to_owned(), action));
-            }
-            if !self.echo_message {
-                let entry = Entry {
-                    kind: EntryKind::Own,
-                    nick: self.nick.clone(),
-                    text: piece.to_owned(),
-                    action,
-                    time_ms: now_ms,
-                    msgid: None,
-                };
-                self.push_entry(&key, entry);
-            }
+            self.push_own(&key, piece, action, id, now_ms);
+            self.send_piece(&target, piece, action, id);
         }
         Ok(())
     }
@@ -1069,14 +1126,32 @@ impl Session {
             // Our line came back: delivered (live echo, or found in history
             // after a reconnect, in which case it must not be sent again).
             let k = fold(conversation_name);
-            let matches =
-                |(to, t, a): &(String, String, bool)| fold(to) == k && t == text && *a == action;
-            if let Some(j) = self.unconfirmed.iter().position(matches) {
-                self.unconfirmed.remove(j);
-            } else if past {
-                if let Some(j) = self.queued.iter().position(matches) {
-                    self.queued.remove(j);
+            let matches = |o: &Outgoing| fold(&o.to) == k && o.text == text && o.action == action;
+            let confirmed = match self.unconfirmed.iter().position(matches) {
+                Some(j) => Some(self.unconfirmed.remove(j)),
+                None if past => self
+                    .queued
+                    .iter()
+                    .position(matches)
+                    .map(|j| self.queued.remove(j)),
+                None => None,
+            };
+            if let Some(o) = confirmed {
+                // The pending entry on screen becomes this line.
+                if let Some(id) = m.tag("msgid") {
+                    let conv = &mut self.conversations[i];
+                    if conv.seen.len() >= SEEN_IDS {
+                        conv.seen.pop_front();
+                    }
+                    conv.seen.push_back(id.to_owned());
+                    conv.last_msgid = Some(id.to_owned());
                 }
+                self.updates.push(Update::Delivered {
+                    key: k,
+                    id: o.id,
+                    time_ms: time,
+                });
+                return;
             }
         }
         let msgid = m.tag("msgid").map(str::to_owned);
@@ -1102,6 +1177,7 @@ impl Session {
             action,
             time_ms: time,
             msgid,
+            pending: 0,
         };
         self.push_entry(&key, entry);
     }
@@ -1153,6 +1229,7 @@ impl Session {
             action: false,
             time_ms: time,
             msgid: None,
+            pending: 0,
         };
         self.push_entry(&key, entry);
     }

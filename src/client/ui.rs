@@ -44,6 +44,9 @@ fn message_item(entry: &Entry) -> MessageItem {
         time: format_time(entry.time_ms).into(),
         action: entry.action,
         name_index: name_index(&entry.nick),
+        pending: entry.pending != 0,
+        // Slint's int; local ids are small counters, so this never wraps.
+        local_id: i32::try_from(entry.pending).unwrap_or(0),
     }
 }
 
@@ -226,6 +229,7 @@ impl Ui {
                     details_changed = true;
                 }
                 Update::ConfirmExit => self.set_confirm_exit(true),
+                Update::Delivered { key, id, time_ms } => self.delivered(key, *id, *time_ms),
                 Update::Quit | Update::ConnectionDead => {}
             }
         }
@@ -234,6 +238,32 @@ impl Ui {
             self.show_conversations(session);
         } else if details_changed {
             self.show_details(session);
+        }
+    }
+
+    /// Our pending line `id` reached the server: it shows its time now, and
+    /// moves after what others said meanwhile (lines fetched after a
+    /// reconnect, say), which is where the server put it.
+    fn delivered(&mut self, key: &str, id: u64, time_ms: u64) {
+        let Ok(id) = i32::try_from(id) else { return };
+        let history = self.history(key);
+        // Pending lines are among the newest: search from the end.
+        for row in (0..history.row_count()).rev() {
+            let Some(mut item) = history.row_data(row) else {
+                continue;
+            };
+            if item.pending && item.local_id == id {
+                item.pending = false;
+                item.local_id = 0;
+                item.time = format_time(time_ms).into();
+                if row + 1 == history.row_count() {
+                    history.set_row_data(row, item);
+                } else {
+                    history.remove(row);
+                    history.push(item);
+                }
+                return;
+            }
         }
     }
 

@@ -223,21 +223,29 @@ fn own_and_others_without_echo_message() {
 }
 
 #[test]
-fn own_messages_wait_for_the_echo_with_echo_message() {
+fn own_messages_are_pending_until_the_echo_with_echo_message() {
     let mut s = in_lobby("me", "server-time echo-message");
     s.on_input("hello all", T0).unwrap();
     let (out, u) = s.drain();
     assert_eq!(out.len(), 1);
-    assert!(entries(&u).is_empty(), "shown when the server echoes it");
+    let shown = entries(&u);
+    assert_eq!(shown.len(), 1, "shown at once");
+    let id = shown[0].1.pending;
+    assert!(id != 0, "as pending");
     let u = feed(
         &mut s,
         &["@time=2026-11-22T03:04:05.123Z :me!u@h PRIVMSG #lobby :hello all"],
     );
-    let e = entries(&u);
-    assert_eq!(
-        (e[0].1.kind, e[0].1.time_ms),
-        (EntryKind::Own, 1_795_316_645_123)
-    );
+    assert!(entries(&u).is_empty(), "the echo is not shown twice");
+    assert!(u.contains(&Update::Delivered {
+        key: "#lobby".into(),
+        id,
+        time_ms: 1_795_316_645_123
+    }));
+    // An echo of a line this session did not send (another client of ours)
+    // is shown as a line of its own.
+    let u = feed(&mut s, &[":me!u@h PRIVMSG #lobby :from my phone"]);
+    assert_eq!(entries(&u)[0].1.pending, 0);
 }
 
 #[test]
