@@ -1,10 +1,11 @@
 //! The UI adapter: the only code that touches Slint-generated types. It keeps
 //! the list models the markup shows in step with the session.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, Model, ModelNotify, ModelRc, ModelTracker, SharedString, VecModel};
 
 use super::session::{ConvKey, Entry, EntryKind, Session, Update};
 use super::tr;
@@ -50,10 +51,66 @@ fn message_item(entry: &Entry) -> MessageItem {
     }
 }
 
+/// A conversation's lines: a ring buffer behind the view, so that dropping
+/// the oldest of 5,000 lines costs nothing per message (`VecModel::remove(0)`
+/// moved every row).
+#[derive(Default)]
+pub struct History {
+    rows: RefCell<VecDeque<MessageItem>>,
+    notify: ModelNotify,
+}
+
+impl History {
+    fn push(&self, item: MessageItem) {
+        let row = {
+            let mut rows = self.rows.borrow_mut();
+            rows.push_back(item);
+            rows.len() - 1
+        };
+        self.notify.row_added(row, 1);
+    }
+
+    fn remove(&self, row: usize) {
+        let removed = self.rows.borrow_mut().remove(row).is_some();
+        if removed {
+            self.notify.row_removed(row, 1);
+        }
+    }
+}
+
+impl Model for History {
+    type Data = MessageItem;
+
+    fn row_count(&self) -> usize {
+        self.rows.borrow().len()
+    }
+
+    fn row_data(&self, row: usize) -> Option<MessageItem> {
+        self.rows.borrow().get(row).cloned()
+    }
+
+    fn set_row_data(&self, row: usize, data: MessageItem) {
+        let changed = match self.rows.borrow_mut().get_mut(row) {
+            Some(slot) => {
+                *slot = data;
+                true
+            }
+            None => false,
+        };
+        if changed {
+            self.notify.row_changed(row);
+        }
+    }
+
+    fn model_tracker(&self) -> &dyn ModelTracker {
+        &self.notify
+    }
+}
+
 /// The window and the models behind its lists.
 pub struct Ui {
     window: AppWindow,
-    histories: HashMap<ConvKey, Rc<VecModel<MessageItem>>>,
+    histories: HashMap<ConvKey, Rc<History>>,
     /// Lines ever shown per conversation (the view's "new messages" counter).
     shown: HashMap<ConvKey, i32>,
     shown_key: Option<ConvKey>,
@@ -267,16 +324,24 @@ impl Ui {
         }
     }
 
-    fn history(&mut self, key: &str) -> Rc<VecModel<MessageItem>> {
+    fn history(&mut self, key: &str) -> Rc<History> {
         self.histories
             .entry(key.to_owned())
-            .or_insert_with(|| Rc::new(VecModel::default()))
+            .or_insert_with(|| Rc::new(History::default()))
             .clone()
     }
 
     fn push_entry(&mut self, key: &str, entry: &Entry) {
         let history = self.history(key);
-        if history.row_count() >= MAX_HISTORY {
+        // While the reader has scrolled back in this conversation, keep up to
+        // twice the cap so the lines they read do not move; otherwise cap it.
+        let reading_back = self.shown_key.as_deref() == Some(key) && self.chat().get_reading_back();
+        let cap = if reading_back {
+            2 * MAX_HISTORY
+        } else {
+            MAX_HISTORY
+        };
+        while history.row_count() >= cap {
             history.remove(0);
         }
         history.push(message_item(entry));
