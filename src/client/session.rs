@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::proto::names::{fold, is_channel};
+use crate::proto::names::{self, is_channel};
 use crate::proto::time::parse_server_time;
 use crate::proto::Message;
 
@@ -100,9 +100,9 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    fn new(name: &str, private: bool) -> Conversation {
+    fn new(key: ConvKey, name: &str, private: bool) -> Conversation {
         Conversation {
-            key: fold(name),
+            key,
             name: name.to_owned(),
             private,
             unread: 0,
@@ -215,6 +215,10 @@ pub struct Session {
     unconfirmed: Vec<Outgoing>,
     /// The last local id given to a line of ours.
     next_local_id: u64,
+    /// How the server compares names (its `CASEMAPPING`): conversation keys
+    /// and "is this me" follow it, so `[bob]` and `{bob}` are one person on
+    /// an rfc1459 server and two on others.
+    casemap: fn(&str) -> String,
     /// [`KEEPALIVE_AFTER_MS`] and [`DEAD_AFTER_MS`], shorter in tests.
     keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
@@ -290,6 +294,7 @@ impl Session {
             queued: Vec::new(),
             unconfirmed: Vec::new(),
             next_local_id: 0,
+            casemap: names::fold,
             keepalive_ms: (KEEPALIVE_AFTER_MS, DEAD_AFTER_MS),
             conversations: Vec::new(),
             active: 0,
@@ -423,7 +428,7 @@ impl Session {
 
     /// Opens (or shows) the private conversation with `nick`.
     pub fn open_private(&mut self, nick: &str) {
-        if fold(nick) == fold(&self.nick) {
+        if (self.casemap)(nick) == (self.casemap)(&self.nick) {
             return;
         }
         let index = self.ensure_conversation(nick, true);
@@ -482,7 +487,7 @@ impl Session {
             }
             Input::Nick(nick) => self.out.push(msg("NICK", &[&nick])),
             Input::Join(room) => {
-                let key = fold(&room);
+                let key = (self.casemap)(&room);
                 if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
                     self.set_active(i);
                 } else {
@@ -540,7 +545,11 @@ impl Session {
             return Err(tr::TOO_MANY_QUEUED.to_string());
         }
         let id = self.local_id();
-        if let Some(i) = self.conversations.iter().position(|c| c.key == fold(&to)) {
+        if let Some(i) = self
+            .conversations
+            .iter()
+            .position(|c| c.key == (self.casemap)(&to))
+        {
             self.notice_at(i, &tr::QUEUED.fill(&[("text", &text)]), now_ms);
             let key = self.conversations[i].key.clone();
             self.push_own(&key, &text, action, id, now_ms);
@@ -561,12 +570,16 @@ impl Session {
             std::mem::take(&mut self.queued)
                 .into_iter()
                 .partition(|o| match key {
-                    Some(k) => fold(&o.to) == k,
+                    Some(k) => (self.casemap)(&o.to) == k,
                     None => !is_channel(&o.to),
                 });
         self.queued = stay;
         for o in go {
-            let Some(conv) = self.conversations.iter().find(|c| c.key == fold(&o.to)) else {
+            let Some(conv) = self
+                .conversations
+                .iter()
+                .find(|c| c.key == (self.casemap)(&o.to))
+            else {
                 continue;
             };
             // Its entry is already on screen, pending: send it, show nothing new.
@@ -668,7 +681,7 @@ impl Session {
         }
         // Live lines wait while their room's history is being fetched.
         if m.command.eq_ignore_ascii_case("PRIVMSG") || m.command.eq_ignore_ascii_case("NOTICE") {
-            let target = fold(m.param(0).unwrap_or(""));
+            let target = (self.casemap)(m.param(0).unwrap_or(""));
             if let Some(conv) = self
                 .conversations
                 .iter_mut()
@@ -686,6 +699,11 @@ impl Session {
         let last = m.params.last().map_or("", String::as_str);
         match m.command.to_ascii_uppercase().as_str() {
             "PING" => self.out.push(msg("PONG", &[p(0)])),
+            "005" => {
+                if let Some(map) = m.params.iter().find_map(|t| t.strip_prefix("CASEMAPPING=")) {
+                    self.casemap = names::casemapping(map);
+                }
+            }
             "RESUME" if p(0) == "TOKEN" && !p(1).is_empty() => {
                 self.resume_token = Some(p(1).to_owned());
             }
@@ -739,18 +757,22 @@ impl Session {
             "332" => self.set_topic(p(1), p(2), None, time),
             "TOPIC" => self.set_topic(p(0), p(1), Some(&from), time),
             "353" => {
-                if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == fold(p(2))) {
+                if let Some(conv) = self
+                    .conversations
+                    .iter_mut()
+                    .find(|c| c.key == (self.casemap)(p(2)))
+                {
                     let pending = conv.names_pending.get_or_insert_with(BTreeMap::new);
                     for name in p(3).split(' ').filter(|n| !n.is_empty()) {
                         // Strip mode prefixes and any `!user@host` (userhost-in-names).
                         let nick = name.trim_start_matches(['~', '&', '@', '%', '+']);
                         let nick = nick.split('!').next().unwrap_or(nick);
-                        pending.insert(fold(nick), nick.to_owned());
+                        pending.insert((self.casemap)(nick), nick.to_owned());
                     }
                 }
             }
             "366" => {
-                let key = fold(p(1));
+                let key = (self.casemap)(p(1));
                 if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
                     if let Some(names) = conv.names_pending.take() {
                         conv.members = names;
@@ -892,7 +914,7 @@ impl Session {
         let reference = m.param(0).unwrap_or("");
         if let Some(r) = reference.strip_prefix('+') {
             if m.param(1) == Some("chathistory") {
-                let key = fold(m.param(2).unwrap_or(""));
+                let key = (self.casemap)(m.param(2).unwrap_or(""));
                 // At most one open batch per conversation we know.
                 if self.conversation(&key).is_some() && self.batches.len() < 64 {
                     self.batches.insert(r.to_owned(), key);
@@ -939,15 +961,16 @@ impl Session {
     }
 
     fn is_me(&self, nick: &str) -> bool {
-        fold(nick) == fold(&self.nick)
+        (self.casemap)(nick) == (self.casemap)(&self.nick)
     }
 
     fn ensure_conversation(&mut self, name: &str, private: bool) -> usize {
-        let key = fold(name);
+        let key = (self.casemap)(name);
         if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
             return i;
         }
-        self.conversations.push(Conversation::new(name, private));
+        self.conversations
+            .push(Conversation::new((self.casemap)(name), name, private));
         self.updates.push(Update::ConversationsChanged);
         self.conversations.len() - 1
     }
@@ -964,10 +987,10 @@ impl Session {
 
     fn on_join(&mut self, who: &str, room: &str, time: u64) {
         if self.is_me(who) {
-            let existed = self.conversation(&fold(room)).is_some();
+            let existed = self.conversation(&(self.casemap)(room)).is_some();
             let i = self.ensure_conversation(room, false);
             let first_room = self.conversations.iter().filter(|c| !c.private).count() == 1;
-            if self.focus_on_join.as_deref() == Some(fold(room).as_str())
+            if self.focus_on_join.as_deref() == Some((self.casemap)(room).as_str())
                 || (first_room && !existed)
             {
                 self.focus_on_join = None;
@@ -983,23 +1006,23 @@ impl Session {
             // With history, waiting lines go after it has shown which of
             // them did arrive (see on_batch).
             if !self.chathistory {
-                self.flush_queued(Some(&fold(room)), time);
+                self.flush_queued(Some(&(self.casemap)(room)), time);
             }
             return;
         }
-        let key = fold(room);
+        let key = (self.casemap)(room);
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return;
         };
         self.conversations[i]
             .members
-            .insert(fold(who), who.to_owned());
+            .insert((self.casemap)(who), who.to_owned());
         self.updates.push(Update::MembersChanged(key));
         self.notice_at(i, &tr::JOINED.fill(&[("nick", &who)]), time);
     }
 
     fn on_leave(&mut self, who: &str, room: &str, text: &str, time: u64) {
-        let key = fold(room);
+        let key = (self.casemap)(room);
         if self.is_me(who) {
             self.remove_conversation(&key);
             return;
@@ -1007,14 +1030,18 @@ impl Session {
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return;
         };
-        if self.conversations[i].members.remove(&fold(who)).is_some() {
+        if self.conversations[i]
+            .members
+            .remove(&(self.casemap)(who))
+            .is_some()
+        {
             self.updates.push(Update::MembersChanged(key));
         }
         self.notice_at(i, text, time);
     }
 
     fn on_quit(&mut self, who: &str, reason: &str, time: u64) {
-        let folded = fold(who);
+        let folded = (self.casemap)(who);
         let text = if reason.is_empty() {
             tr::QUIT.fill(&[("nick", &who)])
         } else {
@@ -1037,7 +1064,7 @@ impl Session {
     }
 
     fn on_nick(&mut self, old: &str, new: &str, time: u64) {
-        let (old_key, new_key) = (fold(old), fold(new));
+        let (old_key, new_key) = ((self.casemap)(old), (self.casemap)(new));
         let me = self.is_me(old);
         if me {
             self.nick = new.to_owned();
@@ -1117,7 +1144,7 @@ impl Session {
         } else {
             from
         };
-        let key = fold(conversation_name);
+        let key = (self.casemap)(conversation_name);
         if is_channel(target) && self.conversation(&key).is_none() {
             return;
         }
@@ -1125,8 +1152,9 @@ impl Session {
         if own {
             // Our line came back: delivered (live echo, or found in history
             // after a reconnect, in which case it must not be sent again).
-            let k = fold(conversation_name);
-            let matches = |o: &Outgoing| fold(&o.to) == k && o.text == text && o.action == action;
+            let k = (self.casemap)(conversation_name);
+            let matches =
+                |o: &Outgoing| (self.casemap)(&o.to) == k && o.text == text && o.action == action;
             let confirmed = match self.unconfirmed.iter().position(matches) {
                 Some(j) => Some(self.unconfirmed.remove(j)),
                 None if past => self
@@ -1183,7 +1211,7 @@ impl Session {
     }
 
     fn set_topic(&mut self, room: &str, topic: &str, setter: Option<&str>, time: u64) {
-        let key = fold(room);
+        let key = (self.casemap)(room);
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return;
         };
@@ -1212,7 +1240,11 @@ impl Session {
         };
         let index = m
             .param(1)
-            .and_then(|s| self.conversations.iter().position(|c| c.key == fold(s)))
+            .and_then(|s| {
+                self.conversations
+                    .iter()
+                    .position(|c| c.key == (self.casemap)(s))
+            })
             .unwrap_or(self.active);
         self.notice_at(index, &line, time);
     }

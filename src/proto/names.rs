@@ -107,6 +107,47 @@ pub fn fold(name: &str) -> String {
     out
 }
 
+/// ASCII-only folding (`CASEMAPPING=ascii`).
+pub fn fold_ascii(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// `CASEMAPPING=rfc1459`: ASCII, and `[]\~` are the capitals of `{}|^`.
+pub fn fold_rfc1459(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '[' => '{',
+            ']' => '}',
+            '\\' => '|',
+            '~' => '^',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// `CASEMAPPING=strict-rfc1459`: as rfc1459 without `~`/`^`.
+pub fn fold_strict_rfc1459(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '[' => '{',
+            ']' => '}',
+            '\\' => '|',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// The folding a server's `CASEMAPPING` token names; Banter's own
+/// ([`fold`]) for `rfc8265` and anything unknown.
+pub fn casemapping(token: &str) -> fn(&str) -> String {
+    match token.to_ascii_lowercase().as_str() {
+        "ascii" => fold_ascii,
+        "rfc1459" => fold_rfc1459,
+        "strict-rfc1459" => fold_strict_rfc1459,
+        _ => fold,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +216,14 @@ mod tests {
             Err(NameError::TooLong)
         );
         assert!(is_channel("#x") && !is_channel("x"));
+    }
+
+    #[test]
+    fn server_casemappings() {
+        assert_eq!(casemapping("rfc1459")("[Bob]~"), "{bob}^");
+        assert_eq!(casemapping("strict-rfc1459")("[Bob]~"), "{bob}~");
+        assert_eq!(casemapping("ascii")("[ZOË]"), "[zoË]");
+        assert_eq!(casemapping("rfc8265")("ZOË"), "zoë");
+        assert_eq!(casemapping("unheard-of")("ZOË"), "zoë");
     }
 }

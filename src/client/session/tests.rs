@@ -524,3 +524,20 @@ fn pings_errors_and_topics() {
     feed(&mut s, &[":alice!u@h PRIVMSG me :\u{1}VERSION\u{1}"]);
     assert!(sent(&mut s)[0].starts_with("NOTICE alice :\u{1}VERSION Banter"));
 }
+
+#[test]
+fn names_compare_the_way_the_server_says() {
+    let mut s = Session::new("[me]", None, vec!["#Lobby".into()]);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv 001 [me] :Welcome",
+            ":srv 005 [me] CASEMAPPING=rfc1459 :are supported",
+            // The server folds [ and { together: this JOIN is ours.
+            ":{ME}!u@h JOIN #lobby",
+        ],
+    );
+    assert_eq!(s.conversations().len(), 1, "our own join opened the room");
+    assert!(s.conversation("#lobby").is_some());
+}
