@@ -188,6 +188,57 @@ impl App {
         }
     }
 
+    /// "Save…": asks where with the platform's save dialog, then writes the
+    /// open conversation there, as HTML for a `.html` name and text
+    /// otherwise, and says in the conversation where it went (or why not).
+    fn save_conversation(&mut self) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        let Some(conv) = session.active() else {
+            return;
+        };
+        let title = conv.name.clone();
+        let file_name: String = title
+            .trim_start_matches('#')
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let picked = rfd::FileDialog::new()
+            .set_file_name(format!("{file_name}.txt"))
+            .add_filter(tr::TEXT_FILES.text(), &["txt"])
+            .add_filter(tr::WEB_PAGES.text(), &["html", "htm"])
+            .save_file();
+        let Some(path) = picked else {
+            // Cancelled (or no dialog available): nothing to do.
+            return;
+        };
+        let html = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        let format = if html {
+            crate::server::transcript::Format::Html
+        } else {
+            crate::server::transcript::Format::Text
+        };
+        let lines = self.ui.transcript_lines();
+        let text = crate::server::transcript::render_lines(&title, &lines, format);
+        let result = std::fs::write(&path, text);
+        let shown = path.display().to_string();
+        let note = match result {
+            Ok(()) => tr::SAVED_TO.fill(&[("path", &shown)]),
+            Err(e) => tr::CANNOT_SAVE.fill(&[("error", &e)]),
+        };
+        self.with_session(|s| s.note(&note, now_ms()));
+    }
+
     /// The address and name in the login form, for remembering them.
     pub fn login_fields(&self) -> (String, String) {
         let login = self.ui.login();
@@ -263,6 +314,8 @@ impl App {
         chat.on_open_private(move |nick| w(&|a| a.with_session(|s| s.open_private(&nick))));
         let w = with.clone();
         chat.on_request_exit(move || w(&|a| a.ui.set_confirm_exit(true)));
+        let w = with.clone();
+        chat.on_save_conversation(move || w(&|a| a.save_conversation()));
         chat.on_confirm_exit(move |leave| with(&|a| a.confirm_exit(leave)));
         let weak = Rc::downgrade(app);
         // Closing the window asks first, like the Exit button; on the login

@@ -628,6 +628,12 @@ impl Session {
         }
     }
 
+    /// A notice in the open conversation (from the app, e.g. "Saved to …").
+    pub fn note(&mut self, text: &str, now_ms: u64) {
+        let i = self.active;
+        self.notice_at(i, text, now_ms);
+    }
+
     /// Checks the connection: a PING after [`KEEPALIVE_AFTER_MS`] of silence,
     /// and [`Update::ConnectionDead`] when it goes unanswered for
     /// [`DEAD_AFTER_MS`]. Call it every second or so.

@@ -164,6 +164,10 @@ catalog! {
     TOO_MANY_QUEUED = "Not connected, and too many lines are already waiting: your text is kept.";
     WHILE_AWAY = "While you were away:";
     FOUND_ROOM_DETAIL = "{count} here · {address}";
+    SAVED_TO = "Saved to {path}";
+    CANNOT_SAVE = "Could not save the conversation: {error}";
+    TEXT_FILES = "Text";
+    WEB_PAGES = "Web page";
     FOUND_ROOM_LOCKED = "{count} here · {address} · password needed";
     MSG_IS_FOR_PEOPLE = "Use /join to talk in a room; /msg is for one person.";
     NOTHING_TO_LEAVE = "There is no conversation to leave.";

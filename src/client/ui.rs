@@ -298,6 +298,34 @@ impl Ui {
         }
     }
 
+    /// The open conversation's lines as a transcript shows them.
+    pub fn transcript_lines(&mut self) -> Vec<crate::server::transcript::Line> {
+        let Some(key) = self.shown_key.clone() else {
+            return Vec::new();
+        };
+        let history = self.history(&key);
+        let rows = history.rows.borrow();
+        rows.iter()
+            .map(|item| {
+                let text = if item.action {
+                    format!("* {} {}", item.nick, item.text)
+                } else {
+                    item.text.to_string()
+                };
+                let who = match item.kind {
+                    MessageKind::Notice => String::new(),
+                    _ if item.action => String::new(),
+                    _ => item.nick.to_string(),
+                };
+                crate::server::transcript::Line {
+                    when: item.time.to_string(),
+                    who,
+                    text,
+                }
+            })
+            .collect()
+    }
+
     /// Our pending line `id` reached the server: it shows its time now, and
     /// moves after what others said meanwhile (lines fetched after a
     /// reconnect, say), which is where the server put it.

@@ -85,22 +85,50 @@ fn plain(s: &str) -> String {
         .collect()
 }
 
+/// One line of a transcript: when, who (empty for events and `/me`), what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub when: String,
+    pub who: String,
+    pub text: String,
+}
+
 /// The transcript of `room` (its display name) from `events`, oldest first.
 pub fn render(room: &str, events: &[Event], format: Format) -> String {
+    let lines: Vec<Line> = events
+        .iter()
+        .filter_map(|e| {
+            let (who, text) = describe(e)?;
+            // `/me` lines read "* nick waves": no separate speaker.
+            let who = if text.starts_with("* ") {
+                String::new()
+            } else {
+                who
+            };
+            Some(Line {
+                when: when(e.time_ms),
+                who,
+                text,
+            })
+        })
+        .collect();
+    render_lines(room, &lines, format)
+}
+
+/// A transcript titled after `room` from ready-made lines (the desktop
+/// client's "Save conversation" uses this with what it shows).
+pub fn render_lines(room: &str, lines: &[Line], format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Text => {
             out.push_str(&format!("Transcript of {}\n", plain(room)));
-            for e in events {
-                let Some((who, text)) = describe(e) else {
-                    continue;
-                };
-                let line = if who.is_empty() {
-                    format!("[{}] -- {}\n", when(e.time_ms), plain(&text))
-                } else if text.starts_with("* ") {
-                    format!("[{}] {}\n", when(e.time_ms), plain(&text))
+            for l in lines {
+                let line = if l.who.is_empty() && !l.text.starts_with("* ") {
+                    format!("[{}] -- {}\n", l.when, plain(&l.text))
+                } else if l.who.is_empty() {
+                    format!("[{}] {}\n", l.when, plain(&l.text))
                 } else {
-                    format!("[{}] <{}> {}\n", when(e.time_ms), plain(&who), plain(&text))
+                    format!("[{}] <{}> {}\n", l.when, plain(&l.who), plain(&l.text))
                 };
                 out.push_str(&line);
             }
@@ -113,21 +141,18 @@ pub fn render(room: &str, events: &[Event], format: Format) -> String {
                  .t{{color:#888;font-size:.85em}}.n{{font-weight:bold}}.e{{color:#777;font-style:italic}}</style>\n\
                  </head><body>\n<h1>Transcript of {title}</h1>\n"
             ));
-            for e in events {
-                let Some((who, text)) = describe(e) else {
-                    continue;
-                };
-                let time = escape_html(&when(e.time_ms));
-                if who.is_empty() || text.starts_with("* ") {
+            for l in lines {
+                let time = escape_html(&l.when);
+                if l.who.is_empty() {
                     out.push_str(&format!(
                         "<p><span class=\"t\">{time}</span> <span class=\"e\">{}</span></p>\n",
-                        escape_html(&text)
+                        escape_html(&l.text)
                     ));
                 } else {
                     out.push_str(&format!(
                         "<p><span class=\"t\">{time}</span> <span class=\"n\">{}</span> {}</p>\n",
-                        escape_html(&who),
-                        escape_html(&text)
+                        escape_html(&l.who),
+                        escape_html(&l.text)
                     ));
                 }
             }
