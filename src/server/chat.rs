@@ -747,6 +747,12 @@ impl Chat {
         self.clients.clear();
         self.client_count = 0;
         self.registered_count = 0;
+        // Every count and map keyed by clients goes with them: stale MONITOR
+        // entries would tell whoever gets a watcher's key next about nicknames
+        // it never asked for, and stale counts would be wrong in LUSERS.
+        self.invisible_count = 0;
+        self.oper_count = 0;
+        self.monitors.clear();
         self.nicks.clear();
         self.channels.retain(|_, ch| ch.permanent);
         for ch in self.channels.values_mut() {

@@ -1,0 +1,104 @@
+//! Bugs the fuzzer found (`docs/fuzzing.md`), each pinned by a focused test
+//! that drives the chat state directly, as the harness does: no sockets.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use banter::proto::Message;
+use banter::server::chat::{Chat, Now};
+use banter::server::outbox::Outbox;
+use banter::server::Config;
+
+/// A chat state, the time, and what the last call sent to whom.
+struct Harness {
+    chat: Chat,
+    out: Outbox,
+    now: Now,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let now = Now {
+            instant: Instant::now(),
+            unix_ms: 1_700_000_000_000,
+        };
+        let config = Config {
+            message_log: false,
+            ..Config::default()
+        };
+        Harness {
+            chat: Chat::new(config, &now),
+            out: Outbox::new(),
+            now,
+        }
+    }
+
+    fn connect(&mut self, id: usize) {
+        let addr: SocketAddr = ([127, 0, 0, 1], 40000 + id as u16).into();
+        self.chat.connect(id, addr, &self.now);
+    }
+
+    /// Handles the lines and returns what `id` was sent, as raw lines.
+    fn send(&mut self, id: usize, lines: &[&str]) -> Vec<Vec<u8>> {
+        self.out.clear();
+        for line in lines {
+            self.chat
+                .handle_line(id, line.as_bytes(), &self.now, &mut self.out);
+        }
+        let sent = self
+            .out
+            .sends()
+            .filter(|(to, _)| *to == id)
+            .map(|(_, l)| l.to_vec())
+            .collect();
+        self.chat.check_invariants().expect("invariants hold");
+        sent
+    }
+
+    fn register(&mut self, id: usize, nick: &str) {
+        self.connect(id);
+        self.send(id, &[&format!("NICK {nick}"), "USER u 0 * :Real"]);
+    }
+}
+
+/// Parsed `(command, params)` of raw lines.
+fn parsed(lines: &[Vec<u8>]) -> Vec<(String, Vec<String>)> {
+    lines
+        .iter()
+        .map(|l| {
+            let m = Message::parse(l).expect("a server line parses");
+            (m.command, m.params)
+        })
+        .collect()
+}
+
+/// Shutdown forgot the MONITOR map and the invisible and operator counts, so
+/// a chat used after it (the harness goes on; so would any embedder that
+/// keeps the state) told a newcomer who took the watcher's key about a
+/// nickname it never watched, and LUSERS counted people who were gone.
+#[test]
+fn shutdown_forgets_monitors_and_counts() {
+    let mut h = Harness::new();
+    h.register(3, "watcher");
+    h.send(3, &["MONITOR + alice", "MODE watcher +i"]);
+    h.out.clear();
+    h.chat.shutdown(&h.now, &mut h.out);
+    h.chat
+        .check_invariants()
+        .expect("nothing left of the old clients");
+
+    h.register(3, "newcomer");
+    let sent = h.send(3, &["LUSERS"]);
+    let lusers = parsed(&sent);
+    assert!(
+        lusers
+            .iter()
+            .any(|(c, p)| c == "251" && p[1].contains("1 users and 0 invisible")),
+        "{lusers:?}"
+    );
+    h.register(4, "alice");
+    assert!(
+        h.out.sends().all(|(to, _)| to != 3),
+        "the newcomer watches nobody"
+    );
+}
