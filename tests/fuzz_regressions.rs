@@ -102,3 +102,45 @@ fn shutdown_forgets_monitors_and_counts() {
         "the newcomer watches nobody"
     );
 }
+
+/// Numerics that echo a name in a middle parameter (403, 366, 401, 734...)
+/// went past 512 bytes for a long name: `Outbox::format` can only cut the
+/// last parameter. Now a middle parameter that cannot fit becomes `*`.
+#[test]
+fn echoed_names_never_take_a_reply_past_512_bytes() {
+    let mut h = Harness::new();
+    h.register(0, "Alice5");
+    let room = format!("#{}", "明_".repeat(126));
+    let rooms = vec!["#nope"; 80].join(",");
+    let nick = "n".repeat(480);
+    let full: Vec<String> = (0..100).map(|i| format!("n{i}")).collect();
+    let rest: Vec<String> = (0..110).map(|i| format!("m{i}")).collect();
+    for (line, numeric) in [
+        (format!("JOIN {room}"), "403"),
+        (format!("NAMES {rooms}"), "366"),
+        (format!("PRIVMSG {nick} :hi"), "401"),
+        (format!("MONITOR + {}", full.join(",")), "731"),
+        (format!("MONITOR + {}", rest.join(",")), "734"),
+    ] {
+        assert!(line.len() <= 510, "the input itself is accepted");
+        let sent = h.send(0, &[&line]);
+        for l in &sent {
+            assert!(
+                l.len() <= 512,
+                "{} bytes: {}",
+                l.len(),
+                String::from_utf8_lossy(l)
+            );
+        }
+        let replies = parsed(&sent);
+        let reply = replies
+            .iter()
+            .find(|(c, _)| c == numeric)
+            .unwrap_or_else(|| panic!("{numeric} for {line:.40}: {replies:?}"));
+        // Echoed whole when it fits, as `*` when it cannot.
+        assert!(
+            reply.1[1] == "*" || line.contains(reply.1[1].as_str()),
+            "{reply:?}"
+        );
+    }
+}

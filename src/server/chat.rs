@@ -889,7 +889,8 @@ impl Chat {
     }
 
     /// `:server <numeric> <nick> <params...>` to one client. A middle parameter
-    /// that came from the user and cannot be sent as one becomes `*`.
+    /// that came from the user and cannot be sent as one becomes `*`, and so
+    /// does one too long to fit the line.
     pub(crate) fn reply(&self, id: ClientId, out: &mut Outbox, numeric: &str, params: &[&str]) {
         let Some(client) = self.client(id) else {
             return;
@@ -900,6 +901,25 @@ impl Chat {
             let middle = i + 1 < params.len();
             let bad = p.is_empty() || p.contains(' ') || p.starts_with(':');
             all.push(if middle && bad { "*" } else { p });
+        }
+        // Outbox::format can shorten only the last parameter, so a long name
+        // echoed in the middle (a 480-byte channel in 403, a NAMES list in
+        // 366) would take the line past 512 bytes: the longest go first.
+        let last = all.len() - 1;
+        let mut len = 1 + self.config.server_name.len() + 1 + numeric.len() + 2 + 2;
+        len += all[..last].iter().map(|p| 1 + p.len()).sum::<usize>();
+        while len > MAX_BODY_LEN {
+            let Some((i, longest)) = all[..last]
+                .iter()
+                .enumerate()
+                .skip(1)
+                .max_by_key(|(_, p)| p.len())
+                .filter(|(_, p)| p.len() > 1)
+            else {
+                break;
+            };
+            len -= longest.len() - 1;
+            all[i] = "*";
         }
         self.server_line(id, out, numeric, &all);
     }
