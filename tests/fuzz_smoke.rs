@@ -11,7 +11,7 @@ use fuzz::seeds::{generate, load_seeds, minimize, mutate_and_run, panic_text, Ca
 /// Generated cases per run: a few seconds in a debug build.
 const GENERATED: u64 = 2_000;
 /// Variations run per seed file.
-const MUTATIONS: u64 = 100;
+const MUTATIONS: u64 = 30;
 
 /// Runs `case_fn`; on a failure or a panic, fails with a minimised
 /// reproduction in the seed format.

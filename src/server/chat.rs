@@ -1080,15 +1080,14 @@ impl Chat {
         if self.max_registered < self.registered_count {
             return Err("max_registered is below registered_count".into());
         }
-        for (folded, &id) in &self.nicks {
-            match self.client(id).and_then(|c| c.nick.as_deref()) {
-                Some(nick) if fold(nick) == *folded => {}
-                other => {
-                    return Err(format!(
-                        "nick {folded:?} maps to {id}, whose nick is {other:?}"
-                    ))
-                }
-            }
+        // With every named client found under its own nick below, equal sizes
+        // leave no room for a stale entry.
+        let named = count(|c| c.nick.is_some());
+        if self.nicks.len() != named {
+            return Err(format!(
+                "{} nicks kept for {named} named clients",
+                self.nicks.len()
+            ));
         }
         for (id, c) in live() {
             if let Some(nick) = &c.nick {
@@ -1102,7 +1101,14 @@ impl Chat {
                 let (Some(nick), Some(user)) = (&c.nick, &c.user) else {
                     return Err(format!("client {id} is registered without a nick and user"));
                 };
-                if c.mask != format!("{nick}!{user}@{}", c.host()) {
+                let host = c
+                    .mask
+                    .strip_prefix(nick.as_str())
+                    .and_then(|r| r.strip_prefix('!'));
+                let host = host
+                    .and_then(|r| r.strip_prefix(user.as_str()))
+                    .and_then(|r| r.strip_prefix('@'));
+                if host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) != Some(c.addr.ip()) {
                     return Err(format!("client {id}'s mask {:?} is stale", c.mask));
                 }
             } else if !c.channels.is_empty() || c.oper || c.invisible {

@@ -238,7 +238,11 @@ impl Exec {
                     return self.settle(None);
                 }
             }
-            let label = expected_label(&self.line).filter(|_| labeled);
+            let label = if labeled {
+                expected_label(&self.line)
+            } else {
+                None
+            };
             let now = self.now();
             let line = std::mem::take(&mut self.line);
             self.chat.handle_line(slot, &line, &now, &mut self.out);
@@ -265,7 +269,9 @@ impl Exec {
         let mut labels = [0usize; SLOTS];
         let mut batches: Vec<(usize, String)> = Vec::new();
         for (to, bytes) in self.out.sends() {
-            let text = String::from_utf8_lossy(bytes);
+            // Only for messages: formatting it for every line would cost more
+            // than the checks.
+            let text = Lossy(bytes);
             let Some(Some(conn)) = self.conns.get_mut(to) else {
                 return Err(format!(
                     "line to key {to}, which has no connection: {text:?}"
@@ -341,6 +347,15 @@ impl Exec {
             ));
         }
         self.chat.check_invariants()
+    }
+}
+
+/// Bytes shown as text in a failure message, converted only if shown.
+struct Lossy<'a>(&'a [u8]);
+
+impl std::fmt::Debug for Lossy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.0))
     }
 }
 

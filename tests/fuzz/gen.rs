@@ -146,6 +146,23 @@ const MASKS: &[&str] = &[
 ];
 const LABELS: &[&str] = &["a", "L1", "x y", "semi;colon", "\\back"];
 
+/// `+0;+1;+2;...` cut at a tag boundary near `len` bytes; built once,
+/// since building it per line would cost more than the server's parse.
+fn many_tags(len: usize) -> &'static str {
+    static TAGS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let all = TAGS.get_or_init(|| {
+        let mut s = String::new();
+        let mut i = 0;
+        while s.len() < 9000 {
+            s.push_str(&format!("+{i};"));
+            i += 1;
+        }
+        s
+    });
+    let cut = all[..len.min(all.len())].rfind(';').unwrap_or(0);
+    &all[..cut]
+}
+
 /// A generated case as it runs: the generator state and what it chose.
 pub struct Gen {
     pub rng: Rng,
@@ -372,11 +389,16 @@ impl Gen {
     fn long(&mut self, n: usize) -> String {
         let mut s = String::with_capacity(n + 4);
         while s.len() < n {
-            match self.rng.below(10) {
-                0 => s.push('明'),
-                1 => s.push(','),
-                2 => s.push(' '),
-                _ => s.push((b'a' + self.rng.below(26) as u8) as char),
+            let r = self.rng.next_u64();
+            // One draw makes several characters.
+            for k in 0..8 {
+                let x = (r >> (k * 8)) as u8;
+                match x % 10 {
+                    0 => s.push('明'),
+                    1 => s.push(','),
+                    2 => s.push(' '),
+                    _ => s.push((b'a' + x % 26) as char),
+                }
             }
         }
         s
@@ -500,10 +522,8 @@ impl Gen {
             }
             _ => {
                 // Near and over the 4094-byte client tag budget.
-                let n = *self.rng.pick(&[&500, &1000, &1020, &1100, &2100]);
-                for i in 0..n {
-                    tags.push(format!("+{i}"));
-                }
+                let n = *self.rng.pick(&[&2000, &4000, &4090, &4100, &8000]);
+                tags.push(many_tags(n).to_owned());
             }
         }
         if self.rng.chance(1, 3) {

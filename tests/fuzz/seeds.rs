@@ -241,12 +241,18 @@ pub fn load_seeds() -> Vec<(String, Case)> {
         .collect()
 }
 
-/// A generated case: settings and 50 to 200 actions chosen as they run.
+/// A generated case: settings and 50 to 200 actions (mostly under 100)
+/// chosen as they run.
 /// Returns the case as run, and its failure if it failed.
 pub fn generate(seed: u64) -> (Case, Result<(), Failure>) {
     let mut gen = Gen::new(seed);
     let settings = gen.settings();
-    let steps = gen.rng.range(50, 200);
+    // Mostly short cases: more of them per second, and most bugs need few steps.
+    let steps = if gen.rng.chance(3, 4) {
+        gen.rng.range(50, 100)
+    } else {
+        gen.rng.range(100, 200)
+    };
     let mut exec = Exec::new(&settings);
     let mut actions = Vec::with_capacity(steps);
     let mut result = Ok(());
