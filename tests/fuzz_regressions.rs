@@ -144,3 +144,30 @@ fn echoed_names_never_take_a_reply_past_512_bytes() {
         );
     }
 }
+
+/// Twelve list changes with long masks made a MODE announcement over 512
+/// bytes (527 for 31-byte masks from a 30-character CJK nickname), and
+/// Relay's cut of the last parameter announced an empty mask in place of
+/// the one set. Now the changes are spread over as many lines as it takes.
+#[test]
+fn long_mode_announcements_are_split_not_cut() {
+    let mut h = Harness::new();
+    h.register(0, &"明".repeat(30));
+    h.send(0, &["JOIN #a"]);
+    let masks: Vec<String> = (0..12).map(|i| format!("{}{i}", "m".repeat(30))).collect();
+    let line = format!("MODE #a +bbbbbbbbbbbb {}", masks.join(" "));
+    let sent = h.send(0, &[&line]);
+    let mut announced = Vec::new();
+    for l in &sent {
+        assert!(l.len() <= 512, "{} bytes", l.len());
+        let m = Message::parse(l).expect("parses");
+        if m.command == "MODE" {
+            assert!(m.params[1].chars().all(|c| c == '+' || c == 'b'));
+            announced.extend(m.params[2..].iter().cloned());
+        }
+    }
+    let expected: Vec<String> = masks.iter().map(|m| format!("{m}!*@*")).collect();
+    assert_eq!(announced, expected, "every mask, whole, in order");
+    let listed = parsed(&h.send(0, &["MODE #a b"]));
+    assert_eq!(listed.iter().filter(|(c, _)| c == "367").count(), 12);
+}
