@@ -15,7 +15,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use fuzz::gen::Rng;
-use fuzz::seeds::{generate, load_seeds, minimize, mutate_and_run, panic_text};
+use fuzz::seeds::{generate_into, load_seeds, minimize, mutate_and_run_into, panic_text, Case};
 
 const DEFAULT_EXECS: u64 = 10_000_000;
 
@@ -45,28 +45,29 @@ fn long_campaign() {
     let start = Instant::now();
     let mut steps: u64 = 0;
     let mut last_report = Instant::now();
+    // Reused, so its buffers are allocated once.
+    let mut case = Case::default();
     for i in 0..execs {
         let seed = case_seed(base, i);
         let mutated = i % 8 == 7;
         let ran = panic::catch_unwind(AssertUnwindSafe(|| {
             if mutated {
-                let (_, case) = &seeds[(seed % seeds.len() as u64) as usize];
-                mutate_and_run(case, seed)
+                let (_, seed_case) = &seeds[(seed % seeds.len() as u64) as usize];
+                mutate_and_run_into(seed_case, seed, &mut case)
             } else {
-                generate(seed)
+                generate_into(seed, &mut case)
             }
         }));
-        let (case, result) = match ran {
-            Ok(ran) => ran,
-            // Re-run to print the reproduction, then fail as the panic did.
+        let result = match ran {
+            Ok(result) => result,
+            // The case holds every action up to the one that panicked.
             Err(payload) => {
-                let (case, _) = panic::catch_unwind(AssertUnwindSafe(|| generate(seed)))
-                    .unwrap_or_else(|_| (Default::default(), Ok(())));
-                println!(
-                    "case {i} (seed {seed}, mutated {mutated}) panicked; case:\n{}",
-                    case.to_text()
+                let small = minimize(&case);
+                panic!(
+                    "case {i} (seed {seed}, mutated {mutated}): {}\nminimised:\n{}",
+                    panic_text(&payload),
+                    small.to_text()
                 );
-                panic!("case {i} (seed {seed}): {}", panic_text(&payload));
             }
         };
         steps += case.actions.len() as u64;

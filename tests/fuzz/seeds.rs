@@ -242,38 +242,48 @@ pub fn load_seeds() -> Vec<(String, Case)> {
 }
 
 /// A generated case: settings and 50 to 200 actions (mostly under 100)
-/// chosen as they run.
-/// Returns the case as run, and its failure if it failed.
+/// chosen as they run. Returns the case as run, and its failure if it failed.
 pub fn generate(seed: u64) -> (Case, Result<(), Failure>) {
+    let mut case = Case::default();
+    let result = generate_into(seed, &mut case);
+    (case, result)
+}
+
+/// As [`generate`], building the case in `case`: each action is recorded
+/// before it runs, so after a panic `case` holds the reproduction.
+pub fn generate_into(seed: u64, case: &mut Case) -> Result<(), Failure> {
     let mut gen = Gen::new(seed);
-    let settings = gen.settings();
+    case.settings = gen.settings();
+    case.actions.clear();
     // Mostly short cases: more of them per second, and most bugs need few steps.
     let steps = if gen.rng.chance(3, 4) {
         gen.rng.range(50, 100)
     } else {
         gen.rng.range(100, 200)
     };
-    let mut exec = Exec::new(&settings);
-    let mut actions = Vec::with_capacity(steps);
-    let mut result = Ok(());
+    let mut exec = Exec::new(&case.settings);
     for step in 0..steps {
         let action = gen.next(&exec);
-        let applied = exec.apply(&action);
-        actions.push(action);
-        if let Err(message) = applied {
-            result = Err(Failure { step, message });
-            break;
-        }
+        case.actions.push(action);
+        exec.apply(&case.actions[step])
+            .map_err(|message| Failure { step, message })?;
     }
-    (Case { settings, actions }, result)
+    Ok(())
 }
 
 /// A variation of a seed: actions dropped, repeated, swapped, mutated, cut
 /// in two, or new lines spliced in. Then it runs with a generator that goes
 /// on from where the seed ends, so that a seed also starts a random walk.
 pub fn mutate_and_run(seed_case: &Case, seed: u64) -> (Case, Result<(), Failure>) {
+    let mut case = Case::default();
+    let result = mutate_and_run_into(seed_case, seed, &mut case);
+    (case, result)
+}
+
+/// As [`mutate_and_run`], building the case in `case` (see [`generate_into`]).
+pub fn mutate_and_run_into(seed_case: &Case, seed: u64, case: &mut Case) -> Result<(), Failure> {
     let mut gen = Gen::new(seed);
-    let mut case = seed_case.clone();
+    case.clone_from(seed_case);
     for _ in 0..gen.rng.range(1, 6) {
         let len = case.actions.len();
         if len == 0 {
@@ -318,21 +328,17 @@ pub fn mutate_and_run(seed_case: &Case, seed: u64) -> (Case, Result<(), Failure>
     }
     let mut exec = Exec::new(&case.settings);
     for (step, action) in case.actions.iter().enumerate() {
-        if let Err(message) = exec.apply(action) {
-            return (case.clone(), Err(Failure { step, message }));
-        }
+        exec.apply(action)
+            .map_err(|message| Failure { step, message })?;
     }
-    let extra = gen.rng.range(0, 60);
-    for _ in 0..extra {
+    for _ in 0..gen.rng.range(0, 60) {
         let action = gen.next(&exec);
-        let applied = exec.apply(&action);
         case.actions.push(action);
-        if let Err(message) = applied {
-            let step = case.actions.len() - 1;
-            return (case, Err(Failure { step, message }));
-        }
+        let step = case.actions.len() - 1;
+        exec.apply(&case.actions[step])
+            .map_err(|message| Failure { step, message })?;
     }
-    (case, Ok(()))
+    Ok(())
 }
 
 /// How a candidate fared: the same failure, another, or none.
