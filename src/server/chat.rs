@@ -916,6 +916,12 @@ impl Chat {
         self.clients.clear();
         self.client_count = 0;
         self.registered_count = 0;
+        // Every count and map keyed by clients goes with them: stale MONITOR
+        // entries would tell whoever gets a watcher's key next about nicknames
+        // it never asked for, and stale counts would be wrong in LUSERS.
+        self.invisible_count = 0;
+        self.oper_count = 0;
+        self.monitors.clear();
         self.nicks.clear();
         self.channels.retain(|_, ch| ch.permanent);
         for ch in self.channels.values_mut() {
@@ -1061,7 +1067,8 @@ impl Chat {
     }
 
     /// `:server <numeric> <nick> <params...>` to one client. A middle parameter
-    /// that came from the user and cannot be sent as one becomes `*`.
+    /// that came from the user and cannot be sent as one becomes `*`, and so
+    /// does one too long to fit the line.
     pub(crate) fn reply(&self, id: ClientId, out: &mut Outbox, numeric: &str, params: &[&str]) {
         let Some(client) = self.client(id) else {
             return;
@@ -1072,6 +1079,25 @@ impl Chat {
             let middle = i + 1 < params.len();
             let bad = p.is_empty() || p.contains(' ') || p.starts_with(':');
             all.push(if middle && bad { "*" } else { p });
+        }
+        // Outbox::format can shorten only the last parameter, so a long name
+        // echoed in the middle (a 480-byte channel in 403, a NAMES list in
+        // 366) would take the line past 512 bytes: the longest go first.
+        let last = all.len() - 1;
+        let mut len = 1 + self.config.server_name.len() + 1 + numeric.len() + 2 + 2;
+        len += all[..last].iter().map(|p| 1 + p.len()).sum::<usize>();
+        while len > MAX_BODY_LEN {
+            let Some((i, longest)) = all[..last]
+                .iter()
+                .enumerate()
+                .skip(1)
+                .max_by_key(|(_, p)| p.len())
+                .filter(|(_, p)| p.len() > 1)
+            else {
+                break;
+            };
+            len -= longest.len() - 1;
+            all[i] = "*";
         }
         self.server_line(id, out, numeric, &all);
     }
@@ -1188,6 +1214,155 @@ impl Chat {
 
     pub(crate) fn motd(&self) -> &[String] {
         &self.motd
+    }
+}
+
+/// Self-checks for the fuzzing harness (`tests/fuzz/`), which may drive only
+/// the public API and so cannot look at the state directly.
+impl Chat {
+    /// Whether the counters, the nickname map, channel membership and the
+    /// MONITOR map agree with the clients themselves; the first disagreement
+    /// found, if any. Walks everything: for tests, not for the event loop.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let live = || {
+            self.clients
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| Some((i, c.as_ref()?)))
+        };
+        let count = |f: fn(&Client) -> bool| live().filter(|(_, c)| f(c)).count();
+        let counters = [
+            ("client_count", self.client_count, count(|_| true)),
+            (
+                "registered_count",
+                self.registered_count,
+                count(|c| c.registered),
+            ),
+            (
+                "invisible_count",
+                self.invisible_count,
+                count(|c| c.registered && c.invisible),
+            ),
+            (
+                "oper_count",
+                self.oper_count,
+                count(|c| c.registered && c.oper),
+            ),
+        ];
+        for (name, kept, real) in counters {
+            if kept != real {
+                return Err(format!("{name} is {kept} but {real} clients qualify"));
+            }
+        }
+        if self.max_registered < self.registered_count {
+            return Err("max_registered is below registered_count".into());
+        }
+        // With every named client found under its own nick below, equal sizes
+        // leave no room for a stale entry.
+        let named = count(|c| c.nick.is_some());
+        if self.nicks.len() != named {
+            return Err(format!(
+                "{} nicks kept for {named} named clients",
+                self.nicks.len()
+            ));
+        }
+        for (id, c) in live() {
+            if let Some(nick) = &c.nick {
+                if self.nicks.get(&fold(nick)) != Some(&id) {
+                    return Err(format!(
+                        "client {id}'s nick {nick:?} is not in the nick map"
+                    ));
+                }
+            }
+            if c.registered {
+                let (Some(nick), Some(user)) = (&c.nick, &c.user) else {
+                    return Err(format!("client {id} is registered without a nick and user"));
+                };
+                let host = c
+                    .mask
+                    .strip_prefix(nick.as_str())
+                    .and_then(|r| r.strip_prefix('!'));
+                let host = host
+                    .and_then(|r| r.strip_prefix(user.as_str()))
+                    .and_then(|r| r.strip_prefix('@'));
+                if host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) != Some(c.addr.ip()) {
+                    return Err(format!("client {id}'s mask {:?} is stale", c.mask));
+                }
+            } else if !c.channels.is_empty() || c.oper || c.invisible {
+                return Err(format!("unregistered client {id} has channels or modes"));
+            }
+            if c.channels.len() > self.config.max_joined {
+                return Err(format!("client {id} is in {} channels", c.channels.len()));
+            }
+            if c.monitoring.len() > MAX_MONITOR || c.invites.len() > MAX_INVITES {
+                return Err(format!(
+                    "client {id}'s MONITOR or invite list is over its bound"
+                ));
+            }
+            for folded in &c.channels {
+                if !self
+                    .channels
+                    .get(folded)
+                    .is_some_and(|ch| ch.members.contains_key(&id))
+                {
+                    return Err(format!(
+                        "client {id} lists {folded:?}, which does not list it"
+                    ));
+                }
+            }
+            for folded in &c.monitoring {
+                if !self.monitors.get(folded).is_some_and(|w| w.contains(&id)) {
+                    return Err(format!(
+                        "client {id} monitors {folded:?} unknown to the map"
+                    ));
+                }
+            }
+        }
+        for (folded, ch) in &self.channels {
+            if fold(&ch.name) != *folded {
+                return Err(format!("channel {:?} is filed under {folded:?}", ch.name));
+            }
+            if ch.members.is_empty() && !ch.permanent {
+                return Err(format!("empty channel {folded:?} was kept"));
+            }
+            if [&ch.bans, &ch.excepts, &ch.invex]
+                .iter()
+                .any(|l| l.len() > MAX_LIST)
+            {
+                return Err(format!("a mask list of {folded:?} is over its bound"));
+            }
+            for &id in ch.members.keys() {
+                match self.client(id) {
+                    Some(c) if c.registered && c.channels.contains(folded) => {}
+                    _ => {
+                        return Err(format!(
+                            "{folded:?} has member {id}, which does not list it"
+                        ))
+                    }
+                }
+            }
+        }
+        if self.channels.len() > self.config.max_channels.max(1) {
+            return Err(format!("{} channels exist", self.channels.len()));
+        }
+        for (folded, watchers) in &self.monitors {
+            if watchers.is_empty() {
+                return Err(format!("MONITOR entry {folded:?} has no watchers"));
+            }
+            for &id in watchers {
+                if !self
+                    .client(id)
+                    .is_some_and(|c| c.monitoring.contains(folded))
+                {
+                    return Err(format!("{id} watches {folded:?} but does not list it"));
+                }
+            }
+        }
+        if self.whowas.len() > WHOWAS_LEN {
+            return Err("WHOWAS is over its bound".into());
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@ use super::super::chat::{
     fold_mask, normalize_mask, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
+use crate::proto::message::MAX_BODY_LEN;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -168,7 +169,22 @@ impl Chat {
         let mut line = String::new();
         let mut sign = None;
         let mut params = vec![display.clone()];
+        // Twelve masks can make a line longer than 512 bytes, and Relay may
+        // only cut the last parameter, which would announce a mask other than
+        // the one set: changes go out in as many lines as it takes instead.
+        // `:setter MODE #room <changes>\r\n` and the `:` a last one may need.
+        let fixed = 1 + setter_mask.len() + 6 + display.len() + 1 + 3;
+        let mut len = fixed;
+        let mut lines = Vec::new();
         for (add, c, p) in applied {
+            let cost = 2 + p.as_ref().map_or(0, |p| 1 + p.len());
+            if !line.is_empty() && len + cost > MAX_BODY_LEN {
+                params.insert(1, std::mem::take(&mut line));
+                lines.push(std::mem::replace(&mut params, vec![display.clone()]));
+                sign = None;
+                len = fixed;
+            }
+            len += cost;
             if sign != Some(add) {
                 line.push(if add { '+' } else { '-' });
                 sign = Some(add);
@@ -177,18 +193,21 @@ impl Chat {
             params.extend(p);
         }
         params.insert(1, line);
-        if self.config.message_log {
-            log::info!(
-                "{display}: {} set mode {}",
-                setter_mask,
-                params[1..].join(" ")
-            );
-        }
-        let msgid = self.msgid();
-        let mut relay = Relay::new(now, &setter_mask, "MODE", params).with_msgid(msgid, false);
-        self.record(&folded, &relay, out);
-        if let Some(ch) = self.channels.get(&folded) {
-            self.deliver(&mut relay, ch.members.keys().copied(), out);
+        lines.push(params);
+        for params in lines {
+            if self.config.message_log {
+                log::info!(
+                    "{display}: {} set mode {}",
+                    setter_mask,
+                    params[1..].join(" ")
+                );
+            }
+            let msgid = self.msgid();
+            let mut relay = Relay::new(now, &setter_mask, "MODE", params).with_msgid(msgid, false);
+            self.record(&folded, &relay, out);
+            if let Some(ch) = self.channels.get(&folded) {
+                self.deliver(&mut relay, ch.members.keys().copied(), out);
+            }
         }
     }
 
