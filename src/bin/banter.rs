@@ -12,6 +12,9 @@ fn main() -> ExitCode {
         simplelog::TerminalMode::Stderr,
         simplelog::ColorChoice::Auto,
     );
+    // Before any window: a display reporting 0 or 1 Hz would stop Slint.
+    #[cfg(windows)]
+    banter::win::refresh_rate::install_from_env();
     // The software renderer works on every machine, with or without a GPU or
     // OpenGL driver; SLINT_BACKEND (e.g. winit-femtovg) picks another.
     if std::env::var_os("SLINT_BACKEND").is_none() {
