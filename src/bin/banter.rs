@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    #[cfg(windows)]
+    for (script, family) in banter::win::fonts::add_cjk_fallbacks() {
+        log::info!("{script} text falls back to {family}");
+    }
     match std::env::var("BANTER_THEME").as_deref() {
         Ok("dark") => app.borrow().force_dark(true),
         Ok("light") => app.borrow().force_dark(false),

@@ -2,5 +2,9 @@
 //!
 //! - [`refresh_rate`]: the client reads a display's "default" refresh rate
 //!   (0 or 1 Hz) as 60 Hz, so Slint neither panics nor redraws once a second.
+//! - [`fonts`] (with `gui`): CJK text finds an installed font where the
+//!   system's font fallback names none (Wine).
 
+#[cfg(feature = "gui")]
+pub mod fonts;
 pub mod refresh_rate;
