@@ -1,4 +1,7 @@
 //! `banter`: the desktop client. Picks a renderer, opens the window, runs.
+// Release builds on Windows are GUI programs: no console window opens with
+// them (debug builds keep it, for the log).
+#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
 
 use std::process::ExitCode;
 
