@@ -21,6 +21,8 @@
 //! - [`bench`]: the load generator behind `banter-bench`.
 //! - [`logging`]: a `log` backend that writes from its own thread, so a
 //!   stalled stderr cannot stall the server.
+//! - `win` (Windows only): what the Windows builds need beyond portable Rust:
+//!   the client's refresh-rate and font fix-ups, the server's console close.
 //! - `src/bin/`: `banter` (the client), `banter-server`, `banter-bench`: thin wrappers.
 
 pub mod bench;
@@ -28,3 +30,5 @@ pub mod client;
 pub mod logging;
 pub mod proto;
 pub mod server;
+#[cfg(windows)]
+pub mod win;

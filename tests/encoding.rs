@@ -45,6 +45,9 @@ fn escaped_line_breaks_in_tags_stay_escaped() {
     let mut b = server.member_with_caps("bob", "message-tags", "#lobby");
     a.sync();
     a.send(r"@+note=line1\r\nQUIT\s:x PRIVMSG #lobby :tagged");
+    // The server has read alice's line once she has her PONG: only then can
+    // bob's sync be sure to come after the relay (Windows showed the race).
+    a.sync();
     let seen = b.sync();
     assert_eq!(seen.len(), 1, "exactly one message arrived: {seen:?}");
     assert_eq!(seen[0].tag("+note"), Some("line1\r\nQUIT :x"));

@@ -1,5 +1,7 @@
 //! Peers and surroundings that misbehave, on purpose or not: the server keeps
 //! serving everyone else.
+// Some imports serve only the unix-only tests below.
+#![cfg_attr(not(unix), allow(unused_imports))]
 
 mod common;
 use std::io::Write;

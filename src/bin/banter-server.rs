@@ -498,6 +498,10 @@ fn main() -> ExitCode {
     if let Err(e) = ctrlc::set_handler(move || handle.shutdown()) {
         log::warn!("Ctrl+C will not stop the server cleanly: {e}");
     }
+    #[cfg(windows)]
+    if let Err(e) = banter::win::console::shut_down_on_close(server.handle()) {
+        log::warn!("closing the console will not stop the server cleanly: {e}");
+    }
     match server.run() {
         Ok(()) => {
             log::logger().flush();

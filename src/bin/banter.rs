@@ -1,4 +1,7 @@
 //! `banter`: the desktop client. Picks a renderer, opens the window, runs.
+// Release builds on Windows are GUI programs: no console window opens with
+// them (debug builds keep it, for the log).
+#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
 
 use std::process::ExitCode;
 
@@ -70,6 +73,9 @@ fn main() -> ExitCode {
         simplelog::TerminalMode::Stderr,
         simplelog::ColorChoice::Auto,
     );
+    // Before any window: a display reporting 0 or 1 Hz would stop Slint.
+    #[cfg(windows)]
+    banter::win::refresh_rate::install_from_env();
     // The software renderer works on every machine, with or without a GPU or
     // OpenGL driver; SLINT_BACKEND (e.g. winit-femtovg) picks another.
     if std::env::var_os("SLINT_BACKEND").is_none() {
@@ -88,6 +94,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    #[cfg(windows)]
+    for (script, family) in banter::win::fonts::add_cjk_fallbacks() {
+        log::info!("{script} text falls back to {family}");
+    }
     // Remembered settings; a bad file is reported and ignored, never fatal.
     let settings_path = settings::default_path();
     let saved = match &settings_path {

@@ -190,6 +190,7 @@ fn open_spare_fd() -> Option<File> {
     }
 }
 
+#[cfg_attr(not(unix), allow(unused_variables))]
 fn out_of_fds(e: &io::Error) -> bool {
     #[cfg(unix)]
     return matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
