@@ -165,6 +165,7 @@ catalog! {
     WHILE_AWAY = "While you were away:";
     FOUND_ROOM_DETAIL = "{count} here · {address}";
     SAVED_TO = "Saved to {path}";
+    STOPPED_ANSWERING = "the server stopped answering";
     CANNOT_SAVE = "Could not save the conversation: {error}";
     TEXT_FILES = "Text";
     WEB_PAGES = "Web page";

@@ -186,6 +186,7 @@ pub struct Worker {
     stopping: Arc<AtomicBool>,
     reconnect: Arc<AtomicBool>,
     current: Arc<Mutex<Option<TcpStream>>>,
+    dropping: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -360,14 +361,19 @@ impl Worker {
         let stopping = Arc::new(AtomicBool::new(false));
         let reconnect = Arc::new(AtomicBool::new(false));
         let current = Arc::new(Mutex::new(None));
+        let dropping = Arc::new(AtomicBool::new(false));
         let writer = std::thread::Builder::new()
             .name("banter-writer".into())
             .spawn(move || write_loop(writer_rx))
             .expect("spawn the writer thread");
         let reader = {
             let (addr, writer_tx) = (addr.to_owned(), writer_tx.clone());
-            let (stopping, reconnect, current) =
-                (stopping.clone(), reconnect.clone(), current.clone());
+            let (stopping, reconnect, current, dropping) = (
+                stopping.clone(),
+                reconnect.clone(),
+                current.clone(),
+                dropping.clone(),
+            );
             std::thread::Builder::new()
                 .name("banter-reader".into())
                 .spawn(move || {
@@ -375,6 +381,7 @@ impl Worker {
                         writer_tx,
                         stop_rx,
                         stopping,
+                        dropping,
                         reconnect,
                         current,
                     };
@@ -388,6 +395,7 @@ impl Worker {
             stopping,
             reconnect,
             current,
+            dropping,
             threads: vec![writer, reader],
         }
     }
@@ -417,6 +425,7 @@ impl Worker {
     /// Drops the current connection (the session found it dead); the worker
     /// reconnects as after any other loss, if reconnecting is on.
     pub fn drop_connection(&self) {
+        self.dropping.store(true, Ordering::SeqCst);
         if let Ok(guard) = self.current.lock() {
             if let Some(s) = guard.as_ref() {
                 let _ = s.shutdown(Shutdown::Both);
@@ -458,6 +467,8 @@ struct Links {
     writer_tx: SyncSender<WriterCmd>,
     stop_rx: Receiver<()>,
     stopping: Arc<AtomicBool>,
+    /// The session found the connection dead: the reader gives it up.
+    dropping: Arc<AtomicBool>,
     reconnect: Arc<AtomicBool>,
     current: Arc<Mutex<Option<TcpStream>>>,
 }
@@ -492,7 +503,8 @@ fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn
                     *current = Some(waker);
                 }
                 notify(NetEvent::Connected);
-                let reason = read_loop(source, notify);
+                links.dropping.store(false, Ordering::SeqCst);
+                let reason = read_loop(source, notify, links);
                 let _ = links.writer_tx.send(WriterCmd::Detach);
                 if let Ok(mut current) = links.current.lock() {
                     *current = None;
@@ -526,7 +538,15 @@ fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn
 }
 
 /// Reads until the connection ends; returns why it ended.
-fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
+fn read_loop(source: Source, notify: &dyn Fn(NetEvent), links: &Links) -> String {
+    // A short read timeout, so that dropping or stopping is noticed even
+    // where shutting the socket from another thread does not wake a blocked
+    // read (Windows, Wine).
+    let sock = match &source {
+        Source::Plain(stream) => stream,
+        Source::Tls(link) => &link.sock,
+    };
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(250)));
     let mut reader = LineReader::new(MAX_LINE);
     let mut chunk = vec![0u8; 16 * 1024];
     let mut closed = false;
@@ -548,6 +568,24 @@ fn read_loop(source: Source, notify: &dyn Fn(NetEvent)) -> String {
                 },
             },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if links.dropping.swap(false, Ordering::SeqCst) {
+                    return tr::STOPPED_ANSWERING.to_string();
+                }
+                if links.stopping.load(Ordering::SeqCst) {
+                    return tr::SERVER_CLOSED.to_string();
+                }
+                continue;
+            }
+            // After drop_connection shut the socket, this is no surprise.
+            Err(_) if links.dropping.swap(false, Ordering::SeqCst) => {
+                return tr::STOPPED_ANSWERING.to_string()
+            }
             Err(e) => return tr::CONNECTION_ERROR.fill(&[("error", &e)]),
         }
         let mut batch = Vec::new();
