@@ -236,6 +236,11 @@ def run(args, env, port, server):
 
     # 2. The client: log in, talk, see a reply, leave.
     cenv = dict(env)
+    # A settings file of this run's own (Wine maps Z: to /): the client
+    # remembers the last server and name, which would pre-fill the form that
+    # this script types into.
+    settings = f"/tmp/banter-smoke-settings-{os.getpid()}-{time.monotonic_ns()}.toml"
+    cenv["BANTER_SETTINGS"] = "Z:" + settings.replace("/", "\\")
     if args.fake_hz is not None:
         cenv["BANTER_FAKE_REFRESH_HZ"] = args.fake_hz
     started = time.monotonic()
