@@ -10,7 +10,9 @@
 # Runs the server under valgrind on a loopback port, loads it with
 # banter-bench (100 clients, 10 senders x 100 messages: 99,000 deliveries),
 # stops it, and prints one JSON line: instructions in all, in the event-loop
-# thread, and per delivery. Raw callgrind files go to bench/results/callgrind/.
+# thread, and per delivery. Raw callgrind files go to bench/results/callgrind/
+# (not kept in git: tens of MB each); the lines behind BENCHMARKS.md are in
+# bench/results/callgrind.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1; server=$2; shift 2
