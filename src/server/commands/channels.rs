@@ -153,12 +153,8 @@ impl Chat {
             c.channels.insert(folded.clone());
             c.invites.retain(|f| *f != folded);
         }
-        let msgid = self.msgid();
-        let mut relay =
-            Relay::new(now, &mask, "JOIN", vec![display.clone()]).with_msgid(msgid, bot);
-        self.record(&folded, &relay, out);
+        self.announce_join(&folded, &mask, bot, now, out);
         if let Some(ch) = self.channels.get(&folded) {
-            self.deliver(&mut relay, ch.members.keys().copied(), out);
             if let Some(away) = away {
                 let to: Vec<ClientId> = ch
                     .members
@@ -189,6 +185,27 @@ impl Chat {
                 "{display}: {} joined",
                 mask.split('!').next().unwrap_or(&mask)
             );
+        }
+    }
+
+    /// A member's JOIN to everyone in the room (itself included), with a
+    /// msgid, and into the room's history.
+    pub(crate) fn announce_join(
+        &mut self,
+        folded: &str,
+        mask: &str,
+        bot: bool,
+        now: &Now,
+        out: &mut Outbox,
+    ) {
+        let Some(display) = self.channels.get(folded).map(|ch| ch.name.clone()) else {
+            return;
+        };
+        let msgid = self.msgid();
+        let mut relay = Relay::new(now, mask, "JOIN", vec![display]).with_msgid(msgid, bot);
+        self.record(folded, &relay, out);
+        if let Some(ch) = self.channels.get(folded) {
+            self.deliver(&mut relay, ch.members.keys().copied(), out);
         }
     }
 

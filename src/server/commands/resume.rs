@@ -158,12 +158,8 @@ impl Chat {
             if let Some(c) = self.client_mut(id) {
                 c.channels.insert(folded.clone());
             }
-            let msgid = self.msgid();
-            let mut relay =
-                Relay::new(now, &mask, "JOIN", vec![display.clone()]).with_msgid(msgid, bot);
-            self.record(&folded, &relay, out);
+            self.announce_join(&folded, &mask, bot, now, out);
             if let Some(ch) = self.channels.get(&folded) {
-                self.deliver(&mut relay, ch.members.keys().copied(), out);
                 let modes: String = [(Status::OP, 'o'), (Status::VOICE, 'v')]
                     .iter()
                     .filter(|(s, _)| status.has(*s))
