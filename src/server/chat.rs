@@ -761,10 +761,12 @@ impl Chat {
         self.client_count += 1;
     }
 
-    /// One received line (without its ending) from client `id`.
-    pub fn handle_line(&mut self, id: ClientId, line: &[u8], now: &Now, out: &mut Outbox) {
+    /// One received line (without its ending) from client `id`. Returns what
+    /// it costs in flood-control tokens: one for most lines, more for commands
+    /// that scan or answer at length (see `commands/mod.rs`).
+    pub fn handle_line(&mut self, id: ClientId, line: &[u8], now: &Now, out: &mut Outbox) -> u32 {
         let Some(client) = self.client_mut(id) else {
-            return;
+            return 1;
         };
         client.last_active = now.instant;
         client.ping_sent = false;
@@ -774,10 +776,10 @@ impl Chat {
                 TooLong::Body => "Input line was too long",
             };
             self.reply(id, out, ERR_INPUTTOOLONG, &[what]);
-            return;
+            return 1;
         }
         match Message::parse(line) {
-            Ok(msg) => self.dispatch(id, &msg, now, out),
+            Ok(msg) => return self.dispatch(id, &msg, now, out),
             Err(ParseError::Empty) => {}
             Err(ParseError::InvalidUtf8 { command }) => {
                 let command = command.unwrap_or_else(|| "*".into());
@@ -810,6 +812,7 @@ impl Chat {
                 );
             }
         }
+        1
     }
 
     /// The connection of client `id` is gone (or being closed by the loop):

@@ -807,15 +807,16 @@ impl Server {
             }
             match conn.reader.next_line() {
                 Ok(Some(line)) => {
-                    // Charged before the empty check: a stream of bare line
+                    // An empty line is charged too: a stream of bare line
                     // endings costs the loop as much as any other line.
-                    if let Some(cfg) = &flood {
-                        conn.flood.charge(now.instant, cfg);
+                    let cost = if line.is_empty() {
+                        1
+                    } else {
+                        self.chat.handle_line(key, line, now, &mut self.out)
+                    };
+                    if let (Some(cfg), Some(conn)) = (&flood, self.conns.get_mut(key)) {
+                        conn.flood.charge(now.instant, cfg, cost);
                     }
-                    if line.is_empty() {
-                        continue;
-                    }
-                    self.chat.handle_line(key, line, now, &mut self.out);
                 }
                 Ok(None) => return true,
                 Err(_) => {
@@ -1108,6 +1109,35 @@ mod tests {
             server.turn(&mut events).expect("turn");
         }
         assert_eq!(server.throttled.len(), 1);
+    }
+
+    /// Heavy commands use up the burst sooner: ten lines of burst take
+    /// registration and seven PINGs, but registration, three LISTs (weight 3)
+    /// and a PING hold the PING back.
+    #[test]
+    fn a_heavy_command_costs_more_of_the_burst() {
+        let throttled_after = |lines: &str| {
+            let mut server = server(|c| {
+                c.flood = Some(FloodConfig {
+                    burst: 10,
+                    interval: Duration::from_secs(600),
+                });
+            });
+            let mut events = Events::with_capacity(64);
+            let (mut client, key) = connect(&mut server, &mut events);
+            let all = format!("NICK w\r\nUSER u 0 * :r\r\n{lines}PING end\r\n");
+            client.write_all(all.as_bytes()).expect("send");
+            // The lines arrive as one segment: once registered with nothing
+            // left in the reader, every line was handled.
+            turn_until(&mut server, &mut events, |s| {
+                let registered = s.chat.client(key).is_some_and(|c| c.registered);
+                s.conns[key].throttled_until.is_some()
+                    || (registered && s.conns[key].reader.pending() == 0)
+            });
+            server.conns[key].throttled_until.is_some()
+        };
+        assert!(!throttled_after(&"PING x\r\n".repeat(7)));
+        assert!(throttled_after(&"LIST\r\n".repeat(3)));
     }
 
     #[test]

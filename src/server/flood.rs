@@ -29,10 +29,12 @@ impl FloodGate {
         }
     }
 
-    /// Records that one line was processed at `now`.
-    pub fn charge(&mut self, now: Instant, cfg: &FloodConfig) {
+    /// Records that a line costing `tokens` (one for most lines) was
+    /// processed at `now`: the next line waits until the debt is back within
+    /// the burst.
+    pub fn charge(&mut self, now: Instant, cfg: &FloodConfig, tokens: u32) {
         let base = self.paid_until.map_or(now, |p| p.max(now));
-        self.paid_until = Some(base + cfg.interval);
+        self.paid_until = Some(base + cfg.interval * tokens.max(1));
     }
 }
 
@@ -51,12 +53,12 @@ mod tests {
         let mut gate = FloodGate::default();
         for _ in 0..3 {
             assert_eq!(gate.check(t0, &cfg), Ok(()));
-            gate.charge(t0, &cfg);
+            gate.charge(t0, &cfg, 1);
         }
         let resume = gate.check(t0, &cfg).unwrap_err();
         assert_eq!(resume, t0 + Duration::from_millis(100));
         assert_eq!(gate.check(resume, &cfg), Ok(()));
-        gate.charge(resume, &cfg);
+        gate.charge(resume, &cfg, 1);
         assert_eq!(
             gate.check(resume, &cfg),
             Err(t0 + Duration::from_millis(200))
@@ -65,7 +67,7 @@ mod tests {
         let later = t0 + Duration::from_secs(5);
         for _ in 0..3 {
             assert_eq!(gate.check(later, &cfg), Ok(()));
-            gate.charge(later, &cfg);
+            gate.charge(later, &cfg, 1);
         }
         assert!(gate.check(later, &cfg).is_err());
     }

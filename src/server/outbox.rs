@@ -184,6 +184,14 @@ impl Outbox {
             .map(|&(to, l)| (to, &self.data[l.start..l.end]))
     }
 
+    /// How many lines went to `to` since `mark`.
+    pub fn sent_to_since(&self, to: ClientId, mark: usize) -> usize {
+        self.sends[mark.min(self.sends.len())..]
+            .iter()
+            .filter(|(c, _)| *c == to)
+            .count()
+    }
+
     pub fn closes(&self) -> &[ClientId] {
         &self.closes
     }

@@ -4,6 +4,11 @@
 //! enough parameters (461), known command (421). Handlers live by family, one
 //! file each; every handler's doc is its syntax line, and handlers bind their
 //! parameters by pattern so that a table edit cannot turn a line into a panic.
+//!
+//! It also says what a line costs in flood control: the command's weight (the
+//! work it does that its reply does not show, such as WHO scanning every
+//! client for a mask) plus a share of the reply it sent back, so that a WHO or
+//! NAMES on a 4,000-member room is not as cheap as a PING.
 
 mod channels;
 mod history;
@@ -26,6 +31,8 @@ struct Command {
     name: &'static str,
     min_params: usize,
     needs_registration: bool,
+    /// Flood-control tokens the command costs before its reply is counted.
+    weight: u32,
     run: Handler,
 }
 
@@ -39,9 +46,26 @@ const fn cmd(
         name,
         min_params,
         needs_registration,
+        weight: 1,
         run,
     }
 }
+
+impl Command {
+    /// The same command with a heavier flood-control weight.
+    const fn weight(self, weight: u32) -> Command {
+        Command { weight, ..self }
+    }
+}
+
+/// Reply lines to the sender that cost one more flood-control token: a reply
+/// the size of a classroom's NAMES is free, a 4,000-line WHO is not.
+pub const REPLY_LINES_PER_TOKEN: usize = 32;
+
+/// The most one line can cost (8 s of waiting at the default 4 lines/s), so
+/// that an IRC client which asks for WHO on joining a huge room is slowed
+/// down, not silenced for minutes.
+pub const MAX_LINE_COST: u32 = 32;
 
 /// Every command the server knows. Kept in one place so that a newcomer sees
 /// the whole protocol surface at a glance.
@@ -62,8 +86,8 @@ const COMMANDS: &[Command] = &[
     cmd("JOIN", 1, true, Chat::join),
     cmd("PART", 1, true, Chat::part),
     cmd("TOPIC", 1, true, Chat::topic),
-    cmd("NAMES", 0, true, Chat::names),
-    cmd("LIST", 0, true, Chat::list),
+    cmd("NAMES", 0, true, Chat::names).weight(2),
+    cmd("LIST", 0, true, Chat::list).weight(3),
     cmd("KICK", 2, true, Chat::kick),
     cmd("INVITE", 0, true, Chat::invite),
     // modes.rs
@@ -73,13 +97,13 @@ const COMMANDS: &[Command] = &[
     cmd("NOTICE", 0, true, Chat::privmsg),
     cmd("TAGMSG", 1, true, Chat::tagmsg),
     // queries.rs
-    cmd("WHO", 0, true, Chat::who),
-    cmd("WHOIS", 1, true, Chat::whois),
-    cmd("WHOWAS", 1, true, Chat::whowas),
-    cmd("LUSERS", 0, true, Chat::lusers),
+    cmd("WHO", 0, true, Chat::who).weight(3),
+    cmd("WHOIS", 1, true, Chat::whois).weight(2),
+    cmd("WHOWAS", 1, true, Chat::whowas).weight(2),
+    cmd("LUSERS", 0, true, Chat::lusers).weight(2),
     cmd("MOTD", 0, true, Chat::send_motd),
-    cmd("USERHOST", 1, true, Chat::userhost),
-    cmd("ISON", 1, true, Chat::ison),
+    cmd("USERHOST", 1, true, Chat::userhost).weight(2),
+    cmd("ISON", 1, true, Chat::ison).weight(2),
     cmd("TIME", 0, true, Chat::time),
     cmd("VERSION", 0, true, Chat::version),
     cmd("INFO", 0, true, Chat::info),
@@ -88,9 +112,9 @@ const COMMANDS: &[Command] = &[
     cmd("HELP", 0, true, Chat::help),
     cmd("HELPOP", 0, true, Chat::help),
     // history.rs
-    cmd("CHATHISTORY", 1, true, Chat::chathistory),
+    cmd("CHATHISTORY", 1, true, Chat::chathistory).weight(2),
     // monitor.rs
-    cmd("MONITOR", 1, true, Chat::monitor),
+    cmd("MONITOR", 1, true, Chat::monitor).weight(2),
     // operators.rs
     cmd("OPER", 2, true, Chat::oper),
     cmd("KILL", 1, true, Chat::kill),
@@ -98,14 +122,23 @@ const COMMANDS: &[Command] = &[
 ];
 
 impl Chat {
-    pub(crate) fn dispatch(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    /// Runs the command; returns what it costs in flood-control tokens.
+    pub(crate) fn dispatch(
+        &mut self,
+        id: ClientId,
+        msg: &Message,
+        now: &Now,
+        out: &mut Outbox,
+    ) -> u32 {
         let label = msg
             .tag("label")
             .filter(|l| !l.is_empty() && l.len() <= 64)
             .filter(|_| self.caps_of(id).has(Caps::LABELED_RESPONSE))
             .map(str::to_owned);
         let mark = out.mark();
-        self.dispatch_unlabeled(id, msg, now, out);
+        let weight = self.dispatch_unlabeled(id, msg, now, out);
+        let replies = out.sent_to_since(id, mark);
+        let cost = (replies / REPLY_LINES_PER_TOKEN).min(MAX_LINE_COST as usize) as u32;
         if let Some(label) = label {
             if self.is_client(id) || !out.closes().contains(&id) {
                 let batch = self.batch_ref();
@@ -113,9 +146,17 @@ impl Chat {
                 out.label(id, mark, &label, &server, &batch);
             }
         }
+        weight.saturating_add(cost).min(MAX_LINE_COST)
     }
 
-    fn dispatch_unlabeled(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    /// Runs the command; returns its weight.
+    fn dispatch_unlabeled(
+        &mut self,
+        id: ClientId,
+        msg: &Message,
+        now: &Now,
+        out: &mut Outbox,
+    ) -> u32 {
         let registered = self.client(id).is_some_and(|c| c.registered);
         let Some(command) = COMMANDS
             .iter()
@@ -131,11 +172,11 @@ impl Chat {
             } else {
                 self.reply(id, out, ERR_NOTREGISTERED, &["You have not registered"]);
             }
-            return;
+            return 1;
         };
         if command.needs_registration && !registered {
             self.reply(id, out, ERR_NOTREGISTERED, &["You have not registered"]);
-            return;
+            return 1;
         }
         if msg.params.len() < command.min_params {
             self.reply(
@@ -144,9 +185,10 @@ impl Chat {
                 ERR_NEEDMOREPARAMS,
                 &[command.name, "Not enough parameters"],
             );
-            return;
+            return 1;
         }
         (command.run)(self, id, msg, now, out);
+        command.weight
     }
 
     /// 442 for `room`.
@@ -181,5 +223,70 @@ impl Chat {
             ERR_NEEDMOREPARAMS,
             &[command, "Not enough parameters"],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::Config;
+    use std::time::Instant;
+
+    /// A chat with `members` clients in `#big`; client 0 is the one asking.
+    fn room_of(members: usize) -> (Chat, Now) {
+        let now = Now {
+            instant: Instant::now(),
+            unix_ms: 1_700_000_000_000,
+        };
+        let mut chat = Chat::new(
+            Config {
+                message_log: false,
+                max_per_ip: 0,
+                ..Config::loopback()
+            },
+            &now,
+        );
+        let mut out = Outbox::new();
+        for id in 0..members {
+            chat.connect(id, ([127, 0, 0, 1], 40000).into(), &now);
+            for line in [
+                format!("NICK m{id}"),
+                "USER u 0 * :r".into(),
+                "JOIN #big".into(),
+            ] {
+                chat.handle_line(id, line.as_bytes(), &now, &mut out);
+            }
+            out.clear();
+        }
+        (chat, now)
+    }
+
+    fn cost(chat: &mut Chat, now: &Now, line: &str) -> u32 {
+        let mut out = Outbox::new();
+        chat.handle_line(0, line.as_bytes(), now, &mut out)
+    }
+
+    #[test]
+    fn scanning_commands_weigh_more_than_a_ping() {
+        let (mut chat, now) = room_of(3);
+        assert_eq!(cost(&mut chat, &now, "PING x"), 1);
+        assert_eq!(cost(&mut chat, &now, "PRIVMSG #big :hi"), 1);
+        assert_eq!(cost(&mut chat, &now, "NOSUCHCOMMAND"), 1);
+        assert_eq!(cost(&mut chat, &now, "WHO #big"), 3);
+        assert_eq!(cost(&mut chat, &now, "LIST"), 3);
+        assert_eq!(cost(&mut chat, &now, "NAMES #big"), 2);
+        // The table's checks cost one, whatever the command.
+        assert_eq!(cost(&mut chat, &now, "WHOIS"), 1);
+    }
+
+    #[test]
+    fn a_long_reply_costs_its_length_up_to_the_cap() {
+        let (mut chat, now) = room_of(200);
+        // 200 WHO lines and the end line: 201 / 32 = 6 more than the weight.
+        assert_eq!(cost(&mut chat, &now, "WHO #big"), 3 + 6);
+        // 200 names fill several 353 lines, fewer than 32.
+        assert_eq!(cost(&mut chat, &now, "NAMES #big"), 2);
+        let (mut chat, now) = room_of(2000);
+        assert_eq!(cost(&mut chat, &now, "WHO #big"), MAX_LINE_COST);
     }
 }
