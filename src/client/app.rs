@@ -1,5 +1,7 @@
 //! The client controller: owns the session, the socket worker, the hosted
-//! server and the UI adapter on the UI thread, and wires the UI's callbacks.
+//! server and the UI adapter on the UI thread, and answers the window's
+//! requests ([`Controller`]). It never touches a generated Slint type: the
+//! adapter in `ui.rs` does.
 //!
 //! The worker's events cross to the UI thread through a channel; the worker
 //! wakes the UI with `invoke_from_event_loop`, and the controller drains the
@@ -13,13 +15,13 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use slint::{CloseRequestResponse, ComponentHandle};
+use slint::ComponentHandle;
 
 use super::discovery::{self, Found};
 use super::host::Host;
-use super::session::{LoginError, Session, Update};
+use super::session::{HostAction, LoginError, Session, Update};
 use super::tr;
-use super::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, Ui};
+use super::ui::{AppWindow, Controller, Ui};
 use super::worker::{NetEvent, Worker};
 use crate::proto::discovery::{Mode, DISCOVERY_PORT};
 use crate::proto::names::{validate_nick, NameError};
@@ -102,11 +104,16 @@ impl App {
             std::time::Duration::from_secs(1),
             move || {
                 if let Some(app) = weak.upgrade() {
-                    app.borrow_mut().with_session(|s| s.tick(now_ms()));
+                    let mut app = app.borrow_mut();
+                    if app.ui.window_active() {
+                        app.ui.seen();
+                    }
+                    app.with_session(|s| s.tick(now_ms()));
                 }
             },
         );
-        Self::wire(&app);
+        let controller = Rc::downgrade(&app);
+        app.borrow().ui.wire(controller);
         app.borrow().set_language(tr::initial_language());
         Ok(app)
     }
@@ -175,14 +182,13 @@ impl App {
         let Some(room) = self.found.get(index) else {
             return;
         };
-        let login = self.ui.login();
-        login.set_server(room.addr.to_string().into());
-        login.set_host_mode(false);
+        self.ui
+            .fill_login(Some(&room.addr.to_string()), None, false);
         if !room.info.room.is_empty() {
             self.room = room.info.room.clone();
         }
-        if login.get_nick().trim().is_empty() {
-            self.ui.window().invoke_focus_login();
+        if self.ui.login_form().nick.is_empty() {
+            self.ui.focus_login();
         } else {
             self.connect();
         }
@@ -241,26 +247,18 @@ impl App {
 
     /// The address and name in the login form, for remembering them.
     pub fn login_fields(&self) -> (String, String) {
-        let login = self.ui.login();
-        (
-            login.get_server().to_string(),
-            login.get_nick().trim().to_owned(),
-        )
+        let form = self.ui.login_form();
+        (form.server, form.nick)
     }
 
     /// Fills the login form (from the command line or remembered settings),
     /// and logs in at once when asked to.
     pub fn launch(&mut self, launch: &crate::client::launch::Launch, at_once: bool) {
-        {
-            let login = self.ui.login();
-            if let Some(server) = &launch.server {
-                login.set_server(server.as_str().into());
-            }
-            if let Some(name) = &launch.name {
-                login.set_nick(name.as_str().into());
-            }
-            login.set_host_mode(launch.host);
-        }
+        self.ui.fill_login(
+            launch.server.as_deref(),
+            launch.name.as_deref(),
+            launch.host,
+        );
         if let Some(room) = &launch.room {
             self.room = room.clone();
         }
@@ -278,63 +276,6 @@ impl App {
         self.ui.window().clone_strong()
     }
 
-    fn wire(app: &Rc<RefCell<App>>) {
-        let window = app.borrow().window();
-        let weak = Rc::downgrade(app);
-        let with = move |f: &dyn Fn(&mut App)| {
-            if let Some(app) = weak.upgrade() {
-                f(&mut app.borrow_mut());
-            }
-        };
-        let login = window.global::<LoginAdapter>();
-        let w = with.clone();
-        login.on_connect(move || w(&|a| a.connect()));
-        let w = with.clone();
-        login.on_join_found(move |i| w(&|a| a.join_found(i.max(0) as usize)));
-        let w = with.clone();
-        login.on_choose_language(move |i| {
-            w(&|a| {
-                if let Some(l) = tr::languages().get(i.max(0) as usize) {
-                    a.set_language(l.code);
-                }
-            })
-        });
-        let chat = window.global::<ChatAdapter>();
-        let weak_send = Rc::downgrade(app);
-        chat.on_send(move |text| {
-            weak_send
-                .upgrade()
-                .is_some_and(|a| a.borrow_mut().send(&text))
-        });
-        let w = with.clone();
-        chat.on_select_conversation(move |i| {
-            w(&|a| a.with_session(|s| s.set_active(i.max(0) as usize)))
-        });
-        let w = with.clone();
-        chat.on_open_private(move |nick| w(&|a| a.with_session(|s| s.open_private(&nick))));
-        let w = with.clone();
-        chat.on_request_exit(move || w(&|a| a.ui.set_confirm_exit(true)));
-        let w = with.clone();
-        chat.on_save_conversation(move || w(&|a| a.save_conversation()));
-        chat.on_confirm_exit(move |leave| with(&|a| a.confirm_exit(leave)));
-        let weak = Rc::downgrade(app);
-        // Closing the window asks first, like the Exit button; on the login
-        // screen there is nothing to lose.
-        window.window().on_close_requested(move || {
-            let Some(app) = weak.upgrade() else {
-                return CloseRequestResponse::HideWindow;
-            };
-            let mut app = app.borrow_mut();
-            if app.ui.window().get_screen() == Screen::Chat && !app.closed {
-                app.ui.set_confirm_exit(true);
-                CloseRequestResponse::KeepWindowShown
-            } else {
-                app.shut_down();
-                CloseRequestResponse::HideWindow
-            }
-        });
-    }
-
     /// Runs `f` on the session, then sends and shows what it produced.
     fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
         if let Some(session) = self.session.as_mut() {
@@ -344,15 +285,12 @@ impl App {
     }
 
     fn connect(&mut self) {
-        let (server, nick, password, hosting) = {
-            let login = self.ui.login();
-            (
-                login.get_server().to_string(),
-                login.get_nick().trim().to_owned(),
-                login.get_password().to_string(),
-                login.get_host_mode(),
-            )
-        };
+        let super::ui::LoginForm {
+            server,
+            nick,
+            password,
+            host: hosting,
+        } = self.ui.login_form();
         if let Err(e) = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN) {
             let reason = match e {
                 NameError::TooLong => tr::NAME_TOO_LONG.to_string(),
@@ -472,8 +410,8 @@ impl App {
                 if was_registered {
                     self.ui
                         .set_banner(&tr::CONNECTION_LOST.fill(&[("reason", &reason)]));
-                } else if self.ui.window().get_screen() == Screen::Login {
-                    if self.ui.login().get_error().is_empty() {
+                } else if !self.ui.on_chat_screen() {
+                    if !self.ui.has_login_error() {
                         self.ui
                             .show_login_error(&tr::DISCONNECTED.fill(&[("reason", &reason)]));
                     }
@@ -540,7 +478,7 @@ impl App {
         }
         if updates.contains(&Update::Quit) {
             self.shut_down();
-            let _ = self.ui.window().hide();
+            self.ui.hide();
         }
     }
 
@@ -574,7 +512,7 @@ impl App {
             }
             _ => {
                 self.shut_down();
-                let _ = self.ui.window().hide();
+                self.ui.hide();
             }
         }
     }
@@ -601,6 +539,78 @@ impl App {
         if let Some(host) = self.host.take() {
             host.stop();
         }
+    }
+}
+
+impl Controller for App {
+    fn connect(&mut self) {
+        App::connect(self);
+    }
+
+    fn join_found(&mut self, index: usize) {
+        App::join_found(self, index);
+    }
+
+    fn choose_language(&mut self, index: usize) {
+        if let Some(l) = tr::languages().get(index) {
+            self.set_language(l.code);
+        }
+    }
+
+    fn send(&mut self, text: &str) -> bool {
+        App::send(self, text)
+    }
+
+    fn select_conversation(&mut self, index: usize) {
+        self.with_session(|s| s.set_active(index));
+    }
+
+    fn open_private(&mut self, nick: &str) {
+        self.with_session(|s| s.open_private(nick));
+    }
+
+    fn request_exit(&mut self) {
+        self.ui.set_confirm_exit(true);
+    }
+
+    /// Closing the window asks first, like the Exit button; on the login
+    /// screen there is nothing to lose.
+    fn close_requested(&mut self) -> bool {
+        if self.ui.on_chat_screen() && !self.closed {
+            self.ui.set_confirm_exit(true);
+            true
+        } else {
+            self.shut_down();
+            false
+        }
+    }
+
+    fn confirm_exit(&mut self, leave: bool) {
+        App::confirm_exit(self, leave);
+    }
+
+    fn save_conversation(&mut self) {
+        App::save_conversation(self);
+    }
+
+    fn select_member(&mut self, nick: &str) {
+        if let Some(session) = &self.session {
+            self.ui.select_member(session, nick);
+        }
+    }
+
+    fn host_action(&mut self, action: HostAction) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let result = session.host_action(action);
+        self.ui
+            .set_host_error(result.as_ref().err().map_or("", String::as_str));
+        self.flush();
+    }
+
+    fn rejoin(&mut self) {
+        self.with_session(Session::rejoin_active);
     }
 }
 

@@ -18,6 +18,9 @@ use crate::proto::Message;
 use super::input::{self, Input, InputError};
 use super::tr;
 
+mod room;
+pub use room::{HostAction, Member, RoomModes};
+
 /// A conversation's key: the folded name of the room or person.
 pub type ConvKey = String;
 
@@ -25,6 +28,8 @@ pub type ConvKey = String;
 const WANTED_CAPS: &[&str] = &[
     "server-time",
     "echo-message",
+    // Every status a member has, so losing `@` still shows their `+`.
+    "multi-prefix",
     "message-tags",
     "batch",
     "draft/chathistory",
@@ -74,6 +79,9 @@ pub struct Entry {
     /// Your line, not yet confirmed by the server's echo; [`Update::Delivered`]
     /// with this id confirms it (0 for lines that are not pending).
     pub pending: u64,
+    /// Someone else's line that says your name: highlighted, and it asks
+    /// for attention even in a busy room.
+    pub mention: bool,
 }
 
 /// A room or a private conversation.
@@ -84,9 +92,14 @@ pub struct Conversation {
     pub private: bool,
     pub unread: u32,
     pub topic: String,
-    /// Folded nick to the nick as shown.
-    pub members: BTreeMap<String, String>,
-    names_pending: Option<BTreeMap<String, String>>,
+    /// Folded nick to the member.
+    pub members: BTreeMap<String, Member>,
+    names_pending: Option<BTreeMap<String, Member>>,
+    /// The settings the host controls change (rooms only).
+    pub modes: RoomModes,
+    /// Why we are no longer in this room (a host removed us); the
+    /// conversation stays so that its history and the reason can be read.
+    pub removed: Option<String>,
     /// Message ids shown here, newest last (bounded by [`SEEN_IDS`]).
     seen: std::collections::VecDeque<String>,
     /// The newest message id shown: where a catch-up fetch starts.
@@ -109,6 +122,8 @@ impl Conversation {
             topic: String::new(),
             members: BTreeMap::new(),
             names_pending: None,
+            modes: RoomModes::default(),
+            removed: None,
             seen: std::collections::VecDeque::new(),
             last_msgid: None,
             fetching: false,
@@ -168,6 +183,12 @@ pub enum Update {
     NickChanged,
     /// `exit` was typed: ask "Leave the chat room?".
     ConfirmExit,
+    /// The server refused your pending line `id` in conversation `key` (a
+    /// notice says why): it is no longer on its way.
+    Refused {
+        key: ConvKey,
+        id: u64,
+    },
     /// Your pending line `id` in conversation `key` reached the server.
     Delivered {
         key: ConvKey,
@@ -219,6 +240,8 @@ pub struct Session {
     /// and "is this me" follow it, so `[bob]` and `{bob}` are one person on
     /// an rfc1459 server and two on others.
     casemap: fn(&str) -> String,
+    /// How the server's MODE lines take parameters.
+    mode_syntax: room::ModeSyntax,
     /// [`KEEPALIVE_AFTER_MS`] and [`DEAD_AFTER_MS`], shorter in tests.
     keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
@@ -227,6 +250,21 @@ pub struct Session {
     focus_on_join: Option<ConvKey>,
     out: Vec<Message>,
     updates: Vec<Update>,
+}
+
+/// Whether `text` says `nick` as a word of its own ("bob" in "hi bob!", not
+/// in "bobby"; "小明" in "小明你好", where words have no spaces between them).
+pub fn mentions(text: &str, nick: &str, casemap: fn(&str) -> String) -> bool {
+    let (text, nick) = (casemap(text), casemap(nick));
+    if nick.is_empty() {
+        return false;
+    }
+    let word_char = |c: char| c.is_ascii_alphanumeric() || "_-[]{}\\|^`".contains(c);
+    text.match_indices(nick.as_str()).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + nick.len()..].chars().next();
+        !before.is_some_and(word_char) && !after.is_some_and(word_char)
+    })
 }
 
 fn msg(command: &str, params: &[&str]) -> Message {
@@ -295,6 +333,7 @@ impl Session {
             unconfirmed: Vec::new(),
             next_local_id: 0,
             casemap: names::fold,
+            mode_syntax: room::ModeSyntax::default(),
             keepalive_ms: (KEEPALIVE_AFTER_MS, DEAD_AFTER_MS),
             conversations: Vec::new(),
             active: 0,
@@ -606,6 +645,7 @@ impl Session {
             time_ms: now_ms,
             msgid: None,
             pending: id,
+            mention: false,
         };
         self.push_entry(key, entry);
     }
@@ -657,6 +697,11 @@ impl Session {
 
     fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
         let conv = self.active().ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
+        // Refused here with the reason, so the text stays in the box rather
+        // than going out only to come back as an error.
+        if let Some(why) = self.cannot_talk(conv) {
+            return Err(why);
+        }
         let (target, key) = (conv.name.clone(), conv.key.clone());
         for piece in split_text(text, piece_budget(&target, action)) {
             // With echo-message the line shows as pending until it comes back.
@@ -709,6 +754,9 @@ impl Session {
                 if let Some(map) = m.params.iter().find_map(|t| t.strip_prefix("CASEMAPPING=")) {
                     self.casemap = names::casemapping(map);
                 }
+                for token in &m.params {
+                    self.mode_syntax.learn(token);
+                }
             }
             "RESUME" if p(0) == "TOKEN" && !p(1).is_empty() => {
                 self.resume_token = Some(p(1).to_owned());
@@ -753,10 +801,15 @@ impl Session {
                 };
                 self.on_leave(&from, p(0), &text, time);
             }
+            "KICK" if self.is_me(p(1)) => self.on_removed(p(0), &from, p(2), time),
             "KICK" => {
                 let text = tr::REMOVED.fill(&[("nick", &p(1)), ("by", &from), ("reason", &p(2))]);
                 self.on_leave(p(1), p(0), &text, time);
             }
+            "MODE" => self.on_mode(&from, p(0), m.params.get(1..).unwrap_or(&[]), time),
+            "324" => self.on_room_modes(&m.params),
+            "728" => self.on_quiet_entry(&m.params),
+            "404" if self.registered && self.on_cannot_send(p(1), last, time) => {}
             "QUIT" => self.on_quit(&from, p(0), time),
             "NICK" => self.on_nick(&from, p(0), time),
             "PRIVMSG" | "NOTICE" => self.on_privmsg(m, &from, time),
@@ -770,10 +823,16 @@ impl Session {
                 {
                     let pending = conv.names_pending.get_or_insert_with(BTreeMap::new);
                     for name in p(3).split(' ').filter(|n| !n.is_empty()) {
-                        // Strip mode prefixes and any `!user@host` (userhost-in-names).
-                        let nick = name.trim_start_matches(['~', '&', '@', '%', '+']);
+                        // Status prefixes, then any `!user@host` (userhost-in-names).
+                        let (symbols, nick) = self.mode_syntax.split_prefix(name);
                         let nick = nick.split('!').next().unwrap_or(nick);
-                        pending.insert((self.casemap)(nick), nick.to_owned());
+                        let (host, voice) = self.mode_syntax.status(symbols);
+                        let member = Member {
+                            nick: nick.to_owned(),
+                            host,
+                            voice,
+                        };
+                        pending.insert((self.casemap)(nick), member);
                     }
                 }
             }
@@ -863,7 +922,7 @@ impl Session {
         let rooms: Vec<String> = if self.ever_registered {
             self.conversations
                 .iter()
-                .filter(|c| !c.private)
+                .filter(|c| !c.private && c.removed.is_none())
                 .map(|c| c.name.clone())
                 .collect()
         } else {
@@ -995,6 +1054,10 @@ impl Session {
         if self.is_me(who) {
             let existed = self.conversation(&(self.casemap)(room)).is_some();
             let i = self.ensure_conversation(room, false);
+            if self.conversations[i].removed.take().is_some() {
+                self.updates
+                    .push(Update::MembersChanged(self.conversations[i].key.clone()));
+            }
             let first_room = self.conversations.iter().filter(|c| !c.private).count() == 1;
             if self.focus_on_join.as_deref() == Some((self.casemap)(room).as_str())
                 || (first_room && !existed)
@@ -1008,6 +1071,7 @@ impl Session {
                 tr::YOU_JOINED.fill(&[("room", &room)])
             };
             self.notice_at(i, &text, time);
+            self.ask_room_state(room);
             self.fetch_history(i);
             // With history, waiting lines go after it has shown which of
             // them did arrive (see on_batch).
@@ -1022,7 +1086,7 @@ impl Session {
         };
         self.conversations[i]
             .members
-            .insert((self.casemap)(who), who.to_owned());
+            .insert((self.casemap)(who), Member::new(who));
         self.updates.push(Update::MembersChanged(key));
         self.notice_at(i, &tr::JOINED.fill(&[("nick", &who)]), time);
     }
@@ -1096,8 +1160,9 @@ impl Session {
                 } else {
                     false
                 }
-            } else if conv.members.remove(&old_key).is_some() {
-                conv.members.insert(new_key.clone(), new.to_owned());
+            } else if let Some(mut member) = conv.members.remove(&old_key) {
+                member.nick = new.to_owned();
+                conv.members.insert(new_key.clone(), member);
                 self.updates.push(Update::MembersChanged(conv.key.clone()));
                 true
             } else {
@@ -1210,6 +1275,7 @@ impl Session {
             text: text.to_owned(),
             action,
             time_ms: time,
+            mention: !own && mentions(text, &self.nick, self.casemap),
             msgid,
             pending: 0,
         };
@@ -1268,6 +1334,7 @@ impl Session {
             time_ms: time,
             msgid: None,
             pending: 0,
+            mention: false,
         };
         self.push_entry(&key, entry);
     }

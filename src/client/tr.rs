@@ -174,6 +174,32 @@ catalog! {
     NOTHING_TO_LEAVE = "There is no conversation to leave.";
     TOPICS_ARE_FOR_ROOMS = "Topics belong to rooms.";
     JOIN_A_ROOM_FIRST = "Join a room first: /join #lobby";
+    // Host controls and what members see of them (src/client/session/room.rs).
+    ONLY_HOSTS_TALK_IN = "Only hosts can talk in {room} right now.";
+    YOU_ARE_MUTED = "A host has muted you in {room}.";
+    ONLY_HOSTS_CAN = "Only a host of this room can do that.";
+    CANNOT_MUTE_ONE = "This server cannot mute one person: mute everyone, then let the others talk.";
+    DEFAULT_REMOVE_REASON = "Removed by a host";
+    DEFAULT_BAN_REASON = "Banned by a host";
+    BAD_ROOM_PASSWORD = "A room password is one word, without spaces or commas.";
+    YOU_WERE_REMOVED = "{by} removed you from {room} ({reason}).";
+    NOT_SENT_TEXT = "Not sent: “{text}”. {reason}";
+    NOT_SENT = "Not sent. {reason}";
+    MADE_HOST = "{by} made {nick} a host";
+    NO_LONGER_HOST = "{nick} is no longer a host ({by})";
+    MAY_TALK = "{by} let {nick} talk";
+    MAY_NOT_TALK = "{by} took {nick}'s voice";
+    MUTED_BY = "{by} muted {mask}";
+    UNMUTED_BY = "{by} unmuted {mask}";
+    BANNED_BY = "{by} banned {mask}";
+    UNBANNED_BY = "{by} lifted the ban on {mask}";
+    MUTED_EVERYONE = "{by} muted everyone: only hosts can talk now";
+    UNMUTED_EVERYONE = "{by} let everyone talk again";
+    LOCKED = "{by} locked the room: only invited people can join";
+    UNLOCKED = "{by} unlocked the room";
+    PASSWORD_SET = "{by} set a room password";
+    PASSWORD_REMOVED = "{by} removed the room password";
+    MODE_CHANGED = "{by} changed the room settings: {change}";
     HELP = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, /join <room>, /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
 }
 

@@ -3,11 +3,14 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
-use slint::{ComponentHandle, Model, ModelNotify, ModelRc, ModelTracker, SharedString, VecModel};
+use slint::{
+    CloseRequestResponse, ComponentHandle, Model, ModelNotify, ModelRc, ModelTracker, SharedString,
+    VecModel,
+};
 
-use super::session::{ConvKey, Entry, EntryKind, Session, Update};
+use super::session::{self, ConvKey, Entry, EntryKind, Session, Update};
 use super::tr;
 use crate::proto::names::fold;
 
@@ -48,6 +51,7 @@ fn message_item(entry: &Entry) -> MessageItem {
         pending: entry.pending != 0,
         // Slint's int; local ids are small counters, so this never wraps.
         local_id: i32::try_from(entry.pending).unwrap_or(0),
+        mention: entry.mention,
     }
 }
 
@@ -107,6 +111,66 @@ impl Model for History {
     }
 }
 
+/// What the window asks of the controller, in plain Rust: the controller
+/// never sees a generated type.
+pub trait Controller: 'static {
+    /// "Connect" on the login form.
+    fn connect(&mut self);
+    /// A click on a room found on the network.
+    fn join_found(&mut self, index: usize);
+    fn choose_language(&mut self, index: usize);
+    /// A line typed in the chat; `true` when it was taken (the box clears).
+    fn send(&mut self, text: &str) -> bool;
+    fn select_conversation(&mut self, index: usize);
+    fn open_private(&mut self, nick: &str);
+    /// "Exit", or closing the window on the chat screen.
+    fn request_exit(&mut self);
+    /// The window's close button: `true` keeps the window (it asks first).
+    fn close_requested(&mut self) -> bool;
+    fn confirm_exit(&mut self, leave: bool);
+    fn save_conversation(&mut self);
+    /// "⋯" beside a member (an empty name closes the host actions).
+    fn select_member(&mut self, nick: &str);
+    fn host_action(&mut self, action: session::HostAction);
+    /// "Join again" after being removed.
+    fn rejoin(&mut self);
+}
+
+/// Runs `f` on the controller if it is still alive.
+fn call<C: Controller, R>(c: &Weak<RefCell<C>>, f: impl FnOnce(&mut C) -> R) -> Option<R> {
+    c.upgrade().map(|c| f(&mut c.borrow_mut()))
+}
+
+/// The login form's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginForm {
+    pub server: String,
+    pub nick: String,
+    pub password: String,
+    pub host: bool,
+}
+
+/// A host button's action in the session's terms.
+fn host_action(action: HostAction, nick: &str, text: &str) -> session::HostAction {
+    use session::HostAction as A;
+    let (nick, text) = (nick.to_owned(), text.to_owned());
+    match action {
+        HostAction::Mute => A::Mute(nick),
+        HostAction::Unmute => A::Unmute(nick),
+        HostAction::Remove => A::Remove { nick, reason: text },
+        HostAction::Ban => A::Ban { nick, reason: text },
+        HostAction::MakeHost => A::MakeHost(nick),
+        HostAction::RemoveHost => A::RemoveHost(nick),
+        HostAction::MuteEveryone => A::MuteEveryone(true),
+        HostAction::UnmuteEveryone => A::MuteEveryone(false),
+        HostAction::Lock => A::Lock(true),
+        HostAction::Unlock => A::Lock(false),
+        HostAction::SetPassword => A::Password(Some(text)),
+        HostAction::ClearPassword => A::Password(None),
+        HostAction::PinNotice => A::PinNotice(text),
+    }
+}
+
 /// The window and the models behind its lists.
 pub struct Ui {
     window: AppWindow,
@@ -116,6 +180,13 @@ pub struct Ui {
     shown_key: Option<ConvKey>,
     conversations: Rc<VecModel<ConversationItem>>,
     members: Rc<VecModel<MemberItem>>,
+    /// The member whose host actions are open ("⋯"), folded.
+    selected: Option<String>,
+    /// Messages from others since the window was last in front.
+    unread: i32,
+    /// Times the taskbar was asked to flash (a mention or private message
+    /// in the background); counted so that tests can see it.
+    attention_requests: u32,
 }
 
 impl Ui {
@@ -137,6 +208,9 @@ impl Ui {
             shown_key: None,
             conversations,
             members,
+            selected: None,
+            unread: 0,
+            attention_requests: 0,
         })
     }
 
@@ -144,12 +218,98 @@ impl Ui {
         &self.window
     }
 
-    pub fn login(&self) -> LoginAdapter<'_> {
+    fn login(&self) -> LoginAdapter<'_> {
         self.window.global::<LoginAdapter>()
     }
 
-    pub fn chat(&self) -> ChatAdapter<'_> {
+    fn chat(&self) -> ChatAdapter<'_> {
         self.window.global::<ChatAdapter>()
+    }
+
+    /// Routes every callback of the window to `controller`.
+    pub fn wire<C: Controller>(&self, controller: Weak<RefCell<C>>) {
+        let login = self.login();
+        let c = controller.clone();
+        login.on_connect(move || call(&c, |c| c.connect()).unwrap_or_default());
+        let c = controller.clone();
+        login.on_join_found(move |i| {
+            call(&c, |c| c.join_found(i.max(0) as usize)).unwrap_or_default()
+        });
+        let c = controller.clone();
+        login.on_choose_language(move |i| {
+            call(&c, |c| c.choose_language(i.max(0) as usize)).unwrap_or_default()
+        });
+        let chat = self.chat();
+        let c = controller.clone();
+        chat.on_send(move |text| call(&c, |c| c.send(&text)).unwrap_or(false));
+        let c = controller.clone();
+        chat.on_select_conversation(move |i| {
+            call(&c, |c| c.select_conversation(i.max(0) as usize)).unwrap_or_default()
+        });
+        let c = controller.clone();
+        chat.on_open_private(move |nick| call(&c, |c| c.open_private(&nick)).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_request_exit(move || call(&c, |c| c.request_exit()).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_save_conversation(move || call(&c, |c| c.save_conversation()).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_confirm_exit(move |leave| call(&c, |c| c.confirm_exit(leave)).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_select_member(move |nick| call(&c, |c| c.select_member(&nick)).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_host_action(move |action, nick, text| {
+            let action = host_action(action, &nick, &text);
+            call(&c, |c| c.host_action(action)).unwrap_or_default()
+        });
+        let c = controller.clone();
+        chat.on_rejoin(move || call(&c, |c| c.rejoin()).unwrap_or_default());
+        let c = controller;
+        self.window.window().on_close_requested(move || {
+            if call(&c, |c| c.close_requested()).unwrap_or(false) {
+                CloseRequestResponse::KeepWindowShown
+            } else {
+                CloseRequestResponse::HideWindow
+            }
+        });
+    }
+
+    /// What the login form holds.
+    pub fn login_form(&self) -> LoginForm {
+        let login = self.login();
+        LoginForm {
+            server: login.get_server().to_string(),
+            nick: login.get_nick().trim().to_owned(),
+            password: login.get_password().to_string(),
+            host: login.get_host_mode(),
+        }
+    }
+
+    /// Fills in the login form: the fields given, and whether to host.
+    pub fn fill_login(&self, server: Option<&str>, nick: Option<&str>, host: bool) {
+        let login = self.login();
+        if let Some(server) = server {
+            login.set_server(server.into());
+        }
+        if let Some(nick) = nick {
+            login.set_nick(nick.into());
+        }
+        login.set_host_mode(host);
+    }
+
+    pub fn focus_login(&self) {
+        self.window.invoke_focus_login();
+    }
+
+    pub fn on_chat_screen(&self) -> bool {
+        self.window.get_screen() == Screen::Chat
+    }
+
+    pub fn has_login_error(&self) -> bool {
+        !self.login().get_error().is_empty()
+    }
+
+    pub fn hide(&self) {
+        let _ = self.window.hide();
     }
 
     /// Shows the whole client in `code` (see [`tr::Language::code`]): the
@@ -234,6 +394,57 @@ impl Ui {
         self.chat().set_host_info(info.unwrap_or_default().into());
     }
 
+    /// Whether the window is the one in front. Slint 1.18 has no public
+    /// call for it; its window keeps the state the platform reports (winit's
+    /// focus events, or a test's `WindowActiveChanged`), and the version is
+    /// pinned exactly, so the internal accessor is safe to use here.
+    pub fn window_active(&self) -> bool {
+        slint::private_unstable_api::re_exports::WindowInner::from_pub(self.window.window())
+            .active()
+    }
+
+    /// The window came to the front: what was unread has been seen.
+    pub fn seen(&mut self) {
+        if self.unread != 0 {
+            self.unread = 0;
+            self.window.set_unread(0);
+        }
+    }
+
+    pub fn attention_requests(&self) -> u32 {
+        self.attention_requests
+    }
+
+    /// A message arrived: counted in the title while the window is in the
+    /// background, and one that mentions you, or a private one, makes the
+    /// taskbar ask for attention.
+    fn notify(&mut self, entry: &Entry, private: bool) {
+        if entry.kind != EntryKind::Other || self.window_active() {
+            return;
+        }
+        self.unread = self.unread.saturating_add(1);
+        self.window.set_unread(self.unread);
+        if entry.mention || private {
+            self.attention_requests += 1;
+            use slint::winit_030::{winit::window::UserAttentionType, WinitWindowAccessor};
+            self.window.window().with_winit_window(|w| {
+                w.request_user_attention(Some(UserAttentionType::Informational))
+            });
+        }
+    }
+
+    pub fn set_host_error(&self, text: &str) {
+        self.chat().set_host_error(text.into());
+    }
+
+    /// Opens (or with `""` closes) the host actions for `nick`.
+    pub fn select_member(&mut self, session: &Session, nick: &str) {
+        let folded = (session.casemap())(nick);
+        self.selected = (!nick.is_empty()).then_some(folded);
+        self.set_host_error("");
+        self.show_details(session);
+    }
+
     pub fn set_input_error(&self, text: &str) {
         self.chat().set_input_error(text.into());
     }
@@ -262,7 +473,12 @@ impl Ui {
                     self.window.invoke_focus_chat();
                 }
                 Update::LoginFailed(error) => self.show_login_error(&error.to_string()),
-                Update::Entry { key, entry } => self.push_entry(key, entry),
+                Update::Entry { key, entry } => {
+                    let private = session.conversation(key).is_some_and(|c| c.private);
+                    self.notify(entry, private);
+                    self.push_entry(key, entry);
+                }
+                Update::Refused { key, id } => self.refused(key, *id),
                 Update::ConversationsChanged => conversations_changed = true,
                 Update::Renamed { from, to } => {
                     if let Some(h) = self.histories.remove(from) {
@@ -352,6 +568,22 @@ impl Ui {
         }
     }
 
+    /// The server refused our pending line `id`: it goes (a notice in the
+    /// conversation says what and why).
+    fn refused(&mut self, key: &str, id: u64) {
+        let Ok(id) = i32::try_from(id) else { return };
+        let history = self.history(key);
+        for row in (0..history.row_count()).rev() {
+            if history
+                .row_data(row)
+                .is_some_and(|item| item.pending && item.local_id == id)
+            {
+                history.remove(row);
+                return;
+            }
+        }
+    }
+
     fn history(&mut self, key: &str) -> Rc<History> {
         self.histories
             .entry(key.to_owned())
@@ -396,6 +628,7 @@ impl Ui {
             .set_active_conversation(session.active_index() as i32);
         let active = session.active().map(|c| c.key.clone());
         if active != self.shown_key {
+            self.selected = None;
             if let Some(key) = &active {
                 let history = self.history(key);
                 self.chat().set_messages(ModelRc::from(history));
@@ -410,11 +643,14 @@ impl Ui {
         self.show_details(session);
     }
 
-    fn show_details(&self, session: &Session) {
+    fn show_details(&mut self, session: &Session) {
         let chat = self.chat();
         let Some(conv) = session.active() else {
             chat.set_room_title(SharedString::new());
             chat.set_topic(SharedString::new());
+            chat.set_i_am_host(false);
+            chat.set_room_muted(false);
+            chat.set_cannot_talk(SharedString::new());
             self.members.set_vec(Vec::new());
             return;
         };
@@ -425,16 +661,45 @@ impl Ui {
         };
         chat.set_room_title(title.into());
         chat.set_topic(conv.topic.as_str().into());
-        let me = fold(session.nick());
-        let members: Vec<MemberItem> = conv
+        let casemap = session.casemap();
+        let me = casemap(session.nick());
+        let hosting = session.hosting_active();
+        chat.set_i_am_host(hosting);
+        chat.set_room_muted(conv.modes.moderated);
+        chat.set_room_locked(conv.modes.locked);
+        chat.set_room_has_password(conv.modes.password);
+        chat.set_removed(conv.removed.is_some());
+        chat.set_cannot_talk(session.cannot_talk(conv).unwrap_or_default().into());
+        let mut members: Vec<MemberItem> = conv
             .members
             .iter()
-            .map(|(key, nick)| MemberItem {
-                nick: nick.as_str().into(),
-                name_index: name_index(nick),
+            .map(|(key, m)| MemberItem {
+                nick: m.nick.as_str().into(),
+                name_index: name_index(&m.nick),
                 is_me: *key == me,
+                host: m.host,
+                muted: conv.is_muted(m, casemap),
             })
             .collect();
+        // Hosts first, then everyone by name (the map's folded order).
+        members.sort_by_key(|m| !m.host);
         self.members.set_vec(members);
+        // The member whose actions are open, while they are still here.
+        let selected = self
+            .selected
+            .as_ref()
+            .filter(|_| hosting)
+            .and_then(|k| conv.members.get(k));
+        match selected {
+            Some(m) => {
+                chat.set_selected_member(m.nick.as_str().into());
+                chat.set_selected_muted(conv.is_muted(m, casemap));
+                chat.set_selected_host(m.host);
+            }
+            None => {
+                chat.set_selected_member(SharedString::new());
+                self.selected = None;
+            }
+        }
     }
 }

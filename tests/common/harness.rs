@@ -127,6 +127,6 @@ impl Client {
     pub fn in_lobby(&self, nick: &str) -> bool {
         self.session
             .conversation("#lobby")
-            .is_some_and(|c| c.members.values().any(|m| m == nick))
+            .is_some_and(|c| c.members.values().any(|m| m.nick == nick))
     }
 }

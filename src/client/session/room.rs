@@ -1,0 +1,500 @@
+//! What the host controls act on: who hosts a room and who may talk in it
+//! (channel status and modes, as the server announces them), the host
+//! actions that become MODE, KICK and TOPIC lines, and what a member sees
+//! when muted or removed.
+//!
+//! "Host" is the client's word for a channel operator (`@`, or `~ & %` on
+//! servers that have them). Muting one person uses the server's quiet list
+//! (`+q`, as Solanum and Banter have it) and takes their voice; on a server
+//! without one it falls back to the voice model under `+m`.
+
+use crate::proto::names::is_channel;
+use crate::server::chat::mask_matches;
+
+use super::{msg, tr, Conversation, Session, Update};
+
+/// One person in a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub nick: String,
+    /// A channel operator: can use the host controls.
+    pub host: bool,
+    /// Voiced (`+v`): may talk while the room is muted.
+    pub voice: bool,
+}
+
+impl Member {
+    pub fn new(nick: &str) -> Member {
+        Member {
+            nick: nick.to_owned(),
+            host: false,
+            voice: false,
+        }
+    }
+}
+
+/// The room settings a host changes, as last announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomModes {
+    /// `+m`: only hosts and voiced members can talk.
+    pub moderated: bool,
+    /// `+i`: nobody joins without an invitation.
+    pub locked: bool,
+    /// `+k`: joining needs the room password.
+    pub password: bool,
+    /// `+q` masks: people muted one by one.
+    pub quiets: Vec<String>,
+}
+
+/// Most quiet masks remembered per room (the server bounds its list too).
+const MAX_QUIETS: usize = 256;
+
+/// Something a host does to the open room or one of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostAction {
+    Mute(String),
+    Unmute(String),
+    /// Remove from the room (KICK), with a reason (empty: a default one).
+    Remove {
+        nick: String,
+        reason: String,
+    },
+    /// Keep out (`+b nick!*@*`) and remove.
+    Ban {
+        nick: String,
+        reason: String,
+    },
+    MakeHost(String),
+    /// Takes a co-host's `+o` away.
+    RemoveHost(String),
+    /// `+m` / `-m`.
+    MuteEveryone(bool),
+    /// `+i` / `-i`.
+    Lock(bool),
+    /// `+k password`, or `-k` for `None`.
+    Password(Option<String>),
+    /// The pinned notice: the room's topic.
+    PinNotice(String),
+}
+
+/// How the server's channel modes take parameters (ISUPPORT `PREFIX` and
+/// `CHANMODES`), so that a MODE line is read the way the server meant it.
+#[derive(Debug, Clone)]
+pub(super) struct ModeSyntax {
+    /// (mode letter, prefix symbol), highest first: `(o, @)`, `(v, +)`.
+    prefixes: Vec<(char, char)>,
+    /// Type A (lists: always a parameter), B (always), C (only when set).
+    lists: String,
+    always: String,
+    when_set: String,
+}
+
+impl Default for ModeSyntax {
+    /// RFC 2812's, for servers that do not say.
+    fn default() -> Self {
+        ModeSyntax {
+            prefixes: vec![('o', '@'), ('v', '+')],
+            lists: "beI".into(),
+            always: "k".into(),
+            when_set: "l".into(),
+        }
+    }
+}
+
+impl ModeSyntax {
+    /// Reads one `005` token; others are ignored.
+    pub(super) fn learn(&mut self, token: &str) {
+        if let Some(v) = token.strip_prefix("CHANMODES=") {
+            let mut kinds = v.split(',');
+            self.lists = kinds.next().unwrap_or("").into();
+            self.always = kinds.next().unwrap_or("").into();
+            self.when_set = kinds.next().unwrap_or("").into();
+        } else if let Some(v) = token.strip_prefix("PREFIX=") {
+            // `(ov)@+`
+            if let Some((modes, symbols)) = v.strip_prefix('(').and_then(|r| r.split_once(')')) {
+                self.prefixes = modes.chars().zip(symbols.chars()).collect();
+            }
+        }
+    }
+
+    fn takes_param(&self, mode: char, adding: bool) -> bool {
+        self.prefixes.iter().any(|(m, _)| *m == mode)
+            || self.lists.contains(mode)
+            || self.always.contains(mode)
+            || (adding && self.when_set.contains(mode))
+    }
+
+    fn has_quiet_list(&self) -> bool {
+        self.lists.contains('q') && !self.prefixes.iter().any(|(m, _)| *m == 'q')
+    }
+
+    /// The status a NAMES entry's prefix symbols give.
+    pub(super) fn status(&self, symbols: &str) -> (bool, bool) {
+        let host_symbols: Vec<char> = self
+            .prefixes
+            .iter()
+            .filter(|(m, _)| *m != 'v')
+            .map(|(_, s)| *s)
+            .collect();
+        let host = symbols.chars().any(|c| host_symbols.contains(&c));
+        (host, symbols.contains('+'))
+    }
+
+    /// The prefix symbols at the start of a NAMES entry.
+    pub(super) fn split_prefix<'a>(&self, entry: &'a str) -> (&'a str, &'a str) {
+        let end = entry
+            .char_indices()
+            .find(|(_, c)| !self.prefixes.iter().any(|(_, s)| s == c))
+            .map_or(entry.len(), |(i, _)| i);
+        entry.split_at(end)
+    }
+}
+
+/// One change in a MODE line: `(adding, letter, parameter)`.
+type Change = (bool, char, Option<String>);
+
+fn changes(syntax: &ModeSyntax, params: &[String]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let Some(modes) = params.first() else {
+        return out;
+    };
+    let mut args = params[1..].iter();
+    let mut adding = true;
+    for c in modes.chars() {
+        match c {
+            '+' => adding = true,
+            '-' => adding = false,
+            _ => {
+                let arg = if syntax.takes_param(c, adding) {
+                    args.next().cloned()
+                } else {
+                    None
+                };
+                out.push((adding, c, arg));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a quiet or ban mask names `nick` by its nickname part (what a
+/// client can tell without knowing everyone's user and host).
+fn mask_names(mask: &str, nick: &str, casemap: fn(&str) -> String) -> bool {
+    let nick_part = mask.split('!').next().unwrap_or(mask);
+    nick_part != "*" && mask_matches(&casemap(nick_part), &casemap(nick))
+}
+
+impl Conversation {
+    /// Whether folded `key` hosts this room.
+    pub fn is_host(&self, key: &str) -> bool {
+        self.members.get(key).is_some_and(|m| m.host)
+    }
+
+    /// Whether `member` cannot talk here right now: muted one by one, or
+    /// the whole room is.
+    pub fn is_muted(&self, member: &Member, casemap: fn(&str) -> String) -> bool {
+        !member.host
+            && !member.voice
+            && (self.modes.moderated
+                || self
+                    .modes
+                    .quiets
+                    .iter()
+                    .any(|q| mask_names(q, &member.nick, casemap)))
+    }
+}
+
+impl Session {
+    /// The server's name comparison, for views that match names.
+    pub fn casemap(&self) -> fn(&str) -> String {
+        self.casemap
+    }
+
+    /// Whether we host the open room.
+    pub fn hosting_active(&self) -> bool {
+        let me = (self.casemap)(&self.nick);
+        self.active()
+            .is_some_and(|c| !c.private && c.removed.is_none() && c.is_host(&me))
+    }
+
+    /// Why we cannot talk in conversation `conv` right now, if we cannot:
+    /// removed, muted, or the room is muted for all but hosts.
+    pub fn cannot_talk(&self, conv: &Conversation) -> Option<String> {
+        if conv.private {
+            return None;
+        }
+        if let Some(why) = &conv.removed {
+            return Some(why.clone());
+        }
+        let me = conv.members.get(&(self.casemap)(&self.nick))?;
+        if !conv.is_muted(me, self.casemap) {
+            return None;
+        }
+        let room = conv.name.as_str();
+        Some(if conv.modes.moderated {
+            tr::ONLY_HOSTS_TALK_IN.fill(&[("room", &room)])
+        } else {
+            tr::YOU_ARE_MUTED.fill(&[("room", &room)])
+        })
+    }
+
+    /// A host action on the open room. `Err` says why nothing was sent.
+    pub fn host_action(&mut self, action: HostAction) -> Result<(), String> {
+        if !self.registered {
+            return Err(tr::NOT_CONNECTED.to_string());
+        }
+        if !self.hosting_active() {
+            return Err(tr::ONLY_HOSTS_CAN.to_string());
+        }
+        let Some(conv) = self.active().cloned() else {
+            return Err(tr::ONLY_HOSTS_CAN.to_string());
+        };
+        let room = conv.name.as_str();
+        let member = |nick: &str| conv.members.get(&(self.casemap)(nick)).cloned();
+        let quiet_supported = self.mode_syntax.has_quiet_list();
+        let mut lines = Vec::new();
+        match action {
+            HostAction::Mute(nick) => {
+                let voiced = member(&nick).is_some_and(|m| m.voice);
+                match (quiet_supported, voiced) {
+                    (true, true) => {
+                        lines.push(msg("MODE", &[room, "+q-v", &format!("{nick}!*@*"), &nick]))
+                    }
+                    (true, false) => lines.push(msg("MODE", &[room, "+q", &format!("{nick}!*@*")])),
+                    (false, true) => lines.push(msg("MODE", &[room, "-v", &nick])),
+                    // The voice model alone cannot mute one person in a room
+                    // where everyone may talk.
+                    (false, false) => return Err(tr::CANNOT_MUTE_ONE.to_string()),
+                }
+            }
+            HostAction::Unmute(nick) => {
+                for q in conv
+                    .modes
+                    .quiets
+                    .iter()
+                    .filter(|q| mask_names(q, &nick, self.casemap))
+                {
+                    lines.push(msg("MODE", &[room, "-q", q]));
+                }
+                if conv.modes.moderated && !member(&nick).is_some_and(|m| m.voice) {
+                    lines.push(msg("MODE", &[room, "+v", &nick]));
+                }
+            }
+            HostAction::Remove { nick, reason } => {
+                let reason = if reason.trim().is_empty() {
+                    tr::DEFAULT_REMOVE_REASON.to_string()
+                } else {
+                    reason
+                };
+                lines.push(msg("KICK", &[room, &nick, &reason]));
+            }
+            HostAction::Ban { nick, reason } => {
+                let reason = if reason.trim().is_empty() {
+                    tr::DEFAULT_BAN_REASON.to_string()
+                } else {
+                    reason
+                };
+                lines.push(msg("MODE", &[room, "+b", &format!("{nick}!*@*")]));
+                lines.push(msg("KICK", &[room, &nick, &reason]));
+            }
+            HostAction::MakeHost(nick) => lines.push(msg("MODE", &[room, "+o", &nick])),
+            HostAction::RemoveHost(nick) => lines.push(msg("MODE", &[room, "-o", &nick])),
+            HostAction::MuteEveryone(on) => {
+                lines.push(msg("MODE", &[room, if on { "+m" } else { "-m" }]))
+            }
+            HostAction::Lock(on) => lines.push(msg("MODE", &[room, if on { "+i" } else { "-i" }])),
+            HostAction::Password(Some(pw)) => {
+                let pw = pw.trim();
+                // A key is one word on the wire; the server would cut it.
+                if pw.is_empty() || pw.contains([' ', ',']) {
+                    return Err(tr::BAD_ROOM_PASSWORD.to_string());
+                }
+                lines.push(msg("MODE", &[room, "+k", pw]));
+            }
+            HostAction::Password(None) => lines.push(msg("MODE", &[room, "-k", "*"])),
+            HostAction::PinNotice(text) => lines.push(msg("TOPIC", &[room, text.trim()])),
+        }
+        self.out.extend(lines);
+        Ok(())
+    }
+
+    /// Joins a room we were removed from again (a ban or lock may refuse).
+    pub fn rejoin_active(&mut self) {
+        if let Some(conv) = self.active().filter(|c| c.removed.is_some()) {
+            let room = conv.name.clone();
+            self.out.push(msg("JOIN", &[&room]));
+        }
+    }
+
+    /// After our own JOIN: ask for the room's modes and its quiet list, so
+    /// the banners and the member list are right from the start.
+    pub(super) fn ask_room_state(&mut self, room: &str) {
+        self.out.push(msg("MODE", &[room]));
+        if self.mode_syntax.has_quiet_list() {
+            self.out.push(msg("MODE", &[room, "+q"]));
+        }
+    }
+
+    /// `324 <me> <room> <modes> [params]`: the room's modes, all of them.
+    pub(super) fn on_room_modes(&mut self, params: &[String]) {
+        let Some(room) = params.get(1) else { return };
+        let key = (self.casemap)(room);
+        let changes = changes(&self.mode_syntax, params.get(2..).unwrap_or(&[]));
+        let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) else {
+            return;
+        };
+        let quiets = std::mem::take(&mut conv.modes.quiets);
+        conv.modes = RoomModes {
+            quiets,
+            ..RoomModes::default()
+        };
+        for (adding, mode, arg) in changes {
+            apply_room_mode(conv, adding, mode, arg.as_deref());
+        }
+        self.updates.push(Update::MembersChanged(key));
+    }
+
+    /// `728 <me> <room> q <mask> ...`: one entry of the quiet list.
+    pub(super) fn on_quiet_entry(&mut self, params: &[String]) {
+        let (Some(room), Some(mask)) = (params.get(1), params.get(3)) else {
+            return;
+        };
+        let key = (self.casemap)(room);
+        if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
+            if !conv.modes.quiets.contains(mask) && conv.modes.quiets.len() < MAX_QUIETS {
+                conv.modes.quiets.push(mask.clone());
+                self.updates.push(Update::MembersChanged(key));
+            }
+        }
+    }
+
+    /// A MODE line: room status and settings change, with a plain notice.
+    pub(super) fn on_mode(&mut self, by: &str, target: &str, params: &[String], time: u64) {
+        if !is_channel(target) {
+            return;
+        }
+        let key = (self.casemap)(target);
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        let casemap = self.casemap;
+        let mut notices = Vec::new();
+
+        for (adding, mode, arg) in changes(&self.mode_syntax, params) {
+            let conv = &mut self.conversations[i];
+            let arg_ref = arg.as_deref().unwrap_or("");
+            let is_prefix = self.mode_syntax.prefixes.iter().any(|(m, _)| *m == mode);
+            if is_prefix {
+                if let Some(member) = conv.members.get_mut(&casemap(arg_ref)) {
+                    match mode {
+                        'v' => member.voice = adding,
+                        _ => member.host = adding,
+                    }
+                }
+            } else if mode == 'q' && self.mode_syntax.has_quiet_list() {
+                if adding {
+                    if !conv.modes.quiets.iter().any(|q| q == arg_ref)
+                        && conv.modes.quiets.len() < MAX_QUIETS
+                    {
+                        conv.modes.quiets.push(arg_ref.to_owned());
+                    }
+                } else {
+                    conv.modes.quiets.retain(|q| q != arg_ref);
+                }
+            } else {
+                apply_room_mode(conv, adding, mode, arg.as_deref());
+            }
+            notices.push(mode_notice(by, adding, mode, arg_ref));
+        }
+        self.updates.push(Update::MembersChanged(key));
+        for text in notices {
+            self.notice_at(i, &text, time);
+        }
+    }
+
+    /// We were removed from `room`: the conversation stays, saying why, so
+    /// that the history is not lost and "Join again" is one click.
+    pub(super) fn on_removed(&mut self, room: &str, by: &str, reason: &str, time: u64) {
+        let key = (self.casemap)(room);
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return;
+        };
+        let text = tr::YOU_WERE_REMOVED.fill(&[("by", &by), ("room", &room), ("reason", &reason)]);
+        let conv = &mut self.conversations[i];
+        conv.removed = Some(text.clone());
+        conv.members.clear();
+        conv.modes = RoomModes::default();
+        self.updates.push(Update::MembersChanged(key));
+        self.notice_at(i, &text, time);
+    }
+
+    /// `404 <me> <room> :<why>`: the server refused our line. Its pending
+    /// entry goes (the notice says what was not sent and why), and it is
+    /// not sent again after a reconnect.
+    pub(super) fn on_cannot_send(&mut self, room: &str, why: &str, time: u64) -> bool {
+        let key = (self.casemap)(room);
+        let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
+            return false;
+        };
+        let casemap = self.casemap;
+        let refused = self
+            .unconfirmed
+            .iter()
+            .position(|o| casemap(&o.to) == key)
+            .map(|j| self.unconfirmed.remove(j));
+        let text = match &refused {
+            Some(o) => tr::NOT_SENT_TEXT.fill(&[("text", &o.text), ("reason", &why)]),
+            None => tr::NOT_SENT.fill(&[("reason", &why)]),
+        };
+        if let Some(o) = refused {
+            self.updates.push(Update::Refused { key, id: o.id });
+        }
+        self.notice_at(i, &text, time);
+        true
+    }
+}
+
+/// Room settings from one change (prefix and quiet changes are handled by
+/// the caller, which knows the members).
+fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char, _arg: Option<&str>) {
+    match mode {
+        'm' => conv.modes.moderated = adding,
+        'i' => conv.modes.locked = adding,
+        'k' => conv.modes.password = adding,
+        _ => {}
+    }
+}
+
+/// What a room member reads when a host changes something.
+fn mode_notice(by: &str, adding: bool, mode: char, arg: &str) -> String {
+    let (by, nick) = (
+        &by as &dyn std::fmt::Display,
+        &arg as &dyn std::fmt::Display,
+    );
+    let who = [("by", by), ("nick", nick)];
+    match (mode, adding) {
+        ('o', true) => tr::MADE_HOST.fill(&who),
+        ('o', false) => tr::NO_LONGER_HOST.fill(&who),
+        ('v', true) => tr::MAY_TALK.fill(&who),
+        ('v', false) => tr::MAY_NOT_TALK.fill(&who),
+        ('q', true) => tr::MUTED_BY.fill(&[("by", by), ("mask", nick)]),
+        ('q', false) => tr::UNMUTED_BY.fill(&[("by", by), ("mask", nick)]),
+        ('b', true) => tr::BANNED_BY.fill(&[("by", by), ("mask", nick)]),
+        ('b', false) => tr::UNBANNED_BY.fill(&[("by", by), ("mask", nick)]),
+        ('m', true) => tr::MUTED_EVERYONE.fill(&who),
+        ('m', false) => tr::UNMUTED_EVERYONE.fill(&who),
+        ('i', true) => tr::LOCKED.fill(&who),
+        ('i', false) => tr::UNLOCKED.fill(&who),
+        ('k', true) => tr::PASSWORD_SET.fill(&who),
+        ('k', false) => tr::PASSWORD_REMOVED.fill(&who),
+        _ => {
+            let sign = if adding { '+' } else { '-' };
+            let change = if arg.is_empty() {
+                format!("{sign}{mode}")
+            } else {
+                format!("{sign}{mode} {arg}")
+            };
+            tr::MODE_CHANGED.fill(&[("by", by), ("change", &change)])
+        }
+    }
+}
