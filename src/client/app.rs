@@ -272,6 +272,11 @@ impl App {
         self.ui.force_dark(dark);
     }
 
+    /// How often the taskbar was asked to flash (for tests).
+    pub fn attention_requests(&self) -> u32 {
+        self.ui.attention_requests()
+    }
+
     pub fn window(&self) -> AppWindow {
         self.ui.window().clone_strong()
     }
@@ -611,6 +616,11 @@ impl Controller for App {
 
     fn rejoin(&mut self) {
         self.with_session(Session::rejoin_active);
+    }
+
+    fn host_login(&mut self, name: &str, password: &str) {
+        let now = now_ms();
+        self.with_session(|s| s.log_in_as_host(name.trim(), password, now));
     }
 }
 

@@ -787,6 +787,8 @@ impl Session {
                 self.updates
                     .push(Update::LoginFailed(LoginError::BadPassword));
             }
+            "381" => self.on_host_login(true, time),
+            "464" | "491" if self.registered => self.on_host_login(false, time),
             "ERROR" if !self.registered && !self.login_failed && !self.ever_registered => {
                 self.login_failed = true;
                 self.updates

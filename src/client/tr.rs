@@ -200,6 +200,9 @@ catalog! {
     PASSWORD_SET = "{by} set a room password";
     PASSWORD_REMOVED = "{by} removed the room password";
     MODE_CHANGED = "{by} changed the room settings: {change}";
+    HOST_LOGIN_OK = "You are logged in as a host of this server.";
+    HOST_LOGIN_FAILED = "The host name or password is wrong.";
+    HOST_LOGIN_EMPTY = "Type the host name and password the server was started with.";
     HELP = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, /join <room>, /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
 }
 

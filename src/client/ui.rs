@@ -134,6 +134,8 @@ pub trait Controller: 'static {
     fn host_action(&mut self, action: session::HostAction);
     /// "Join again" after being removed.
     fn rejoin(&mut self);
+    /// "Log in as host" with the server's operator name and password.
+    fn host_login(&mut self, name: &str, password: &str);
 }
 
 /// Runs `f` on the controller if it is still alive.
@@ -263,6 +265,10 @@ impl Ui {
         });
         let c = controller.clone();
         chat.on_rejoin(move || call(&c, |c| c.rejoin()).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_host_login(move |name, password| {
+            call(&c, |c| c.host_login(&name, &password)).unwrap_or_default()
+        });
         let c = controller;
         self.window.window().on_close_requested(move || {
             if call(&c, |c| c.close_requested()).unwrap_or(false) {

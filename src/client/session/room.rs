@@ -318,6 +318,34 @@ impl Session {
         Ok(())
     }
 
+    /// "Log in as host": the server's operator name and password, sent now
+    /// and again after each reconnect until the server refuses them.
+    pub fn log_in_as_host(&mut self, name: &str, password: &str, now_ms: u64) {
+        if name.is_empty() || password.is_empty() {
+            let i = self.active;
+            self.notice_at(i, tr::HOST_LOGIN_EMPTY.text(), now_ms);
+            return;
+        }
+        self.oper = Some((name.to_owned(), password.to_owned()));
+        if self.registered {
+            self.out.push(msg("OPER", &[name, password]));
+        }
+    }
+
+    /// `381` (we are a server operator now) or `464` after registration
+    /// (the host name or password was wrong).
+    pub(super) fn on_host_login(&mut self, accepted: bool, time: u64) {
+        let text = if accepted {
+            tr::HOST_LOGIN_OK.text()
+        } else {
+            // Not sent again after a reconnect.
+            self.oper = None;
+            tr::HOST_LOGIN_FAILED.text()
+        };
+        let i = self.active;
+        self.notice_at(i, text, time);
+    }
+
     /// Joins a room we were removed from again (a ban or lock may refuse).
     pub fn rejoin_active(&mut self) {
         if let Some(conv) = self.active().filter(|c| c.removed.is_some()) {
