@@ -148,26 +148,30 @@ fn echoed_names_never_take_a_reply_past_512_bytes() {
 /// Twelve list changes with long masks made a MODE announcement over 512
 /// bytes (527 for 31-byte masks from a 30-character CJK nickname), and
 /// Relay's cut of the last parameter announced an empty mask in place of
-/// the one set. Now the changes are spread over as many lines as it takes.
+/// the one set. Now the changes are spread over as many lines as it takes,
+/// for the quiet list (`+q`, added later) as for bans.
 #[test]
 fn long_mode_announcements_are_split_not_cut() {
     let mut h = Harness::new();
     h.register(0, &"明".repeat(30));
     h.send(0, &["JOIN #a"]);
     let masks: Vec<String> = (0..12).map(|i| format!("{}{i}", "m".repeat(30))).collect();
-    let line = format!("MODE #a +bbbbbbbbbbbb {}", masks.join(" "));
-    let sent = h.send(0, &[&line]);
-    let mut announced = Vec::new();
-    for l in &sent {
-        assert!(l.len() <= 512, "{} bytes", l.len());
-        let m = Message::parse(l).expect("parses");
-        if m.command == "MODE" {
-            assert!(m.params[1].chars().all(|c| c == '+' || c == 'b'));
-            announced.extend(m.params[2..].iter().cloned());
+    for (letter, item) in [('b', "367"), ('q', "728")] {
+        let letters = letter.to_string().repeat(masks.len());
+        let line = format!("MODE #a +{letters} {}", masks.join(" "));
+        let sent = h.send(0, &[&line]);
+        let mut announced = Vec::new();
+        for l in &sent {
+            assert!(l.len() <= 512, "{} bytes", l.len());
+            let m = Message::parse(l).expect("parses");
+            if m.command == "MODE" {
+                assert!(m.params[1].chars().all(|c| c == '+' || c == letter));
+                announced.extend(m.params[2..].iter().cloned());
+            }
         }
+        let expected: Vec<String> = masks.iter().map(|m| format!("{m}!*@*")).collect();
+        assert_eq!(announced, expected, "every {letter} mask, whole, in order");
+        let listed = parsed(&h.send(0, &[&format!("MODE #a {letter}")]));
+        assert_eq!(listed.iter().filter(|(c, _)| c == item).count(), 12);
     }
-    let expected: Vec<String> = masks.iter().map(|m| format!("{m}!*@*")).collect();
-    assert_eq!(announced, expected, "every mask, whole, in order");
-    let listed = parsed(&h.send(0, &["MODE #a b"]));
-    assert_eq!(listed.iter().filter(|(c, _)| c == "367").count(), 12);
 }

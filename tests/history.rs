@@ -1,6 +1,7 @@
 //! Room memory through the real server: replay for late joiners, CHATHISTORY
-//! ranges, history that survives a restart, private history that a later
-//! owner of the same name cannot read, and the host's transcript export.
+//! ranges, a host's bans and quiets kept with the room's events, history that
+//! survives a restart, private history that a later owner of the same name
+//! cannot read, and the host's transcript export.
 
 mod common;
 use std::path::PathBuf;
@@ -124,6 +125,32 @@ fn chathistory_returns_exactly_the_range_asked_for() {
     assert_eq!(c.expect("FAIL").params[1], "INVALID_PARAMS");
     c.send("CHATHISTORY SIDEWAYS #class * 10");
     assert_eq!(c.expect("FAIL").params[1], "INVALID_PARAMS");
+}
+
+/// A quiet (`+q`) goes into the room's history as a ban does, so clients
+/// that play events back see who was muted, and by whom.
+#[test]
+fn a_quiet_is_kept_with_the_rooms_events_like_a_ban() {
+    let server = TestServer::start();
+    let caps = "batch draft/chathistory draft/event-playback";
+    let mut a = server.member_with_caps("alice", caps, "#class");
+    a.send("MODE #class +b eve");
+    a.send("MODE #class +q bob");
+    a.sync();
+    a.send("CHATHISTORY LATEST #class * 10");
+    let events = batch(&mut a);
+    let modes: Vec<&[String]> = only(&events, "MODE")
+        .iter()
+        .map(|m| &m.params[..])
+        .collect();
+    assert_eq!(
+        modes,
+        [["#class", "+b", "eve!*@*"], ["#class", "+q", "bob!*@*"]],
+        "{events:?}"
+    );
+    assert!(only(&events, "MODE")
+        .iter()
+        .all(|m| m.source_nick() == Some("alice")));
 }
 
 #[test]

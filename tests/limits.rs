@@ -1,4 +1,5 @@
-//! Every bound has a defined outcome: 417, RecvQ, SendQ, flood delay, timeouts, connection caps.
+//! Every bound has a defined outcome: 417, RecvQ, SendQ, flood delay, timeouts,
+//! connection caps, room mask lists (478).
 
 mod common;
 use std::time::Duration;
@@ -247,6 +248,45 @@ fn channel_limits_get_405() {
         "the server holds 3 rooms at most"
     );
     b.join("#one");
+}
+
+#[test]
+fn mask_lists_hold_100_entries_each_then_get_478() {
+    let server = TestServer::start();
+    let mut a = server.member("alice", "#room");
+    // Each list letter, the numeric of its entries and of its end.
+    for (letter, item, end) in [
+        ('b', "367", "368"),
+        ('e', "348", "349"),
+        ('I', "346", "347"),
+        ('q', "728", "729"),
+    ] {
+        let masks: Vec<String> = (0..100).map(|i| format!("{letter}{i}!*@*")).collect();
+        for chunk in masks.chunks(12) {
+            let letters = letter.to_string().repeat(chunk.len());
+            a.send(&format!("MODE #room +{letters} {}", chunk.join(" ")));
+        }
+        let set = a.sync();
+        assert!(only(&set, "478").is_empty(), "{letter}: {set:?}");
+
+        // The 101st is refused by name and not announced; the list is as it was.
+        a.send(&format!("MODE #room +{letter} one!more@*"));
+        let refused = a.expect("478");
+        assert_eq!(refused.params[1..3], ["#room", "one!more@*"]);
+        assert!(only(&a.sync(), "MODE").is_empty(), "{letter}");
+        a.send(&format!("MODE #room {letter}"));
+        let listing = a.sync();
+        assert_eq!(only(&listing, item).len(), 100, "{letter}");
+        assert_eq!(only(&listing, end).len(), 1, "{letter}");
+
+        // Taking one off makes room again.
+        a.send(&format!(
+            "MODE #room -{letter}+{letter} {} one!more@*",
+            masks[0]
+        ));
+        let change = a.expect("MODE");
+        assert_eq!(change.params[1], format!("-{letter}+{letter}"));
+    }
 }
 
 #[test]

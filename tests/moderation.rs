@@ -1,5 +1,6 @@
-//! What a host relies on to run a room: operators, kick, mute (+m/+v), lock
-//! (+i/+k/+l), ban, topic lock, server operators; and that nobody else can.
+//! What a host relies on to run a room: operators, kick, mute (+m/+v), quiet
+//! one person (+q), lock (+i/+k/+l), ban, topic lock, server operators; and
+//! that nobody else can.
 
 mod common;
 use banter::server::Config;
@@ -207,6 +208,69 @@ fn banned_people_cannot_come_back_or_speak() {
     assert_eq!(a.expect("MODE").params, ["#class", "-b", "bob!*@*"]);
     b.send("PRIVMSG #class :unbanned");
     assert_eq!(c.expect("PRIVMSG").param(1), Some("unbanned"));
+}
+
+#[test]
+fn a_quieted_member_stays_and_reads_but_cannot_talk() {
+    let server = TestServer::start();
+    let (mut a, mut b, mut c) = classroom(&server);
+    let muted = "Cannot send to channel (+q): a host has muted you";
+
+    b.send("MODE #class +q carol!*@*");
+    assert_eq!(b.expect("482").params[1], "#class");
+    a.send("MODE #class +q bob!*@*");
+    for who in [&mut a, &mut b, &mut c] {
+        assert_eq!(who.expect("MODE").params, ["#class", "+q", "bob!*@*"]);
+    }
+
+    // Only bob is silenced, and nobody hears what he tried to say.
+    b.send("PRIVMSG #class :can anyone hear me?");
+    assert_eq!(b.expect("404").params[1..], ["#class", muted]);
+    b.send("NOTICE #class :or me?");
+    assert!(b.sync().is_empty(), "NOTICE is never answered");
+    assert!(only(&c.sync(), "PRIVMSG").is_empty());
+    assert!(a.sync().is_empty(), "muted text is not relayed");
+    c.send("PRIVMSG #class :the room is not muted");
+    assert_eq!(a.expect("PRIVMSG").param(1), Some("the room is not muted"));
+    assert_eq!(b.expect("PRIVMSG").param(1), Some("the room is not muted"));
+
+    // Anyone may read the list, as Solanum shows it: the letter after the room.
+    c.send("MODE #class q");
+    let entry = c.expect("728");
+    assert_eq!(
+        entry.params[1..5],
+        ["#class", "q", "bob!*@*", "alice!~tester@127.0.0.1"]
+    );
+    assert!(entry.params[5].parse::<u64>().is_ok(), "{entry:?}");
+    let end = c.expect("729");
+    assert_eq!(
+        end.params[1..],
+        ["#class", "q", "End of channel quiet list"]
+    );
+
+    // Voice outranks the quiet, as it does a ban; so does an exception.
+    a.send("MODE #class +v bob");
+    c.expect("MODE");
+    b.send("PRIVMSG #class :voiced");
+    assert_eq!(c.expect("PRIVMSG").param(1), Some("voiced"));
+    a.send("MODE #class -v+e bob bob!~tester@*");
+    c.expect("MODE");
+    b.send("PRIVMSG #class :excepted");
+    assert_eq!(c.expect("PRIVMSG").param(1), Some("excepted"));
+    a.send("MODE #class -e bob!~tester@*");
+    c.expect("MODE");
+    b.send("PRIVMSG #class :muted again");
+    assert_eq!(b.expect("404").params[2], muted);
+
+    // Lifting it (the mask completed as when it was set) restores him.
+    a.send("MODE #class -q bob");
+    assert_eq!(c.expect("MODE").params, ["#class", "-q", "bob!*@*"]);
+    b.send("PRIVMSG #class :back");
+    assert_eq!(c.expect("PRIVMSG").param(1), Some("back"));
+    b.send("MODE #class +q");
+    let listing = b.sync();
+    assert!(only(&listing, "728").is_empty(), "the list is empty again");
+    assert_eq!(only(&listing, "729")[0].params[1..3], ["#class", "q"]);
 }
 
 #[test]

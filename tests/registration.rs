@@ -39,6 +39,7 @@ fn welcome_burst_advertises_what_clients_need() {
         "CHANNELLEN=64",
         "TOPICLEN=390",
         "PREFIX=(ov)@+",
+        "CHANMODES=beIq,k,l,Cimnst",
         "NETWORK=Banter",
         "UTF8ONLY",
     ] {

@@ -90,6 +90,9 @@ pub const RPL_INFO: &str = "371";
 pub const RPL_ENDOFINFO: &str = "374";
 pub const RPL_YOUREOPER: &str = "381";
 pub const RPL_TIME: &str = "391";
+/// Solanum's quiet list (`+q`): `<channel> q <mask> <setter> <time>`.
+pub const RPL_QUIETLIST: &str = "728";
+pub const RPL_ENDOFQUIETLIST: &str = "729";
 pub const RPL_MONONLINE: &str = "730";
 pub const RPL_MONOFFLINE: &str = "731";
 pub const RPL_MONLIST: &str = "732";

@@ -97,7 +97,8 @@ pub const KICK_LEN: usize = 390;
 pub const REALNAME_LEN: usize = 100;
 /// Most targets in one PRIVMSG or NOTICE.
 pub const MAX_TARGETS: usize = 4;
-/// Most entries in each of a channel's ban, exception and invite-exception lists.
+/// Most entries in each of a channel's ban, exception, invite-exception and
+/// quiet lists.
 pub const MAX_LIST: usize = 100;
 /// Most nicknames one client may MONITOR.
 pub const MAX_MONITOR: usize = 100;
@@ -218,7 +219,7 @@ impl Status {
     }
 }
 
-/// An entry of a channel's `+b`, `+e` or `+I` list.
+/// An entry of a channel's `+b`, `+e`, `+I` or `+q` list.
 #[derive(Debug, Clone)]
 pub(crate) struct ListEntry {
     pub mask: String,
@@ -293,6 +294,9 @@ pub(crate) struct Channel {
     pub bans: Vec<ListEntry>,
     pub excepts: Vec<ListEntry>,
     pub invex: Vec<ListEntry>,
+    /// `+q`: members who may stay and read but not talk (unless voiced or
+    /// excepted by `+e`).
+    pub quiets: Vec<ListEntry>,
 }
 
 impl Channel {
@@ -307,6 +311,7 @@ impl Channel {
             bans: Vec::new(),
             excepts: Vec::new(),
             invex: Vec::new(),
+            quiets: Vec::new(),
         }
     }
 
@@ -318,16 +323,26 @@ impl Channel {
         self.status(id).is_some_and(|s| s.has(Status::OP))
     }
 
-    /// Banned by `+b` and not excepted by `+e`; `masks` are the client's
-    /// folded `nick!user@host` forms.
+    /// Banned by `+b` and not excepted by `+e`; `mask` is the client's
+    /// folded `nick!user@host`.
     pub fn is_banned(&self, mask: &str) -> bool {
-        let hit = |list: &[ListEntry]| list.iter().any(|e| mask_matches(&e.folded, mask));
-        hit(&self.bans) && !hit(&self.excepts)
+        listed(&self.bans, mask) && !listed(&self.excepts, mask)
+    }
+
+    /// Quieted by `+q` and not excepted by `+e`: an exception lets someone
+    /// past a quiet as it does past a ban (as on Solanum).
+    pub fn is_quieted(&self, mask: &str) -> bool {
+        listed(&self.quiets, mask) && !listed(&self.excepts, mask)
     }
 
     pub fn is_invex(&self, mask: &str) -> bool {
-        self.invex.iter().any(|e| mask_matches(&e.folded, mask))
+        listed(&self.invex, mask)
     }
+}
+
+/// Whether an entry of `list` matches the folded `mask`.
+fn listed(list: &[ListEntry], mask: &str) -> bool {
+    list.iter().any(|e| mask_matches(&e.folded, mask))
 }
 
 /// Whether `text` matches the glob `pattern` (`*` any run, `?` one
@@ -1329,7 +1344,7 @@ impl Chat {
             if ch.members.is_empty() && !ch.permanent {
                 return Err(format!("empty channel {folded:?} was kept"));
             }
-            if [&ch.bans, &ch.excepts, &ch.invex]
+            if [&ch.bans, &ch.excepts, &ch.invex, &ch.quiets]
                 .iter()
                 .any(|l| l.len() > MAX_LIST)
             {

@@ -818,7 +818,7 @@ impl Gen {
             }
             match c {
                 'o' | 'v' => params.push(self.nick(exec)),
-                'b' | 'e' | 'I' => params.push(self.mask(exec)),
+                'b' | 'e' | 'I' | 'q' => params.push(self.mask(exec)),
                 'k' => params.push(
                     self.rng
                         .pick(&["key", "k,ey", "x".repeat(24).as_str(), "other"])

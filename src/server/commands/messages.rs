@@ -79,8 +79,16 @@ impl Chat {
         if ch.modes.moderated && !may_speak {
             return Some("Cannot send to channel (+m): only hosts and voiced members can talk now");
         }
-        if !may_speak && ch.is_banned(&fold_mask(&client.mask)) {
-            return Some("Cannot send to channel (+b): you are banned");
+        // Voice outranks a ban or a quiet, so a host can let one person talk
+        // without lifting a mask that may cover others too.
+        if !may_speak {
+            let mask = fold_mask(&client.mask);
+            if ch.is_banned(&mask) {
+                return Some("Cannot send to channel (+b): you are banned");
+            }
+            if ch.is_quieted(&mask) {
+                return Some("Cannot send to channel (+q): a host has muted you");
+            }
         }
         let ctcp = text.is_some_and(|t| t.starts_with('\x01') && !t.starts_with("\x01ACTION "));
         if ch.modes.no_ctcp && ctcp {

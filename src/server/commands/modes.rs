@@ -1,8 +1,8 @@
 //! MODE: channel modes (member status, flags, key, limit and the ban,
-//! exception and invite-exception lists) and user modes.
+//! exception, invite-exception and quiet lists) and user modes.
 
 use super::super::chat::{
-    fold_mask, normalize_mask, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
+    fold_mask, normalize_mask, Channel, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
 use crate::proto::message::MAX_BODY_LEN;
@@ -19,6 +19,7 @@ enum List {
     Ban,
     Except,
     Invex,
+    Quiet,
 }
 
 impl List {
@@ -27,7 +28,27 @@ impl List {
             'b' => Some(List::Ban),
             'e' => Some(List::Except),
             'I' => Some(List::Invex),
+            'q' => Some(List::Quiet),
             _ => None,
+        }
+    }
+
+    /// The channel's entries in this list.
+    fn entries(self, ch: &Channel) -> &Vec<ListEntry> {
+        match self {
+            List::Ban => &ch.bans,
+            List::Except => &ch.excepts,
+            List::Invex => &ch.invex,
+            List::Quiet => &ch.quiets,
+        }
+    }
+
+    fn entries_mut(self, ch: &mut Channel) -> &mut Vec<ListEntry> {
+        match self {
+            List::Ban => &mut ch.bans,
+            List::Except => &mut ch.excepts,
+            List::Invex => &mut ch.invex,
+            List::Quiet => &mut ch.quiets,
         }
     }
 
@@ -45,6 +66,20 @@ impl List {
                 RPL_ENDOFINVITELIST_MODE,
                 "End of channel invite list",
             ),
+            List::Quiet => (
+                RPL_QUIETLIST,
+                RPL_ENDOFQUIETLIST,
+                "End of channel quiet list",
+            ),
+        }
+    }
+
+    /// The mode letter its numerics carry after the channel: Solanum's
+    /// 728/729 name the list they belong to, the older numerics do not.
+    fn letter(self) -> Option<&'static str> {
+        match self {
+            List::Quiet => Some("q"),
+            _ => None,
         }
     }
 }
@@ -114,7 +149,7 @@ impl Chat {
                 _ => {}
             }
             let takes_param = match c {
-                'o' | 'v' | 'b' | 'e' | 'I' | 'k' => true,
+                'o' | 'v' | 'b' | 'e' | 'I' | 'q' | 'k' => true,
                 'l' => adding,
                 _ => false,
             };
@@ -134,7 +169,7 @@ impl Chat {
                 self.send_mode_list(id, &folded, list, out);
                 continue;
             }
-            if !"ovbeIklCimnst".contains(c) {
+            if !"ovbeIqklCimnst".contains(c) {
                 self.reply(
                     id,
                     out,
@@ -254,13 +289,9 @@ impl Chat {
                 let shown = self.client(t).map(|c| c.target().to_owned());
                 Some((adding, c, shown))
             }
-            'b' | 'e' | 'I' => {
+            'b' | 'e' | 'I' | 'q' => {
                 let mask = normalize_mask(&param?);
-                let list = match c {
-                    'b' => &mut ch.bans,
-                    'e' => &mut ch.excepts,
-                    _ => &mut ch.invex,
-                };
+                let list = List::of(c)?.entries_mut(ch);
                 let key = fold_mask(&mask);
                 let pos = list.iter().position(|e| e.folded == key);
                 match (adding, pos) {
@@ -341,21 +372,20 @@ impl Chat {
         let Some(ch) = self.channels.get(folded) else {
             return;
         };
-        let entries = match list {
-            List::Ban => &ch.bans,
-            List::Except => &ch.excepts,
-            List::Invex => &ch.invex,
-        };
         let (item, end, text) = list.numerics();
-        for e in entries {
-            self.reply(
-                id,
-                out,
-                item,
-                &[&ch.name, &e.mask, &e.set_by, &e.set_at_unix.to_string()],
-            );
+        let head: Vec<&str> = [ch.name.as_str()]
+            .into_iter()
+            .chain(list.letter())
+            .collect();
+        for e in list.entries(ch) {
+            let time = e.set_at_unix.to_string();
+            let mut params = head.clone();
+            params.extend([e.mask.as_str(), &e.set_by, &time]);
+            self.reply(id, out, item, &params);
         }
-        self.reply(id, out, end, &[&ch.name, text]);
+        let mut params = head;
+        params.push(text);
+        self.reply(id, out, end, &params);
     }
 
     fn user_mode(&mut self, id: ClientId, target: &str, changes: Option<&str>, out: &mut Outbox) {

@@ -42,7 +42,7 @@ const HELP: &[(&str, &[&str])] = &[
         "mode",
         &[
             "MODE <#room> [+|-]<modes> [params]: o/v status, m moderated, i invite-only,",
-            "k key, l limit, b/e/I ban/exception/invite lists, n no outside messages,",
+            "k key, l limit, b/e/I/q ban/exception/invite/quiet lists, n no outside messages,",
             "t topic lock, s secret, C no CTCP. MODE <nick> [+|-]iwB: invisible, wallops, bot.",
         ],
     ),

@@ -259,14 +259,14 @@ impl Chat {
             "CASEMAPPING=rfc8265".into(),
             format!("CHATHISTORY={}", cfg.chathistory_max),
             format!("CHANLIMIT=#:{}", cfg.max_joined),
-            "CHANMODES=beI,k,l,Cimnst".into(),
+            "CHANMODES=beIq,k,l,Cimnst".into(),
             format!("CHANNELLEN={CHANNEL_LEN}"),
             "CHANTYPES=#".into(),
             "ELIST=CMNTU".into(),
             "EXCEPTS=e".into(),
             "INVEX=I".into(),
             format!("KICKLEN={KICK_LEN}"),
-            format!("MAXLIST=beI:{MAX_LIST}"),
+            format!("MAXLIST=beIq:{MAX_LIST}"),
             format!("MAXTARGETS={MAX_TARGETS}"),
             format!("MODES={}", super::modes::MAX_MODES),
             format!("MONITOR={MAX_MONITOR}"),
@@ -328,7 +328,7 @@ impl Chat {
             id,
             out,
             RPL_MYINFO,
-            &[&server, VERSION, "Biow", "CIbeiklmnostv", "Ibeklov"],
+            &[&server, VERSION, "Biow", "CIbeiklmnoqstv", "Ibekloqv"],
         );
         self.send_isupport(id, out);
         self.lusers(id, &Message::default(), now, out);
