@@ -5,54 +5,12 @@
 #![cfg(feature = "gui")]
 
 mod common;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
 
 use banter::client::app::App;
-use banter::client::ui::{AppWindow, ChatAdapter, LoginAdapter, Screen, MAX_HISTORY};
+use banter::client::ui::{ChatAdapter, LoginAdapter, Screen, MAX_HISTORY};
+use common::ui::{element, has_label, pump_until};
 use common::TestServer;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
 use slint::{ComponentHandle, Model};
-
-/// Runs the UI event loop until `done` holds; fails after 30 s.
-#[track_caller]
-fn pump_until(what: &str, done: impl Fn() -> bool + 'static) {
-    let done = Rc::new(done);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let timer = slint::Timer::default();
-    let check = done.clone();
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(5),
-        move || {
-            if check() || Instant::now() > deadline {
-                let _ = slint::quit_event_loop();
-            }
-        },
-    );
-    // A quit left over from an earlier pump can end a run early: run again.
-    while !done() && Instant::now() <= deadline {
-        slint::run_event_loop_until_quit().expect("event loop");
-    }
-    assert!(done(), "timed out waiting for: {what}");
-}
-
-/// The control labelled `label` (plain text with the same words is skipped).
-#[track_caller]
-fn element(window: &AppWindow, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(window, label)
-        .find(|e| e.accessible_role() != Some(AccessibleRole::Text))
-        .unwrap_or_else(|| panic!("no control labelled {label:?}"))
-}
-
-fn has_label(window: &AppWindow, pred: impl Fn(&str) -> bool + 'static) -> bool {
-    window
-        .root_element()
-        .query_descendants()
-        .match_predicate(move |e| e.accessible_label().is_some_and(|l| pred(&l)))
-        .find_first()
-        .is_some()
-}
 
 #[test]
 fn a_visit_to_the_chat_room() {

@@ -6,53 +6,12 @@
 #![cfg(feature = "gui")]
 
 mod common;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
 
 use banter::client::app::App;
-use banter::client::ui::{AppWindow, LoginAdapter, Screen};
+use banter::client::ui::{LoginAdapter, Screen};
+use common::ui::{element, has_label, pump_until};
 use common::TestServer;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
 use slint::ComponentHandle;
-
-/// Runs the UI event loop until `done` holds; fails after 30 s.
-#[track_caller]
-fn pump_until(what: &str, done: impl Fn() -> bool + 'static) {
-    let done = Rc::new(done);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let timer = slint::Timer::default();
-    let check = done.clone();
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(5),
-        move || {
-            if check() || Instant::now() > deadline {
-                let _ = slint::quit_event_loop();
-            }
-        },
-    );
-    while !done() && Instant::now() <= deadline {
-        slint::run_event_loop_until_quit().expect("event loop");
-    }
-    assert!(done(), "timed out waiting for: {what}");
-}
-
-/// The control labelled `label` (plain text with the same words is skipped).
-#[track_caller]
-fn element(window: &AppWindow, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(window, label)
-        .find(|e| e.accessible_role() != Some(AccessibleRole::Text))
-        .unwrap_or_else(|| panic!("no control labelled {label:?}"))
-}
-
-fn has_label(window: &AppWindow, pred: impl Fn(&str) -> bool + 'static) -> bool {
-    window
-        .root_element()
-        .query_descendants()
-        .match_predicate(move |e| e.accessible_label().is_some_and(|l| pred(&l)))
-        .find_first()
-        .is_some()
-}
 
 #[test]
 fn the_client_in_simplified_chinese() {
@@ -110,9 +69,17 @@ fn the_client_in_simplified_chinese() {
     });
     bob.send("PRIVMSG #lobby :你好，小明");
     let w = window.clone_strong();
+    // It says 小明's name, so it is read out as a mention.
     pump_until("bob's message", move || {
         has_label(&w, |l| {
-            l.starts_with("bob 在 ") && l.ends_with(" 说：你好，小明")
+            l.starts_with("bob（") && l.ends_with("）提到了你：你好，小明")
+        })
+    });
+    bob.send("PRIVMSG #lobby :大家好");
+    let w = window.clone_strong();
+    pump_until("bob's second message", move || {
+        has_label(&w, |l| {
+            l.starts_with("bob 在 ") && l.ends_with(" 说：大家好")
         })
     });
     element(&window, "消息").set_accessible_value("/frob");

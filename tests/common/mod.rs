@@ -4,6 +4,8 @@
 
 pub mod harness;
 pub mod proxy;
+#[cfg(feature = "gui")]
+pub mod ui;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

@@ -1,0 +1,222 @@
+//! Host controls and what members see of them, through the real window
+//! (Slint's testing backend) against a real in-process server: first the
+//! window hosts and moderates a plain IRC client, then the window is the
+//! member a plain IRC client moderates. Notifications while the window is in
+//! the background come last. One test: the testing backend is set up once
+//! per process.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use banter::client::app::App;
+use banter::client::launch::Launch;
+use banter::client::ui::AppWindow;
+use common::ui::{click, element, has_control, has_label, pump_until, wait_for_label};
+use common::{TestClient, TestServer};
+use slint::platform::WindowEvent;
+use slint::ComponentHandle;
+
+/// A window logged in as `name` in `room` (English labels, no discovery).
+fn open_window(
+    server: &TestServer,
+    name: &str,
+    room: &str,
+) -> (std::rc::Rc<std::cell::RefCell<App>>, AppWindow) {
+    let app = App::new().expect("build the UI");
+    app.borrow().set_language("en");
+    let window = app.borrow().window();
+    window
+        .window()
+        .set_size(slint::PhysicalSize::new(1100, 760));
+    window.show().expect("show");
+    let launch = Launch {
+        server: Some(server.addr.to_string()),
+        name: Some(name.into()),
+        room: Some(room.into()),
+        host: false,
+    };
+    app.borrow_mut().launch(&launch, true);
+    let you = format!("{name} (you)");
+    wait_for_label(&window, "in the room", move |l| l == you);
+    (app, window)
+}
+
+/// Reads `client`'s lines until one with `command` whose parameters
+/// satisfy `pred`.
+#[track_caller]
+fn expect_where(
+    client: &mut TestClient,
+    command: &str,
+    pred: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    for _ in 0..50 {
+        let m = client.expect(command);
+        if pred(&m.params) {
+            return m.params;
+        }
+    }
+    panic!("no {command} as expected");
+}
+
+#[test]
+fn hosting_moderating_and_being_moderated() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    std::env::set_var("BANTER_DISCOVERY", "off");
+    let server = TestServer::with(|c| c.opers = vec![("teacher".into(), "sesame".into())]);
+
+    // --- The window hosts: log in as host from the chat screen. ---
+    let mut bob = server.member("bob", "#lobby");
+    let (app, window) = open_window(&server, "Ming", "#lobby");
+    assert!(!has_control(&window, "Mute everyone"), "not a host yet");
+    click(&window, "Log in as host");
+    element(&window, "Host name").set_accessible_value("teacher");
+    element(&window, "Host password").set_accessible_value("wrong");
+    click(&window, "Log in with the host password");
+    wait_for_label(&window, "a refused host login", |l| {
+        l == "The host name or password is wrong."
+    });
+    click(&window, "Log in as host");
+    element(&window, "Host name").set_accessible_value("teacher");
+    element(&window, "Host password").set_accessible_value("sesame");
+    click(&window, "Log in with the host password");
+    let w = window.clone_strong();
+    pump_until("the host controls", move || {
+        has_control(&w, "Mute everyone")
+    });
+    assert!(
+        has_label(&window, |l| l == "Ming hosts this room"),
+        "a host badge"
+    );
+
+    // Mute bob: he is told by the server and his lines go nowhere.
+    click(&window, "Host actions for bob");
+    click(&window, "Mute bob");
+    // (bob saw Ming become a host first.)
+    let mode = expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "+q"));
+    assert_eq!(mode, ["#lobby", "+q", "bob!*@*"]);
+    wait_for_label(&window, "bob shown muted", |l| l == "bob is muted");
+    bob.send("PRIVMSG #lobby :spam spam");
+    let refused = bob.expect("404");
+    assert!(refused.params[2].contains("muted"), "{refused:?}");
+    // The same button now unmutes.
+    click(&window, "Unmute bob");
+    let mode = expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "-q"));
+    assert_eq!(mode[2], "bob!*@*");
+
+    // The pinned notice: bob gets the topic, the window shows it.
+    click(&window, "Edit the pinned notice");
+    element(&window, "Pinned notice text").set_accessible_value("Homework: page 12");
+    click(&window, "Pin the notice");
+    let topic = bob.expect("TOPIC");
+    assert_eq!(topic.params, ["#lobby", "Homework: page 12"]);
+    wait_for_label(&window, "the pinned notice", |l| {
+        l == "Pinned notice: Homework: page 12"
+    });
+
+    // Mute everyone and lock the room; the banner shows.
+    click(&window, "Mute everyone");
+    let mode = expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "+m"));
+    assert_eq!(mode[0], "#lobby");
+    wait_for_label(&window, "the muted-room banner", |l| {
+        l == "Only hosts can talk now"
+    });
+    click(&window, "Lock the room");
+    expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "+i"));
+    let w = window.clone_strong();
+    pump_until("unlock offered", move || has_control(&w, "Unlock the room"));
+
+    // Remove bob with a reason.
+    click(&window, "Host actions for bob");
+    element(&window, "Reason for removing").set_accessible_value("spamming");
+    click(&window, "Remove bob from the room");
+    let kick = bob.expect("KICK");
+    assert_eq!(kick.params, ["#lobby", "bob", "spamming"]);
+    let w = window.clone_strong();
+    pump_until("bob gone from the list", move || {
+        !has_label(&w, |l| l == "Talk privately with bob")
+    });
+    app.borrow_mut().shut_down();
+    drop(app);
+    window.hide().expect("hide");
+
+    // --- The window is a member; a plain IRC client hosts #class. ---
+    let mut teacher = server.member("teacher", "#class");
+    let (app, window) = open_window(&server, "pupil", "#class");
+    assert!(has_label(&window, |l| l == "teacher hosts this room"));
+    assert!(
+        !has_control(&window, "Mute everyone"),
+        "members have no host controls"
+    );
+
+    // Muted: the reason shows, and a line is refused with the text kept.
+    teacher.send("MODE #class +q pupil!*@*");
+    wait_for_label(&window, "the muted view", |l| {
+        l == "You cannot talk here: A host has muted you in #class."
+    });
+    element(&window, "Message").set_accessible_value("can I talk?");
+    click(&window, "Send");
+    wait_for_label(&window, "the refusal", |l| {
+        l == "Not sent: A host has muted you in #class."
+    });
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some("can I talk?"),
+        "the text stays in the box"
+    );
+    teacher.send("MODE #class -q pupil!*@*");
+    wait_for_label(&window, "unmuted", |l| l == "teacher unmuted pupil!*@*");
+    click(&window, "Send");
+    let said = teacher.expect("PRIVMSG");
+    assert_eq!(said.params, ["#class", "can I talk?"]);
+
+    // Everyone muted: the banner, for members too.
+    teacher.send("MODE #class +m");
+    wait_for_label(&window, "the muted-room banner", |l| {
+        l == "Only hosts can talk now"
+    });
+    wait_for_label(&window, "why the member cannot talk", |l| {
+        l == "You cannot talk here: Only hosts can talk in #class right now."
+    });
+    teacher.send("TOPIC #class :Quiet reading until 10:00");
+    wait_for_label(&window, "the notice for members", |l| {
+        l == "Pinned notice: Quiet reading until 10:00"
+    });
+    teacher.send("MODE #class -m");
+
+    // In the background: messages count in the title, a mention asks for
+    // attention and is highlighted.
+    window
+        .window()
+        .dispatch_event(WindowEvent::WindowActiveChanged(false));
+    let asked = app.borrow().attention_requests();
+    teacher.send("PRIVMSG #class :page 12, everyone");
+    teacher.send("PRIVMSG #class :pupil, please read first");
+    wait_for_label(&window, "the mention highlighted", |l| {
+        l.starts_with("teacher at ") && l.ends_with(", mentioning you: pupil, please read first")
+    });
+    assert_eq!(window.get_unread(), 2);
+    assert_eq!(
+        app.borrow().attention_requests(),
+        asked + 1,
+        "only the mention asks"
+    );
+    window
+        .window()
+        .dispatch_event(WindowEvent::WindowActiveChanged(true));
+    let w = window.clone_strong();
+    pump_until("unread cleared in front", move || w.get_unread() == 0);
+
+    // Removed: the reason, and one click to join again.
+    teacher.send("KICK #class pupil :be nice");
+    wait_for_label(&window, "the removed view", |l| {
+        l == "You cannot talk here: teacher removed you from #class (be nice)."
+    });
+    click(&window, "Join the room again");
+    let join = teacher.expect("JOIN");
+    assert_eq!(join.source_nick(), Some("pupil"));
+    let w = window.clone_strong();
+    pump_until("back in the room", move || {
+        !has_label(&w, |l| l.starts_with("You cannot talk here"))
+    });
+    app.borrow_mut().shut_down();
+}
