@@ -145,8 +145,8 @@ catalog! {
     YOU_ARE_NOW = "You are now known as {nick}";
     NOW_KNOWN_AS = "{old} is now known as {new}";
     TOPIC_IS = "Topic: {topic}";
-    TOPIC_SET = "{nick} set the topic: {topic}";
-    TOPIC_CLEARED = "{nick} cleared the topic";
+    TOPIC_SET = "{nick} pinned a notice: {topic}";
+    TOPIC_CLEARED = "{nick} removed the pinned notice";
     NO_TOPIC = "No topic is set.";
     SERVER_SAYS = "Server: {text}";
 

@@ -495,6 +495,11 @@ fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char, _arg: Opti
 
 /// What a room member reads when a host changes something.
 fn mode_notice(by: &str, adding: bool, mode: char, arg: &str) -> String {
+    // A mask the host controls made (`nick!*@*`) reads as the name.
+    let arg = match mode {
+        'q' | 'b' => arg.strip_suffix("!*@*").unwrap_or(arg),
+        _ => arg,
+    };
     let (by, nick) = (
         &by as &dyn std::fmt::Display,
         &arg as &dyn std::fmt::Display,

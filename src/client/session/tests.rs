@@ -527,7 +527,7 @@ fn pings_errors_and_topics() {
     assert_eq!(s.conversation("#lobby").unwrap().topic, "Exams on Monday");
     assert_eq!(
         entries(&u)[0].1.text,
-        "alice set the topic: Exams on Monday"
+        "alice pinned a notice: Exams on Monday"
     );
     feed(&mut s, &[":alice!u@h PRIVMSG me :\u{1}VERSION\u{1}"]);
     assert!(sent(&mut s)[0].starts_with("NOTICE alice :\u{1}VERSION Banter"));
