@@ -499,7 +499,17 @@ impl App {
                 true
             }
             Err(why) => {
-                self.ui.set_input_error(&why);
+                // A muted member already reads why above the box.
+                let shown = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.active().and_then(|c| s.cannot_talk(c)));
+                let why = if shown.as_deref() == Some(why.as_str()) {
+                    ""
+                } else {
+                    why.as_str()
+                };
+                self.ui.set_input_error(why);
                 false
             }
         }

@@ -82,6 +82,9 @@ pub struct Entry {
     /// Someone else's line that says your name: highlighted, and it asks
     /// for attention even in a busy room.
     pub mention: bool,
+    /// Fetched from the room's history, not said just now: shown, but it
+    /// does not count as new in the window's title.
+    pub past: bool,
 }
 
 /// A room or a private conversation.
@@ -646,6 +649,7 @@ impl Session {
             msgid: None,
             pending: id,
             mention: false,
+            past: false,
         };
         self.push_entry(key, entry);
     }
@@ -1278,6 +1282,7 @@ impl Session {
             action,
             time_ms: time,
             mention: !own && mentions(text, &self.nick, self.casemap),
+            past,
             msgid,
             pending: 0,
         };
@@ -1337,6 +1342,7 @@ impl Session {
             msgid: None,
             pending: 0,
             mention: false,
+            past: false,
         };
         self.push_entry(&key, entry);
     }

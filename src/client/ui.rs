@@ -425,7 +425,7 @@ impl Ui {
     /// background, and one that mentions you, or a private one, makes the
     /// taskbar ask for attention.
     fn notify(&mut self, entry: &Entry, private: bool) {
-        if entry.kind != EntryKind::Other || self.window_active() {
+        if entry.kind != EntryKind::Other || entry.past || self.window_active() {
             return;
         }
         self.unread = self.unread.saturating_add(1);

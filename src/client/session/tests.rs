@@ -414,6 +414,9 @@ fn history_is_fetched_merged_by_msgid_and_marked_after_a_reconnect() {
     );
     let texts: Vec<String> = entries(&u).iter().map(|(_, e)| e.text.clone()).collect();
     assert_eq!(texts, ["old one", "old two", "live"]);
+    // Fetched lines are marked as such: they are not news for the title.
+    let past: Vec<bool> = entries(&u).iter().map(|(_, e)| e.past).collect();
+    assert_eq!(past, [true, true, false]);
 
     s.on_disconnected("reset", T0);
     s.on_connected();
