@@ -3,8 +3,8 @@
 
 mod common;
 use banter::client::host::Host;
-use banter::client::session::{EntryKind, LoginError, Update};
-use banter::client::worker::NetEvent;
+use banter::client::link::LinkEvent;
+use banter::client::session::{EntryKind, LoginError, Session, Update};
 use common::harness::Client;
 use common::{test_config, TestClient, TestServer};
 
@@ -21,18 +21,19 @@ fn two_clients_talk_and_a_vanished_one_is_seen_leaving() {
     a.say("你好 Ming");
     b.pump_until("b receives", |c| c.has_entry(EntryKind::Other, "你好 Ming"));
     // The Banter server offers echo-message, so a's own line comes back from it.
-    assert!(a.session.echo_message());
+    assert!(a.session().echo_message());
     a.pump_until("a sees its own line", |c| {
         c.has_entry(EntryKind::Own, "你好 Ming")
     });
 
     b.say("/msg 小明 just between us");
     a.pump_until("private message", |c| {
-        c.session.conversation("ming").is_some() && c.has_entry(EntryKind::Other, "just between us")
+        c.session().conversation("ming").is_some()
+            && c.has_entry(EntryKind::Other, "just between us")
     });
 
     // b's process vanishes: its worker is dropped without a QUIT.
-    drop(b.worker.take());
+    b.vanish();
     a.pump_until("a sees b leave", |c| !c.in_lobby("Ming"));
     assert!(a
         .entries()
@@ -45,20 +46,19 @@ fn taken_name_is_reported_and_retried_on_the_same_connection() {
     let server = TestServer::start();
     let addr = server.addr.to_string();
     let mut first = Client::connect(&addr, "ming");
-    first.pump_until("first registered", |c| c.session.is_registered());
+    first.pump_until("first registered", |c| c.session().is_registered());
     let mut second = Client::connect(&addr, "Ming");
     second.pump_until("name taken", |c| {
         c.updates
             .contains(&Update::LoginFailed(LoginError::NickTaken("Ming".into())))
     });
-    second.session.retry_nick("小明");
-    second.flush();
-    second.pump_until("registered", |c| c.session.is_registered());
+    second.retry_nick("小明");
+    second.pump_until("registered", |c| c.session().is_registered());
     assert_eq!(
         second
             .net
             .iter()
-            .filter(|e| **e == NetEvent::Connected)
+            .filter(|e| **e == LinkEvent::Connected)
             .count(),
         1,
         "one connection"
@@ -77,12 +77,13 @@ fn refused_connection_is_reported_and_the_worker_stops() {
     c.pump_until("connect failed", |c| {
         c.net
             .iter()
-            .any(|e| matches!(e, NetEvent::ConnectFailed(_)))
+            .any(|e| matches!(e, LinkEvent::ConnectFailed(_)))
     });
-    let NetEvent::ConnectFailed(reason) = &c.net[0] else {
+    let LinkEvent::ConnectFailed(reason) = &c.net[0] else {
         panic!()
     };
     assert!(reason.contains("nothing is listening"), "{reason}");
+    assert!(!c.link.is_running(), "the link stopped");
 }
 
 #[test]
@@ -102,14 +103,14 @@ fn reconnects_after_the_server_restarts_and_rejoins() {
     c.pump_until("lost", |c| {
         c.net
             .iter()
-            .any(|e| matches!(e, NetEvent::Reconnecting { .. }))
+            .any(|e| matches!(e, LinkEvent::Reconnecting { .. }))
     });
     let _host = Host::start(config).expect("restart");
     c.pump_until("reconnected", |c| {
         c.has_entry(EntryKind::Notice, "Reconnected.")
     });
     assert_eq!(
-        c.net.iter().filter(|e| **e == NetEvent::Connected).count(),
+        c.net.iter().filter(|e| **e == LinkEvent::Connected).count(),
         2
     );
     c.pump_until("back in the room", |c| {
@@ -121,8 +122,8 @@ fn reconnects_after_the_server_restarts_and_rejoins() {
 #[test]
 fn a_host_mode_client_serves_a_second_client() {
     let host = Host::start(test_config()).expect("host a room");
-    let mut hostess = Client::connect(&host.loopback_addr(), "host");
-    hostess.session = host.operate(hostess.session);
+    let session = Session::new("host", None, vec!["#lobby".into()]);
+    let mut hostess = Client::connect_session(&host.loopback_addr(), host.operate(session));
     let mut guest = Client::connect(&host.local_addr().to_string(), "guest");
     hostess.pump_until("host in", |c| c.in_lobby("host"));
     guest.pump_until("guest in", |c| c.in_lobby("guest") && c.in_lobby("host"));

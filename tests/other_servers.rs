@@ -110,7 +110,7 @@ fn the_client_works_against_ngircd() {
     let server = Ngircd::start();
     let mut a = Client::connect(&server.addr(), "alice");
     a.pump_until("alice registered and joined", |c| c.in_lobby("alice"));
-    assert!(!a.session.echo_message(), "ngIRCd offers no echo-message");
+    assert!(!a.session().echo_message(), "ngIRCd offers no echo-message");
 
     // A taken name is reported the same way.
     let mut dup = Client::connect(&server.addr(), "alice");
@@ -118,8 +118,7 @@ fn the_client_works_against_ngircd() {
         c.updates
             .contains(&Update::LoginFailed(LoginError::NickTaken("alice".into())))
     });
-    dup.session.retry_nick("bob");
-    dup.flush();
+    dup.retry_nick("bob");
     let mut b = dup;
     b.pump_until("bob in", |c| c.in_lobby("bob") && c.in_lobby("alice"));
     a.pump_until("alice sees bob", |c| c.in_lobby("bob"));
@@ -133,12 +132,12 @@ fn the_client_works_against_ngircd() {
 
     b.say("/msg alice a private word");
     a.pump_until("private message", |c| {
-        c.session
+        c.session()
             .conversation("bob")
             .is_some_and(|conv| conv.private)
             && c.has_entry(EntryKind::Other, "a private word")
     });
 
-    drop(b.worker.take());
+    b.vanish();
     a.pump_until("alice sees bob leave", |c| !c.in_lobby("bob"));
 }

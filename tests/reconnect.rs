@@ -4,7 +4,7 @@
 //! dropped, including what it typed meanwhile.
 
 mod common;
-use banter::client::session::{EntryKind, Update};
+use banter::client::session::{EntryKind, Session, Update};
 use common::harness::Client;
 use common::proxy::Proxy;
 use common::TestServer;
@@ -35,7 +35,10 @@ fn said(c: &Client) -> Vec<(String, String)> {
 fn lost_and_back(cut: bool) {
     let server = TestServer::start();
     let proxy = Proxy::start(server.addr);
-    let mut ming = Client::connect(&proxy.addr.to_string(), "小明").with_keepalive(300, 300);
+    let mut ming = Client::connect_session(
+        &proxy.addr.to_string(),
+        Session::new("小明", None, vec!["#lobby".into()]).with_keepalive(300, 300),
+    );
     let mut watcher = Client::connect(&server.addr.to_string(), "watcher");
     ming.pump_until("ming in", |c| c.in_lobby("小明"));
     watcher.pump_until("watcher in", |c| {
@@ -71,9 +74,9 @@ fn lost_and_back(cut: bool) {
             && c.has_entry(EntryKind::Other, "three")
     });
 
-    assert_eq!(ming.session.nick(), "小明", "kept its name");
+    assert_eq!(ming.session().nick(), "小明", "kept its name");
     assert!(
-        ming.session.conversation("#lobby").is_some(),
+        ming.session().conversation("#lobby").is_some(),
         "kept its room"
     );
     // The same history, in the same order, each line once.

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,10 +18,10 @@ use slint::ComponentHandle;
 
 use super::discovery::{self, Found};
 use super::host::Host;
-use super::session::{HostAction, LoginError, Session, Update};
+use super::link::{Link, LinkEvent};
+use super::session::{HostAction, Session, Update};
 use super::tr;
 use super::ui::{AppWindow, Controller, Ui};
-use super::worker::{NetEvent, Worker};
 use crate::proto::discovery::{Mode, DISCOVERY_PORT};
 use crate::proto::names::{validate_nick, NameError};
 use crate::server::Config;
@@ -45,12 +44,9 @@ thread_local! {
 /// See the module doc.
 pub struct App {
     ui: Ui,
-    session: Option<Session>,
-    worker: Option<Worker>,
-    events: Option<Receiver<NetEvent>>,
+    /// The session and its connection, once the user connected.
+    link: Option<Link>,
     host: Option<Host>,
-    /// The last login failed on the name; the connection waits for another.
-    awaiting_new_nick: bool,
     closed: bool,
     /// Once a second: the session checks that the connection still answers.
     keepalive: slint::Timer,
@@ -84,11 +80,8 @@ impl App {
         let ui = Ui::new()?;
         let app = Rc::new(RefCell::new(App {
             ui,
-            session: None,
-            worker: None,
-            events: None,
+            link: None,
             host: None,
-            awaiting_new_nick: false,
             closed: false,
             keepalive: slint::Timer::default(),
             room: DEFAULT_ROOM.into(),
@@ -198,7 +191,7 @@ impl App {
     /// open conversation there, as HTML for a `.html` name and text
     /// otherwise, and says in the conversation where it went (or why not).
     fn save_conversation(&mut self) {
-        let Some(session) = self.session.as_ref() else {
+        let Some(session) = self.link.as_ref().map(Link::session) else {
             return;
         };
         let Some(conv) = session.active() else {
@@ -283,8 +276,8 @@ impl App {
 
     /// Runs `f` on the session, then sends and shows what it produced.
     fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
-        if let Some(session) = self.session.as_mut() {
-            f(session);
+        if let Some(link) = self.link.as_mut() {
+            f(link.session_mut());
         }
         self.flush();
     }
@@ -312,10 +305,9 @@ impl App {
             return;
         }
         // Still connected after "name taken": try the new name on the same connection.
-        if self.awaiting_new_nick && self.worker.is_some() {
-            self.awaiting_new_nick = false;
+        if self.link.as_mut().is_some_and(|l| l.retry_nick(&nick)) {
             self.ui.set_busy(true);
-            self.with_session(|s| s.retry_nick(&nick));
+            self.flush();
             return;
         }
         self.disconnect();
@@ -371,74 +363,57 @@ impl App {
         if let Some(host) = &self.host {
             session = host.operate(session);
         }
-        self.session = Some(session);
-        // Bounded: a UI that falls behind slows the reader (and the socket), it
-        // does not let events pile up in memory.
-        let (tx, rx) = mpsc::sync_channel(4096);
-        self.events = Some(rx);
         self.ui.set_busy(true);
-        self.worker = Some(Worker::spawn(&addr, move |event| {
-            if tx.send(event).is_ok() {
-                // The UI thread drains the channel; a failed wake-up means it is gone.
-                let _ = slint::invoke_from_event_loop(|| {
-                    if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
-                        app.borrow_mut().pump();
-                    }
-                });
-            }
+        self.link = Some(Link::connect(&addr, session, || {
+            // The UI thread drains the link; a failed wake-up means it is gone.
+            let _ = slint::invoke_from_event_loop(|| {
+                if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
+                    app.borrow_mut().pump();
+                }
+            });
         }));
     }
 
     /// Handles everything the worker reported so far.
     pub fn pump(&mut self) {
-        while let Some(event) = self.events.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            self.on_net_event(event);
+        let events = match self.link.as_mut() {
+            Some(link) => link.pump(now_ms()),
+            None => return,
+        };
+        for event in events {
+            self.on_link_event(event);
         }
         self.flush();
     }
 
-    fn on_net_event(&mut self, event: NetEvent) {
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        let now = now_ms();
+    /// Shows what happened to the connection.
+    fn on_link_event(&mut self, event: LinkEvent) {
         match event {
-            NetEvent::Connected => session.on_connected_at(now),
-            NetEvent::Messages(messages) => {
-                for m in &messages {
-                    session.on_message(m, now);
-                }
+            LinkEvent::Connected => {}
+            LinkEvent::Lost(reason) => {
+                self.ui
+                    .set_banner(&tr::CONNECTION_LOST.fill(&[("reason", &reason)]));
             }
-            NetEvent::Disconnected(reason) => {
-                let was_registered = session.is_registered();
-                session.on_disconnected(&reason, now);
-                if was_registered {
+            LinkEvent::Ended(reason) => {
+                if !self.ui.has_login_error() {
                     self.ui
-                        .set_banner(&tr::CONNECTION_LOST.fill(&[("reason", &reason)]));
-                } else if !self.ui.on_chat_screen() {
-                    if !self.ui.has_login_error() {
-                        self.ui
-                            .show_login_error(&tr::DISCONNECTED.fill(&[("reason", &reason)]));
-                    }
-                    self.awaiting_new_nick = false;
-                    self.stop_worker();
+                        .show_login_error(&tr::DISCONNECTED.fill(&[("reason", &reason)]));
                 }
             }
-            NetEvent::Reconnecting { attempt, delay } => {
+            LinkEvent::Reconnecting { attempt, delay } => {
                 self.ui.set_banner(
                     &tr::RECONNECTING
                         .fill(&[("seconds", &delay.as_secs().max(1)), ("attempt", &attempt)]),
                 );
             }
-            NetEvent::ConnectFailed(reason) => {
+            LinkEvent::ConnectFailed(reason) => {
                 self.ui
                     .show_login_error(&tr::CANNOT_CONNECT.fill(&[("reason", &reason)]));
-                self.stop_worker();
                 self.host = None;
                 self.ui.set_hosting(None);
             }
             // Not shown yet: the UI will show the fingerprint to compare.
-            NetEvent::CertificatePinned {
+            LinkEvent::CertificatePinned {
                 server,
                 fingerprint,
             } => log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}"),
@@ -447,40 +422,15 @@ impl App {
 
     /// Sends the session's lines and shows its updates.
     fn flush(&mut self) {
-        let Some(session) = self.session.as_mut() else {
+        let Some(link) = self.link.as_mut() else {
             return;
         };
-        let (out, updates) = session.drain();
-        if let Some(worker) = &self.worker {
-            for m in &out {
-                worker.send(m);
-            }
+        let updates = link.flush();
+        if updates.contains(&Update::Registered) {
+            // In the room: stop looking for rooms on the network.
+            self.looking.store(false, Ordering::SeqCst);
         }
-        for u in &updates {
-            match u {
-                Update::Registered => {
-                    self.awaiting_new_nick = false;
-                    self.looking.store(false, Ordering::SeqCst);
-                    if let Some(w) = &self.worker {
-                        w.set_reconnect(true);
-                    }
-                }
-                Update::LoginFailed(LoginError::NickTaken(_) | LoginError::NickInvalid { .. }) => {
-                    self.awaiting_new_nick = true;
-                }
-                Update::LoginFailed(_) => self.awaiting_new_nick = false,
-                // Silence: drop the connection so that the worker reconnects.
-                Update::ConnectionDead => {
-                    if let Some(w) = &self.worker {
-                        w.drop_connection();
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(session) = self.session.as_ref() {
-            self.ui.apply(session, &updates);
-        }
+        self.ui.apply(link.session(), &updates);
         if updates.contains(&Update::Quit) {
             self.shut_down();
             self.ui.hide();
@@ -488,10 +438,10 @@ impl App {
     }
 
     fn send(&mut self, text: &str) -> bool {
-        let Some(session) = self.session.as_mut() else {
+        let Some(link) = self.link.as_mut() else {
             return false;
         };
-        let result = session.on_input(text, now_ms());
+        let result = link.session_mut().on_input(text, now_ms());
         self.flush();
         match result {
             Ok(()) => {
@@ -501,8 +451,9 @@ impl App {
             Err(why) => {
                 // A muted member already reads why above the box.
                 let shown = self
-                    .session
+                    .link
                     .as_ref()
+                    .map(Link::session)
                     .and_then(|s| s.active().and_then(|c| s.cannot_talk(c)));
                 let why = if shown.as_deref() == Some(why.as_str()) {
                     ""
@@ -520,9 +471,9 @@ impl App {
         if !leave {
             return;
         }
-        match self.session.as_mut() {
-            Some(session) if session.is_connected() => {
-                session.confirm_exit(true);
+        match self.link.as_mut() {
+            Some(link) if link.session().is_connected() => {
+                link.session_mut().confirm_exit(true);
                 self.flush();
             }
             _ => {
@@ -532,25 +483,18 @@ impl App {
         }
     }
 
-    fn stop_worker(&mut self) {
-        if let Some(worker) = self.worker.take() {
-            worker.stop();
-        }
-        self.events = None;
-    }
-
     fn disconnect(&mut self) {
-        self.stop_worker();
-        self.session = None;
+        self.link = None;
         self.host = None;
-        self.awaiting_new_nick = false;
     }
 
     /// Closes the connection (after any queued QUIT) and the hosted server.
     pub fn shut_down(&mut self) {
         self.closed = true;
         self.stop_looking.store(true, Ordering::SeqCst);
-        self.stop_worker();
+        if let Some(link) = self.link.as_mut() {
+            link.stop();
+        }
         if let Some(host) = self.host.take() {
             host.stop();
         }
@@ -609,16 +553,16 @@ impl Controller for App {
     }
 
     fn select_member(&mut self, nick: &str) {
-        if let Some(session) = &self.session {
-            self.ui.select_member(session, nick);
+        if let Some(link) = &self.link {
+            self.ui.select_member(link.session(), nick);
         }
     }
 
     fn host_action(&mut self, action: HostAction) {
-        let Some(session) = self.session.as_mut() else {
+        let Some(link) = self.link.as_mut() else {
             return;
         };
-        let result = session.host_action(action);
+        let result = link.session_mut().host_action(action);
         self.ui
             .set_host_error(result.as_ref().err().map_or("", String::as_str));
         self.flush();

@@ -1,4 +1,5 @@
-//! The desktop client: session state, input commands, the socket worker,
+//! The desktop client: session state, input commands, the socket worker
+//! and the link that wires the two,
 //! hosting a room, TLS trust, the translations of its texts, and (with the
 //! `gui` feature) the Slint UI.
 
@@ -8,6 +9,7 @@ pub mod discovery;
 pub mod host;
 pub mod input;
 pub mod launch;
+pub mod link;
 pub mod session;
 pub mod settings;
 pub mod tls;

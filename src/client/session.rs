@@ -376,6 +376,12 @@ impl Session {
         self.registered
     }
 
+    /// Whether this session ever logged in (a connection lost after that is
+    /// retried; one lost while first logging in is not).
+    pub fn has_logged_in(&self) -> bool {
+        self.ever_registered
+    }
+
     pub fn is_connected(&self) -> bool {
         self.connected
     }

@@ -1,11 +1,11 @@
-//! The client's session and worker wired together and pumped by hand, as the
-//! UI's event loop would: for testing the client against real servers.
+//! The client's real session and link (`banter::client::link`), pumped by
+//! hand as the UI's event loop would: for testing the client against real
+//! servers without a window.
 
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use banter::client::link::{Link, LinkEvent};
 use banter::client::session::{Entry, EntryKind, Session, Update};
-use banter::client::worker::{NetEvent, Worker};
 
 use super::WAIT;
 
@@ -16,50 +16,44 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-/// A session wired to a worker, pumped by hand as the UI's event loop would.
+/// A link pumped by hand, remembering what it reported.
 pub struct Client {
-    pub session: Session,
-    pub worker: Option<Worker>,
-    events: Receiver<NetEvent>,
+    pub link: Link,
     pub updates: Vec<Update>,
-    pub net: Vec<NetEvent>,
+    pub net: Vec<LinkEvent>,
 }
 
 impl Client {
+    /// Logs in as `nick` and joins `#lobby`.
     pub fn connect(addr: &str, nick: &str) -> Client {
-        let (tx, events) = mpsc::channel();
-        let worker = Worker::spawn(addr, move |ev| {
-            let _ = tx.send(ev);
-        });
+        Client::connect_session(addr, Session::new(nick, None, vec!["#lobby".into()]))
+    }
+
+    pub fn connect_session(addr: &str, session: Session) -> Client {
         Client {
-            session: Session::new(nick, None, vec!["#lobby".into()]),
-            worker: Some(worker),
-            events,
+            link: Link::connect(addr, session, || {}),
             updates: Vec::new(),
             net: Vec::new(),
         }
     }
 
-    /// Shorter keepalive times, so that a silent connection is noticed fast.
-    pub fn with_keepalive(mut self, after_ms: u64, dead_ms: u64) -> Client {
-        let session = std::mem::replace(&mut self.session, Session::new("", None, Vec::new()));
-        self.session = session.with_keepalive(after_ms, dead_ms);
-        self
+    pub fn session(&self) -> &Session {
+        self.link.session()
+    }
+
+    /// Tries another name on the connection that was told "name taken".
+    pub fn retry_nick(&mut self, nick: &str) {
+        assert!(self.link.retry_nick(nick), "waiting for a new name");
+        self.flush();
+    }
+
+    /// Closes the connection without a word, as a killed client would.
+    pub fn vanish(&mut self) {
+        self.link.stop();
     }
 
     pub fn flush(&mut self) {
-        let (out, updates) = self.session.drain();
-        for m in &out {
-            self.worker.as_ref().expect("worker").send(m);
-        }
-        for u in &updates {
-            if *u == Update::Registered {
-                self.worker.as_ref().expect("worker").set_reconnect(true);
-            }
-            if *u == Update::ConnectionDead {
-                self.worker.as_ref().expect("worker").drop_connection();
-            }
-        }
+        let updates = self.link.flush();
         self.updates.extend(updates);
     }
 
@@ -76,33 +70,19 @@ impl Client {
                 self.net
             );
             // As the app's one-second timer does (faster here).
-            self.session.tick(now_ms());
+            self.link.session_mut().tick(now_ms());
             self.flush();
-            let Ok(ev) = self
-                .events
-                .recv_timeout(left.min(Duration::from_millis(100)))
-            else {
-                continue;
-            };
-            match &ev {
-                NetEvent::Connected => self.session.on_connected_at(now_ms()),
-                NetEvent::Messages(msgs) => {
-                    for m in msgs {
-                        self.session.on_message(m, now_ms());
-                    }
-                }
-                NetEvent::Disconnected(reason) => self.session.on_disconnected(reason, now_ms()),
-                NetEvent::Reconnecting { .. }
-                | NetEvent::ConnectFailed(_)
-                | NetEvent::CertificatePinned { .. } => {}
-            }
-            self.net.push(ev);
+            let events = self
+                .link
+                .pump_wait(now_ms(), left.min(Duration::from_millis(100)));
+            self.net.extend(events);
             self.flush();
         }
     }
 
     pub fn say(&mut self, text: &str) {
-        self.session
+        self.link
+            .session_mut()
             .on_input(text, now_ms())
             .expect("input accepted");
         self.flush();
@@ -125,7 +105,7 @@ impl Client {
     }
 
     pub fn in_lobby(&self, nick: &str) -> bool {
-        self.session
+        self.session()
             .conversation("#lobby")
             .is_some_and(|c| c.members.values().any(|m| m.nick == nick))
     }
