@@ -31,6 +31,41 @@ struct Args {
     /// Host a room on this computer.
     #[arg(long)]
     host: bool,
+    /// Print the rooms found on the local network and exit (no window):
+    /// what the login screen's list would show, for checking a firewall.
+    #[arg(long, conflicts_with_all = ["link", "server", "name", "room", "host"])]
+    list_rooms: bool,
+}
+
+/// `--list-rooms`: one line per room found, as the login screen lists them.
+fn list_rooms() -> ExitCode {
+    use banter::client::discovery;
+    use banter::proto::discovery::{Mode, DISCOVERY_PORT};
+    let mode = discovery::mode_from_env();
+    if mode == Mode::Off {
+        eprintln!("banter: discovery is off (BANTER_DISCOVERY=off)");
+        return ExitCode::from(1);
+    }
+    match discovery::scan(mode, DISCOVERY_PORT, std::time::Duration::from_secs(2)) {
+        Ok(rooms) if rooms.is_empty() => {
+            eprintln!("banter: no rooms answered on UDP port {DISCOVERY_PORT}");
+            ExitCode::SUCCESS
+        }
+        Ok(rooms) => {
+            for r in rooms {
+                let lock = if r.info.password { "  (password)" } else { "" };
+                println!(
+                    "{}  {}  {} here  {}{lock}",
+                    r.addr, r.info.room, r.info.users, r.info.topic
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("banter: cannot look for rooms: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// What the command line asks for, or why it makes no sense.
@@ -60,7 +95,11 @@ fn launch_from(args: Args) -> Result<Launch, String> {
 
 fn main() -> ExitCode {
     // Before anything that needs a display: --help and --version print and exit.
-    let launch = match launch_from(Args::parse()) {
+    let args = Args::parse();
+    if args.list_rooms {
+        return list_rooms();
+    }
+    let launch = match launch_from(args) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("banter: {e}");

@@ -412,11 +412,17 @@ impl App {
                 self.host = None;
                 self.ui.set_hosting(None);
             }
-            // Not shown yet: the UI will show the fingerprint to compare.
+            // Shown in the room, so the person can compare it with the one
+            // the host reads out (the server prints it when it starts).
             LinkEvent::CertificatePinned {
                 server,
                 fingerprint,
-            } => log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}"),
+            } => {
+                log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}");
+                let text = tr::CERTIFICATE_PINNED
+                    .fill(&[("server", &server), ("fingerprint", &fingerprint)]);
+                self.with_session(|s| s.note(&text, now_ms()));
+            }
         }
     }
 

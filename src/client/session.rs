@@ -46,6 +46,8 @@ const CATCH_UP_FETCH: usize = 100;
 pub const KEEPALIVE_AFTER_MS: u64 = 60_000;
 /// Time a PING may go unanswered before the connection counts as dead.
 pub const DEAD_AFTER_MS: u64 = 30_000;
+/// Notes kept until the first room is joined (see [`Session::note`]).
+const MAX_WAITING_NOTES: usize = 8;
 /// Lines typed while disconnected that wait to be sent.
 const MAX_QUEUED: usize = 100;
 /// Bytes of `PRIVMSG <target> :<text>\r\n` we send, leaving 100 bytes of
@@ -249,6 +251,8 @@ pub struct Session {
     keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
     active: usize,
+    /// Notes for the open conversation that came before there was one.
+    waiting_notes: Vec<String>,
     /// A room the user asked to join: shown as soon as the server confirms.
     focus_on_join: Option<ConvKey>,
     out: Vec<Message>,
@@ -341,6 +345,7 @@ impl Session {
             conversations: Vec::new(),
             active: 0,
             focus_on_join: None,
+            waiting_notes: Vec::new(),
             out: Vec::new(),
             updates: Vec::new(),
         }
@@ -679,7 +684,15 @@ impl Session {
     }
 
     /// A notice in the open conversation (from the app, e.g. "Saved to …").
+    /// Before any conversation exists (a certificate remembered while
+    /// connecting, say), it waits for the first room.
     pub fn note(&mut self, text: &str, now_ms: u64) {
+        if self.conversations.is_empty() {
+            if self.waiting_notes.len() < MAX_WAITING_NOTES {
+                self.waiting_notes.push(text.to_owned());
+            }
+            return;
+        }
         let i = self.active;
         self.notice_at(i, text, now_ms);
     }
@@ -1083,6 +1096,9 @@ impl Session {
                 tr::YOU_JOINED.fill(&[("room", &room)])
             };
             self.notice_at(i, &text, time);
+            for note in std::mem::take(&mut self.waiting_notes) {
+                self.notice_at(i, &note, time);
+            }
             self.ask_room_state(room);
             self.fetch_history(i);
             // With history, waiting lines go after it has shown which of

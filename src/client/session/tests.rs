@@ -813,3 +813,18 @@ fn mentions_are_whole_names() {
     let flags: Vec<bool> = entries(&u).into_iter().map(|(_, e)| e.mention).collect();
     assert_eq!(flags, [true, false]);
 }
+
+#[test]
+fn a_note_before_any_room_waits_for_the_first_one() {
+    let mut s = Session::new("me", None, vec!["#lobby".into()]);
+    s.note("certificate remembered", T0);
+    s.on_connected();
+    let u = feed(&mut s, &[":srv 001 me :Welcome", ":me!u@h JOIN #lobby"]);
+    let texts: Vec<String> = entries(&u).into_iter().map(|(_, e)| e.text).collect();
+    assert_eq!(texts, ["You joined #lobby.", "certificate remembered"]);
+    // Shown once: a later room does not repeat it.
+    let u = feed(&mut s, &[":me!u@h JOIN #games"]);
+    assert!(entries(&u)
+        .iter()
+        .all(|(_, e)| e.text != "certificate remembered"));
+}
