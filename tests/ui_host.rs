@@ -124,6 +124,13 @@ fn hosting_moderating_and_being_moderated() {
     expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "+i"));
     let w = window.clone_strong();
     pump_until("unlock offered", move || has_control(&w, "Unlock the room"));
+    // Muted and locked for real: bob cannot talk, a newcomer cannot join.
+    bob.send("PRIVMSG #lobby :hello?");
+    let refused = bob.expect("404");
+    assert!(refused.params[2].contains("(+m)"), "{refused:?}");
+    let mut late = server.client("late");
+    late.send("JOIN #lobby");
+    late.expect("473");
 
     // Remove bob with a reason.
     click(&window, "Host actions for bob");

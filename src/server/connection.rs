@@ -298,14 +298,8 @@ impl Connection {
                 // Idempotent in rustls.
                 tls.send_close_notify();
             }
-            while tls.wants_write() {
-                match tls.write_tls(&mut self.stream) {
-                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Flushed::Blocked),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
+            if !write_tls_records(tls, &mut self.stream)? {
+                return Ok(Flushed::Blocked);
             }
             if tls.is_handshaking() {
                 return Ok(Flushed::AwaitingHandshake);
@@ -326,14 +320,25 @@ impl Connection {
     /// alert for a peer that broke the protocol), before the close.
     pub fn send_tls_leftovers(&mut self) {
         if let Some(tls) = self.tls.as_deref_mut() {
-            while tls.wants_write() {
-                match tls.write_tls(&mut self.stream) {
-                    Ok(n) if n > 0 => {}
-                    _ => return,
-                }
-            }
+            // The connection closes next: an error changes nothing.
+            let _ = write_tls_records(tls, &mut self.stream);
         }
     }
+}
+
+/// Writes the TLS records rustls has queued; `Ok(false)` when the socket
+/// would block (the rest waits for the WRITABLE edge).
+fn write_tls_records(tls: &mut ServerConnection, stream: &mut TcpStream) -> io::Result<bool> {
+    while tls.wants_write() {
+        match tls.write_tls(stream) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
 }
 
 fn io_outcome(e: io::Error) -> Received {
