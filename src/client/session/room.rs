@@ -376,8 +376,8 @@ impl Session {
             quiets,
             ..RoomModes::default()
         };
-        for (adding, mode, arg) in changes {
-            apply_room_mode(conv, adding, mode, arg.as_deref());
+        for (adding, mode, _) in changes {
+            apply_room_mode(conv, adding, mode);
         }
         self.updates.push(Update::MembersChanged(key));
     }
@@ -430,7 +430,7 @@ impl Session {
                     conv.modes.quiets.retain(|q| q != arg_ref);
                 }
             } else {
-                apply_room_mode(conv, adding, mode, arg.as_deref());
+                apply_room_mode(conv, adding, mode);
             }
             notices.push(mode_notice(by, adding, mode, arg_ref));
         }
@@ -484,7 +484,7 @@ impl Session {
 
 /// Room settings from one change (prefix and quiet changes are handled by
 /// the caller, which knows the members).
-fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char, _arg: Option<&str>) {
+fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char) {
     match mode {
         'm' => conv.modes.moderated = adding,
         'i' => conv.modes.locked = adding,
