@@ -185,6 +185,9 @@ fn banned_people_cannot_come_back_or_speak() {
     b.send("PRIVMSG #class :still here");
     assert!(b.expect("404").params[2].contains("banned"));
     assert!(only(&c.sync(), "PRIVMSG").is_empty());
+    // Nor can he rename his way out of a ban on his name.
+    b.send("NICK notbob");
+    assert_eq!(b.expect("435").params[1..3], ["notbob", "#class"]);
 
     b.send("PART #class");
     b.expect("PART");
@@ -226,6 +229,11 @@ fn a_quieted_member_stays_and_reads_but_cannot_talk() {
     // Only bob is silenced, and nobody hears what he tried to say.
     b.send("PRIVMSG #class :can anyone hear me?");
     assert_eq!(b.expect("404").params[1..], ["#class", muted]);
+    // A new name would slip out of the mute: refused while it applies.
+    b.send("NICK bob2");
+    let refused = b.expect("435");
+    assert_eq!(refused.params[1..3], ["bob2", "#class"]);
+    assert!(a.sync().is_empty(), "nobody saw a rename");
     b.send("NOTICE #class :or me?");
     assert!(b.sync().is_empty(), "NOTICE is never answered");
     assert!(only(&c.sync(), "PRIVMSG").is_empty());
@@ -262,11 +270,16 @@ fn a_quieted_member_stays_and_reads_but_cannot_talk() {
     b.send("PRIVMSG #class :muted again");
     assert_eq!(b.expect("404").params[2], muted);
 
-    // Lifting it (the mask completed as when it was set) restores him.
+    // Lifting it (the mask completed as when it was set) restores him,
+    // renaming included.
     a.send("MODE #class -q bob");
     assert_eq!(c.expect("MODE").params, ["#class", "-q", "bob!*@*"]);
     b.send("PRIVMSG #class :back");
     assert_eq!(c.expect("PRIVMSG").param(1), Some("back"));
+    b.send("NICK bob2");
+    assert_eq!(c.expect("NICK").params, ["bob2"]);
+    b.send("NICK bob");
+    c.expect("NICK");
     b.send("MODE #class +q");
     let listing = b.sync();
     assert!(only(&listing, "728").is_empty(), "the list is empty again");

@@ -2,8 +2,8 @@
 //! QUIT, AWAY, SETNAME, and the welcome burst.
 
 use super::super::chat::{
-    truncate, Caps, Chat, Now, Relay, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
-    REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
+    fold_mask, truncate, Caps, Chat, Now, Relay, Status, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR,
+    MAX_TARGETS, REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
 };
 use super::super::outbox::{ClientId, Outbox};
 use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
@@ -160,6 +160,21 @@ impl Chat {
                 return;
             }
             _ => {}
+        }
+        // A new name would slip out of a `nick!*@*` ban or mute, which is
+        // how hosts usually set them: refused while one applies (Solanum).
+        if let Some(room) = self.held_back_by_room(id) {
+            self.reply(
+                id,
+                out,
+                ERR_BANNICKCHANGE,
+                &[
+                    wanted,
+                    &room,
+                    "Cannot change your name while you are banned or muted in this room",
+                ],
+            );
+            return;
         }
         let Some(client) = self.client_mut(id) else {
             return;
@@ -412,5 +427,19 @@ impl Chat {
         let to = self.cap_watchers(id, Caps::SETNAME, true);
         let mut relay = Relay::new(now, &mask, "SETNAME", vec![realname.clone()]);
         self.deliver(&mut relay, to, out);
+    }
+}
+
+impl Chat {
+    /// The first room where `id` is banned or muted without a voice to
+    /// speak past it, if any (the rooms a rename must not slip out of).
+    fn held_back_by_room(&self, id: ClientId) -> Option<String> {
+        let client = self.client(id).filter(|c| c.registered)?;
+        let mask = fold_mask(&client.mask);
+        client.channels.iter().find_map(|folded| {
+            let ch = self.channels.get(folded)?;
+            let may_speak = ch.status(id).is_some_and(Status::may_speak);
+            (!may_speak && (ch.is_banned(&mask) || ch.is_quieted(&mask))).then(|| ch.name.clone())
+        })
     }
 }
