@@ -96,12 +96,18 @@ impl App {
             slint::TimerMode::Repeated,
             std::time::Duration::from_secs(1),
             move || {
+                // Busy (a save dialog's own event loop runs inside a
+                // callback): the next tick will do.
                 if let Some(app) = weak.upgrade() {
-                    let mut app = app.borrow_mut();
+                    let Ok(mut app) = app.try_borrow_mut() else {
+                        return;
+                    };
                     if app.ui.window_active() {
                         app.ui.seen();
                     }
                     app.with_session(|s| s.tick(now_ms()));
+                    // Also takes what a wake-up skipped while busy.
+                    app.pump();
                 }
             },
         );
@@ -142,7 +148,9 @@ impl App {
                             Ok(rooms) => {
                                 let _ = slint::invoke_from_event_loop(move || {
                                     if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
-                                        app.borrow_mut().show_found(rooms);
+                                        if let Ok(mut app) = app.try_borrow_mut() {
+                                            app.show_found(rooms);
+                                        }
                                     }
                                 });
                             }
@@ -368,7 +376,11 @@ impl App {
             // The UI thread drains the link; a failed wake-up means it is gone.
             let _ = slint::invoke_from_event_loop(|| {
                 if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
-                    app.borrow_mut().pump();
+                    // Busy: the events wait in the link for the next
+                    // wake-up or the one-second tick.
+                    if let Ok(mut app) = app.try_borrow_mut() {
+                        app.pump();
+                    }
                 }
             });
         }));

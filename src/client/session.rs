@@ -46,6 +46,8 @@ const CATCH_UP_FETCH: usize = 100;
 pub const KEEPALIVE_AFTER_MS: u64 = 60_000;
 /// Time a PING may go unanswered before the connection counts as dead.
 pub const DEAD_AFTER_MS: u64 = 30_000;
+/// Most members a room's list keeps (a server could name endless ones).
+const MAX_MEMBERS: usize = 10_000;
 /// Notes kept until the first room is joined (see [`Session::note`]).
 const MAX_WAITING_NOTES: usize = 8;
 /// Lines typed while disconnected that wait to be sent.
@@ -455,6 +457,12 @@ impl Session {
         let mut again = std::mem::take(&mut self.unconfirmed);
         again.append(&mut self.queued);
         self.queued = again;
+        // Who hosts and what is muted is told again on rejoining; until
+        // then no host controls or mute banners from before.
+        for conv in self.conversations.iter_mut().filter(|c| !c.private) {
+            conv.forget_status();
+            self.updates.push(Update::MembersChanged(conv.key.clone()));
+        }
         if was_registered {
             for i in 0..self.conversations.len() {
                 let text = tr::CONNECTION_LOST.fill(&[("reason", &reason)]);
@@ -851,13 +859,10 @@ impl Session {
                         // Status prefixes, then any `!user@host` (userhost-in-names).
                         let (symbols, nick) = self.mode_syntax.split_prefix(name);
                         let nick = nick.split('!').next().unwrap_or(nick);
-                        let (host, voice) = self.mode_syntax.status(symbols);
-                        let member = Member {
-                            nick: nick.to_owned(),
-                            host,
-                            voice,
-                        };
-                        pending.insert((self.casemap)(nick), member);
+                        if pending.len() < MAX_MEMBERS {
+                            let member = self.mode_syntax.member(symbols, nick);
+                            pending.insert((self.casemap)(nick), member);
+                        }
                     }
                 }
             }
@@ -1112,9 +1117,10 @@ impl Session {
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return;
         };
-        self.conversations[i]
-            .members
-            .insert((self.casemap)(who), Member::new(who));
+        let members = &mut self.conversations[i].members;
+        if members.len() < MAX_MEMBERS {
+            members.insert((self.casemap)(who), Member::new(who));
+        }
         self.updates.push(Update::MembersChanged(key));
         self.notice_at(i, &tr::JOINED.fill(&[("nick", &who)]), time);
     }

@@ -138,9 +138,13 @@ pub trait Controller: 'static {
     fn host_login(&mut self, name: &str, password: &str);
 }
 
-/// Runs `f` on the controller if it is still alive.
+/// Runs `f` on the controller if it is still alive and not busy: a click
+/// that arrives while a callback runs its own event loop (the platform's
+/// save dialog) is dropped rather than borrowed twice.
 fn call<C: Controller, R>(c: &Weak<RefCell<C>>, f: impl FnOnce(&mut C) -> R) -> Option<R> {
-    c.upgrade().map(|c| f(&mut c.borrow_mut()))
+    let c = c.upgrade()?;
+    let mut c = c.try_borrow_mut().ok()?;
+    Some(f(&mut c))
 }
 
 /// The login form's fields.
@@ -656,7 +660,12 @@ impl Ui {
             chat.set_topic(SharedString::new());
             chat.set_i_am_host(false);
             chat.set_room_muted(false);
+            chat.set_room_locked(false);
+            chat.set_room_has_password(false);
+            chat.set_removed(false);
             chat.set_cannot_talk(SharedString::new());
+            chat.set_selected_member(SharedString::new());
+            self.selected = None;
             self.members.set_vec(Vec::new());
             return;
         };

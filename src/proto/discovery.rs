@@ -100,9 +100,11 @@ pub fn parse_reply(datagram: &[u8]) -> Option<RoomInfo> {
             continue;
         };
         match key {
-            "server" => info.server = value.to_owned(),
-            "room" => info.room = value.to_owned(),
-            "topic" => info.topic = value.to_owned(),
+            // Anyone on the network can answer: no control characters
+            // (terminal escapes for `banter --list-rooms`) get through.
+            "server" => info.server = clean(value),
+            "room" => info.room = clean(value),
+            "topic" => info.topic = clean(value),
             "users" => info.users = value.parse().ok()?,
             "port" => {
                 info.port = value.parse().ok()?;
@@ -120,6 +122,14 @@ pub fn parse_reply(datagram: &[u8]) -> Option<RoomInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_in_a_reply_are_dropped() {
+        let reply = format!("{REPLY_MAGIC}server=x\u{1b}[2J\nroom=#a\u{7}\ntopic=t\u{1b}]0;pwned\u{7}\nusers=1\nport=6667\n");
+        let info = parse_reply(reply.as_bytes()).expect("a reply");
+        assert_eq!((info.server.as_str(), info.room.as_str()), ("x[2J", "#a"));
+        assert_eq!(info.topic, "t]0;pwned");
+    }
 
     #[test]
     fn queries_and_replies_round_trip_within_the_query_size() {

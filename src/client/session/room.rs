@@ -8,8 +8,9 @@
 //! (`+q`, as Solanum and Banter have it) and takes their voice; on a server
 //! without one it falls back to the voice model under `+m`.
 
+use std::collections::BTreeSet;
+
 use crate::proto::names::is_channel;
-use crate::server::chat::mask_matches;
 
 use super::{msg, tr, Conversation, Session, Update};
 
@@ -17,10 +18,14 @@ use super::{msg, tr, Conversation, Session, Update};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub nick: String,
-    /// A channel operator: can use the host controls.
+    /// A channel operator (or owner, admin, half-op): can use the host
+    /// controls.
     pub host: bool,
     /// Voiced (`+v`): may talk while the room is muted.
     pub voice: bool,
+    /// The status modes held (`o`, `v`, `q`, ...): losing `o` leaves an
+    /// owner's `q`, so `host` and `voice` are derived from all of them.
+    held: String,
 }
 
 impl Member {
@@ -29,7 +34,25 @@ impl Member {
             nick: nick.to_owned(),
             host: false,
             voice: false,
+            held: String::new(),
         }
+    }
+
+    /// Gains or loses status mode `mode`.
+    fn set(&mut self, mode: char, on: bool) {
+        self.held.retain(|m| m != mode);
+        if on {
+            self.held.push(mode);
+        }
+        self.host = self.held.chars().any(|m| m != 'v');
+        self.voice = self.held.contains('v');
+    }
+
+    /// Forgets every status (a lost connection: NAMES tells it again).
+    fn clear_status(&mut self) {
+        self.held.clear();
+        self.host = false;
+        self.voice = false;
     }
 }
 
@@ -44,6 +67,32 @@ pub struct RoomModes {
     pub password: bool,
     /// `+q` masks: people muted one by one.
     pub quiets: Vec<String>,
+    /// The folded names of `name!*@*` quiets: who surely cannot talk. Other
+    /// masks (`guest*`, `*!*@10.0.0.5`) cannot be judged without everyone's
+    /// address and exceptions; the server's 404 says so when they apply.
+    quieted: BTreeSet<String>,
+}
+
+impl RoomModes {
+    fn add_quiet(&mut self, mask: &str, casemap: fn(&str) -> String) {
+        if mask.is_empty()
+            || self.quiets.iter().any(|q| q == mask)
+            || self.quiets.len() >= MAX_QUIETS
+        {
+            return;
+        }
+        self.quiets.push(mask.to_owned());
+        if let Some(nick) = mask.strip_suffix("!*@*") {
+            self.quieted.insert(casemap(nick));
+        }
+    }
+
+    fn remove_quiet(&mut self, mask: &str, casemap: fn(&str) -> String) {
+        self.quiets.retain(|q| q != mask);
+        if let Some(nick) = mask.strip_suffix("!*@*") {
+            self.quieted.remove(&casemap(nick));
+        }
+    }
 }
 
 /// Most quiet masks remembered per room (the server bounds its list too).
@@ -128,16 +177,16 @@ impl ModeSyntax {
         self.lists.contains('q') && !self.prefixes.iter().any(|(m, _)| *m == 'q')
     }
 
-    /// The status a NAMES entry's prefix symbols give.
-    pub(super) fn status(&self, symbols: &str) -> (bool, bool) {
-        let host_symbols: Vec<char> = self
-            .prefixes
-            .iter()
-            .filter(|(m, _)| *m != 'v')
-            .map(|(_, s)| *s)
-            .collect();
-        let host = symbols.chars().any(|c| host_symbols.contains(&c));
-        (host, symbols.contains('+'))
+    /// A member as a NAMES entry shows them: `nick` with the status its
+    /// prefix symbols give.
+    pub(super) fn member(&self, symbols: &str, nick: &str) -> Member {
+        let mut member = Member::new(nick);
+        for (mode, symbol) in &self.prefixes {
+            if symbols.contains(*symbol) {
+                member.set(*mode, true);
+            }
+        }
+        member
     }
 
     /// The prefix symbols at the start of a NAMES entry.
@@ -166,7 +215,11 @@ fn changes(syntax: &ModeSyntax, params: &[String]) -> Vec<Change> {
             '-' => adding = false,
             _ => {
                 let arg = if syntax.takes_param(c, adding) {
-                    args.next().cloned()
+                    match args.next() {
+                        Some(a) if !a.is_empty() => Some(a.clone()),
+                        // A change missing its parameter means nothing.
+                        _ => continue,
+                    }
                 } else {
                     None
                 };
@@ -177,30 +230,27 @@ fn changes(syntax: &ModeSyntax, params: &[String]) -> Vec<Change> {
     out
 }
 
-/// Whether a quiet or ban mask names `nick` by its nickname part (what a
-/// client can tell without knowing everyone's user and host).
-fn mask_names(mask: &str, nick: &str, casemap: fn(&str) -> String) -> bool {
-    let nick_part = mask.split('!').next().unwrap_or(mask);
-    nick_part != "*" && mask_matches(&casemap(nick_part), &casemap(nick))
-}
-
 impl Conversation {
     /// Whether folded `key` hosts this room.
     pub fn is_host(&self, key: &str) -> bool {
         self.members.get(key).is_some_and(|m| m.host)
     }
 
-    /// Whether `member` cannot talk here right now: muted one by one, or
-    /// the whole room is.
+    /// Whether `member` surely cannot talk here right now: muted by name,
+    /// or the whole room is (see [`RoomModes`] for what cannot be told).
     pub fn is_muted(&self, member: &Member, casemap: fn(&str) -> String) -> bool {
         !member.host
             && !member.voice
-            && (self.modes.moderated
-                || self
-                    .modes
-                    .quiets
-                    .iter()
-                    .any(|q| mask_names(q, &member.nick, casemap)))
+            && (self.modes.moderated || self.modes.quieted.contains(&casemap(&member.nick)))
+    }
+
+    /// Forgets who holds which status and the room's settings: the
+    /// connection was lost, and NAMES and MODE tell them again on rejoining.
+    pub(super) fn forget_status(&mut self) {
+        for m in self.members.values_mut() {
+            m.clear_status();
+        }
+        self.modes = RoomModes::default();
     }
 }
 
@@ -261,19 +311,22 @@ impl Session {
                         lines.push(msg("MODE", &[room, "+q-v", &format!("{nick}!*@*"), &nick]))
                     }
                     (true, false) => lines.push(msg("MODE", &[room, "+q", &format!("{nick}!*@*")])),
-                    (false, true) => lines.push(msg("MODE", &[room, "-v", &nick])),
+                    (false, true) if conv.modes.moderated => {
+                        lines.push(msg("MODE", &[room, "-v", &nick]))
+                    }
                     // The voice model alone cannot mute one person in a room
                     // where everyone may talk.
-                    (false, false) => return Err(tr::CANNOT_MUTE_ONE.to_string()),
+                    (false, _) => return Err(tr::CANNOT_MUTE_ONE.to_string()),
                 }
             }
             HostAction::Unmute(nick) => {
-                for q in conv
-                    .modes
-                    .quiets
-                    .iter()
-                    .filter(|q| mask_names(q, &nick, self.casemap))
-                {
+                // The quiets that name them; a broader mask set from another
+                // client (`guest*`) is for that client to lift.
+                let folded = (self.casemap)(&nick);
+                for q in conv.modes.quiets.iter().filter(|q| {
+                    q.strip_suffix("!*@*")
+                        .is_some_and(|n| (self.casemap)(n) == folded)
+                }) {
                     lines.push(msg("MODE", &[room, "-q", q]));
                 }
                 if conv.modes.moderated && !member(&nick).is_some_and(|m| m.voice) {
@@ -306,13 +359,21 @@ impl Session {
             HostAction::Password(Some(pw)) => {
                 let pw = pw.trim();
                 // A key is one word on the wire; the server would cut it.
-                if pw.is_empty() || pw.contains([' ', ',']) {
+                if pw.is_empty() || pw.contains([' ', ',', '\r', '\n', '\0']) {
                     return Err(tr::BAD_ROOM_PASSWORD.to_string());
                 }
                 lines.push(msg("MODE", &[room, "+k", pw]));
             }
             HostAction::Password(None) => lines.push(msg("MODE", &[room, "-k", "*"])),
-            HostAction::PinNotice(text) => lines.push(msg("TOPIC", &[room, text.trim()])),
+            HostAction::PinNotice(text) => {
+                // One line on the wire: a pasted line break becomes a space.
+                let text: String = text
+                    .trim()
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                lines.push(msg("TOPIC", &[room, &text]));
+            }
         }
         self.out.extend(lines);
         Ok(())
@@ -357,6 +418,12 @@ impl Session {
     /// After our own JOIN: ask for the room's modes and its quiet list, so
     /// the banners and the member list are right from the start.
     pub(super) fn ask_room_state(&mut self, room: &str) {
+        // The list comes again in full: a quiet lifted while we were away
+        // must not stay.
+        let key = (self.casemap)(room);
+        if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
+            conv.modes = RoomModes::default();
+        }
         self.out.push(msg("MODE", &[room]));
         if self.mode_syntax.has_quiet_list() {
             self.out.push(msg("MODE", &[room, "+q"]));
@@ -371,11 +438,10 @@ impl Session {
         let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) else {
             return;
         };
-        let quiets = std::mem::take(&mut conv.modes.quiets);
-        conv.modes = RoomModes {
-            quiets,
-            ..RoomModes::default()
-        };
+        // The quiet list is not part of 324: it stays.
+        conv.modes.moderated = false;
+        conv.modes.locked = false;
+        conv.modes.password = false;
         for (adding, mode, _) in changes {
             apply_room_mode(conv, adding, mode);
         }
@@ -388,11 +454,10 @@ impl Session {
             return;
         };
         let key = (self.casemap)(room);
+        let casemap = self.casemap;
         if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
-            if !conv.modes.quiets.contains(mask) && conv.modes.quiets.len() < MAX_QUIETS {
-                conv.modes.quiets.push(mask.clone());
-                self.updates.push(Update::MembersChanged(key));
-            }
+            conv.modes.add_quiet(mask, casemap);
+            self.updates.push(Update::MembersChanged(key));
         }
     }
 
@@ -414,20 +479,13 @@ impl Session {
             let is_prefix = self.mode_syntax.prefixes.iter().any(|(m, _)| *m == mode);
             if is_prefix {
                 if let Some(member) = conv.members.get_mut(&casemap(arg_ref)) {
-                    match mode {
-                        'v' => member.voice = adding,
-                        _ => member.host = adding,
-                    }
+                    member.set(mode, adding);
                 }
             } else if mode == 'q' && self.mode_syntax.has_quiet_list() {
                 if adding {
-                    if !conv.modes.quiets.iter().any(|q| q == arg_ref)
-                        && conv.modes.quiets.len() < MAX_QUIETS
-                    {
-                        conv.modes.quiets.push(arg_ref.to_owned());
-                    }
+                    conv.modes.add_quiet(arg_ref, casemap);
                 } else {
-                    conv.modes.quiets.retain(|q| q != arg_ref);
+                    conv.modes.remove_quiet(arg_ref, casemap);
                 }
             } else {
                 apply_room_mode(conv, adding, mode);
@@ -452,6 +510,19 @@ impl Session {
         conv.removed = Some(text.clone());
         conv.members.clear();
         conv.modes = RoomModes::default();
+        // What waited to be said there will not be: its lines leave the
+        // screen, and the notice says why.
+        let casemap = self.casemap;
+        let (dropped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queued)
+            .into_iter()
+            .partition(|o| casemap(&o.to) == key);
+        self.queued = kept;
+        for o in dropped {
+            self.updates.push(Update::Refused {
+                key: key.clone(),
+                id: o.id,
+            });
+        }
         self.updates.push(Update::MembersChanged(key));
         self.notice_at(i, &text, time);
     }

@@ -679,22 +679,19 @@ fn host_actions_become_mode_kick_and_topic_lines() {
         s.host_action(action.clone()).unwrap();
         assert_eq!(sent(&mut s), want, "{action:?}");
     }
-    // Unmuting lifts every quiet naming them, and gives voice under +m.
+    // Unmuting lifts the quiet on their name (a broader mask is for whoever
+    // set it), and gives voice under +m.
     feed(
         &mut s,
         &[
-            ":me!u@h MODE #lobby +qm carol!*@* ",
+            ":me!u@h MODE #lobby +qm Carol!*@* ",
             ":me!u@h MODE #lobby +q car*!*@*",
         ],
     );
     s.host_action(HostAction::Unmute("carol".into())).unwrap();
     assert_eq!(
         sent(&mut s),
-        [
-            "MODE #lobby -q carol!*@*",
-            "MODE #lobby -q car*!*@*",
-            "MODE #lobby +v carol"
-        ]
+        ["MODE #lobby -q Carol!*@*", "MODE #lobby +v carol"]
     );
     assert!(s
         .host_action(HostAction::Password(Some("two words".into())))
@@ -718,6 +715,9 @@ fn without_a_quiet_list_muting_one_person_uses_voice() {
             ":srv 366 me #lobby :End",
         ],
     );
+    // Taking a voice mutes nobody while everyone may talk.
+    assert!(s.host_action(HostAction::Mute("bob".into())).is_err());
+    feed(&mut s, &[":me!u@h MODE #lobby +m"]);
     s.host_action(HostAction::Mute("bob".into())).unwrap();
     assert_eq!(sent(&mut s), ["MODE #lobby -v bob"]);
     assert!(s.host_action(HostAction::Mute("carol".into())).is_err());
@@ -827,4 +827,90 @@ fn a_note_before_any_room_waits_for_the_first_one() {
     assert!(entries(&u)
         .iter()
         .all(|(_, e)| e.text != "certificate remembered"));
+}
+
+#[test]
+fn mode_lines_are_read_with_care() {
+    let mut s = hosting_lobby();
+    feed(
+        &mut s,
+        &[":srv 005 me PREFIX=(qaohv)~&@%+ CHANMODES=beI,k,l,imnst :ok"],
+    );
+    feed(
+        &mut s,
+        &[
+            ":srv 353 me = #lobby :@me ~&@carol bob",
+            ":srv 366 me #lobby :End",
+        ],
+    );
+    // An owner who loses @ is still a host.
+    feed(&mut s, &[":srv MODE #lobby -o carol"]);
+    assert!(member(&s, "carol").host);
+    feed(&mut s, &[":srv MODE #lobby -qa carol carol"]);
+    assert!(!member(&s, "carol").host);
+    // Changes missing their parameter change nothing and say nothing.
+    let u = feed(&mut s, &[":alice!a@h MODE #lobby +ov bob"]);
+    assert!(member(&s, "bob").host);
+    assert_eq!(entries(&u).len(), 1, "only the +o is told");
+    let u = feed(&mut s, &[":alice!a@h MODE #lobby +b"]);
+    assert!(entries(&u).is_empty());
+}
+
+#[test]
+fn only_a_quiet_on_the_name_counts_as_muted_here() {
+    let mut s = hosting_lobby();
+    let u = feed(&mut s, &[":alice!a@h MODE #lobby +q"]);
+    assert!(entries(&u).is_empty(), "a +q without a mask says nothing");
+    assert!(s.conversation("#lobby").unwrap().modes.quiets.is_empty());
+    // A broad mask is not judged here (the server's 404 says when it applies).
+    feed(&mut s, &[":alice!a@h MODE #lobby +q car*!*@*"]);
+    let lobby = s.conversation("#lobby").unwrap();
+    assert!(!lobby.is_muted(&member(&s, "carol"), s.casemap()));
+    feed(&mut s, &[":alice!a@h MODE #lobby +q CAROL!*@*"]);
+    let lobby = s.conversation("#lobby").unwrap();
+    assert!(lobby.is_muted(&member(&s, "carol"), s.casemap()));
+}
+
+#[test]
+fn a_reconnect_forgets_status_and_the_quiet_list_until_told_again() {
+    let mut s = hosting_lobby();
+    feed(
+        &mut s,
+        &[":srv 324 me #lobby +m", ":me!u@h MODE #lobby +q carol!*@*"],
+    );
+    assert!(s.hosting_active());
+    s.on_disconnected("reset", T0);
+    assert!(!s.hosting_active(), "no host controls while away");
+    let lobby = s.conversation("#lobby").unwrap();
+    assert!(!lobby.modes.moderated && lobby.modes.quiets.is_empty());
+    // Back: the lists come again, without the quiet lifted meanwhile.
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv 001 me :Welcome",
+            ":me!u@h JOIN #lobby",
+            ":srv 353 me = #lobby :@me carol",
+            ":srv 366 me #lobby :End",
+            ":srv 324 me #lobby +n",
+            ":srv 729 me #lobby q :End",
+        ],
+    );
+    assert!(s.hosting_active());
+    let lobby = s.conversation("#lobby").unwrap();
+    assert!(!lobby.is_muted(&member(&s, "carol"), s.casemap()));
+}
+
+#[test]
+fn lines_waiting_for_a_room_we_were_removed_from_are_dropped() {
+    let mut s = in_lobby("me", "echo-message");
+    s.on_disconnected("reset", T0);
+    s.on_input("said while away", T0).unwrap();
+    s.drain();
+    s.on_connected();
+    feed(&mut s, &[":srv 001 me :Welcome"]);
+    let u = feed(&mut s, &[":alice!a@h KICK #lobby me :bye"]);
+    assert!(u.iter().any(|u| matches!(u, Update::Refused { .. })));
+    feed(&mut s, &[":me!u@h JOIN #lobby"]);
+    assert!(!sent(&mut s).iter().any(|l| l.contains("said while away")));
 }
