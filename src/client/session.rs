@@ -839,7 +839,16 @@ impl Session {
                 let text = tr::REMOVED.fill(&[("nick", &p(1)), ("by", &from), ("reason", &p(2))]);
                 self.on_leave(p(1), p(0), &text, time);
             }
-            "MODE" => self.on_mode(&from, p(0), m.params.get(1..).unwrap_or(&[]), time),
+            "MODE" => {
+                // A change the server made itself (a host logging in) is
+                // the server's, not a person called `banter.local`'s.
+                let by = if m.source.as_deref().is_some_and(|s| s.contains('!')) {
+                    from.clone()
+                } else {
+                    tr::THE_SERVER.to_string()
+                };
+                self.on_mode(&by, p(0), m.params.get(1..).unwrap_or(&[]), time)
+            }
             "324" => self.on_room_modes(&m.params),
             "728" => self.on_quiet_entry(&m.params),
             "404" if self.registered && self.on_cannot_send(p(1), last, time) => {}

@@ -201,6 +201,8 @@ catalog! {
     PASSWORD_REMOVED = "{by} removed the room password";
     MODE_CHANGED = "{by} changed the room settings: {change}";
     CERTIFICATE_PINNED = "First visit to {server}: its certificate is now remembered (SHA-256 {fingerprint}). It should match the one the host's server printed; a changed one will be refused.";
+    /// Who made a change the server made itself: "{by} made Ming a host".
+    THE_SERVER = "The server";
     HOST_LOGIN_OK = "You are logged in as a host of this server.";
     HOST_LOGIN_FAILED = "The host name or password is wrong.";
     HOST_LOGIN_EMPTY = "Type the host name and password the server was started with.";

@@ -914,3 +914,11 @@ fn lines_waiting_for_a_room_we_were_removed_from_are_dropped() {
     feed(&mut s, &[":me!u@h JOIN #lobby"]);
     assert!(!sent(&mut s).iter().any(|l| l.contains("said while away")));
 }
+
+#[test]
+fn a_change_the_server_made_is_the_servers() {
+    let mut s = hosting_lobby();
+    let u = feed(&mut s, &[":irc.example MODE #lobby +o carol"]);
+    let texts: Vec<String> = entries(&u).into_iter().map(|(_, e)| e.text).collect();
+    assert_eq!(texts, ["The server made carol a host"]);
+}
