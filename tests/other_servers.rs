@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use banter::client::session::{EntryKind, LoginError, Update};
+use banter::client::session::{EntryKind, HostAction, LoginError, Update};
 use common::harness::Client;
 
 /// An ngIRCd on a free loopback port with its own config; killed on drop.
@@ -137,6 +137,32 @@ fn the_client_works_against_ngircd() {
             .is_some_and(|conv| conv.private)
             && c.has_entry(EntryKind::Other, "a private word")
     });
+
+    // The host controls, read the way ngIRCd says (its PREFIX and
+    // CHANMODES, no quiet list): alice made #lobby, so she hosts it.
+    a.pump_until("alice hosts", |c| c.session().hosting_active());
+    let muted = |c: &Client| {
+        let s = c.session();
+        s.conversation("#lobby")
+            .is_some_and(|conv| s.cannot_talk(conv).is_some())
+    };
+    a.host(HostAction::MuteEveryone(true));
+    b.pump_until("bob muted with the room", muted);
+    a.pump_until("alice sees the room muted", |c| {
+        c.session()
+            .conversation("#lobby")
+            .is_some_and(|conv| conv.modes.moderated)
+    });
+    // One person at a time: the voice model under +m.
+    a.host(HostAction::Unmute("bob".into()));
+    b.pump_until("bob may talk", |c| !muted(c));
+    a.pump_until("alice sees bob's voice", |c| {
+        c.session()
+            .conversation("#lobby")
+            .is_some_and(|conv| conv.members.values().any(|m| m.nick == "bob" && m.voice))
+    });
+    a.host(HostAction::Mute("bob".into()));
+    b.pump_until("bob muted again", muted);
 
     b.vanish();
     a.pump_until("alice sees bob leave", |c| !c.in_lobby("bob"));

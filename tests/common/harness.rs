@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use banter::client::link::{Link, LinkEvent};
-use banter::client::session::{Entry, EntryKind, Session, Update};
+use banter::client::session::{Entry, EntryKind, HostAction, Session, Update};
 
 use super::WAIT;
 
@@ -44,6 +44,15 @@ impl Client {
     /// Tries another name on the connection that was told "name taken".
     pub fn retry_nick(&mut self, nick: &str) {
         assert!(self.link.retry_nick(nick), "waiting for a new name");
+        self.flush();
+    }
+
+    /// A host action on the open room; panics if the session refuses it.
+    #[track_caller]
+    pub fn host(&mut self, action: HostAction) {
+        if let Err(why) = self.link.session_mut().host_action(action) {
+            panic!("host action refused: {why}");
+        }
         self.flush();
     }
 
