@@ -181,16 +181,21 @@ def close_console(args, env):
         if sent.returncode != 0:
             fail("ctrlsend could not deliver CTRL_CLOSE_EVENT")
         bob.expect(lambda m: m[1] == "ERROR", "the server's goodbye on closing its console")
-        try:
-            status = server.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            fail("the server did not exit after its console was closed")
-        if status != 0:
-            fail(f"the server exited with status {status} after its console was closed")
+        expect_exit_0(server, "after its console was closed (the server)")
         log("console closed: goodbye sent, server exited with status 0")
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def expect_exit_0(proc, after):
+    """Waits for `proc` to end with status 0 `after` something; fails if not."""
+    try:
+        status = proc.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        fail(f"it did not exit {after}")
+    if status != 0:
+        fail(f"it exited with status {status} {after}")
 
 
 def connect_when_up(port, nick, server):
@@ -277,12 +282,7 @@ def run(args, env, port, server):
         time.sleep(1.0)
         key(window, "Return")  # the dialog's OK has the focus
         bob.expect(lambda m: m[1] == "QUIT" and m[0] == args.nick, f"{args.nick} quitting")
-        try:
-            status = client.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            fail("the client did not exit after OK")
-        if status != 0:
-            fail(f"the client exited with status {status}")
+        expect_exit_0(client, "after OK (the client)")
         log("the client quit and exited with status 0")
     finally:
         if client.poll() is None:
@@ -291,12 +291,7 @@ def run(args, env, port, server):
     # 3. Ctrl+C: goodbyes, then status 0.
     server.send_signal(signal.SIGINT)
     bob.expect(lambda m: m[1] == "ERROR", "the server's goodbye")
-    try:
-        status = server.wait(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        fail("the server did not exit after Ctrl+C")
-    if status != 0:
-        fail(f"the server exited with status {status} after Ctrl+C")
+    expect_exit_0(server, "after Ctrl+C (the server)")
     log("Ctrl+C: goodbye sent, server exited with status 0")
 
 
