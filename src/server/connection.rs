@@ -281,6 +281,20 @@ impl Connection {
         Received::Bytes(n)
     }
 
+    /// Reads and drops what has arrived, without blocking (at most 256 KiB):
+    /// closing a socket with unread input sends a reset, and a reset can
+    /// destroy the goodbye before the peer reads it (seen under Wine).
+    pub fn discard_input(&mut self) {
+        let mut chunk = [0u8; 4096];
+        for _ in 0..64 {
+            match self.stream.read(&mut chunk) {
+                Ok(n) if n > 0 => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                _ => return,
+            }
+        }
+    }
+
     /// Writes queued output, through TLS where used. A closing TLS connection
     /// follows its last line with `close_notify`.
     pub fn flush(&mut self) -> io::Result<Flushed> {

@@ -472,6 +472,9 @@ impl Server {
                 .iter()
                 .all(|(_, c)| matches!(c.phase, Phase::Lingering { .. }));
             if all_flushed || now.instant >= deadline {
+                for (_, conn) in self.conns.iter_mut() {
+                    conn.discard_input();
+                }
                 return Ok(true);
             }
         }
@@ -1020,6 +1023,10 @@ impl Server {
         }
         let mut conn = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut conn.stream);
+        if matches!(conn.phase, Phase::Lingering { .. }) {
+            // Its goodbye is sent: a reset must not overtake it.
+            conn.discard_input();
+        }
         // Its timer entry, if any, no longer matches and is skipped.
         self.dirty.retain(|&k| k != key);
         self.ready_again.retain(|&k| k != key);
