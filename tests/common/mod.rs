@@ -182,10 +182,14 @@ impl TestClient {
             match self.stream.read(&mut chunk) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.reader.extend(&chunk[..n]),
+                // A signal to the test process (a child exiting) interrupts
+                // a read; it is simply read again.
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => self.eof = true,
                 Err(e) => panic!("{}: read failed: {e}", self.nick),
