@@ -144,6 +144,7 @@ fn main() -> ExitCode {
             let (s, why) = Settings::load(path);
             if let Some(why) = why {
                 log::warn!("settings: {why}");
+                app.borrow().settings_unreadable(&why);
             }
             s
         }

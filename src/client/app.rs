@@ -268,6 +268,13 @@ impl App {
         }
     }
 
+    /// The saved settings could not be read (`why`): said on the login
+    /// screen, where the form starts from the defaults.
+    pub fn settings_unreadable(&self, why: &str) {
+        self.ui
+            .set_login_notice(&tr::SETTINGS_UNREADABLE.fill(&[("reason", &why)]));
+    }
+
     /// Forces the light or dark palette (the default follows the system).
     pub fn force_dark(&self, dark: bool) {
         self.ui.force_dark(dark);

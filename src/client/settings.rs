@@ -58,10 +58,7 @@ impl Settings {
             Ok(m) if m.len() > MAX_BYTES => {
                 return (
                     Settings::default(),
-                    Some(format!(
-                        "{} is too big to be settings; using defaults",
-                        path.display()
-                    )),
+                    Some(format!("{} is too big to be settings", path.display())),
                 )
             }
             Ok(_) => match std::fs::read_to_string(path) {
@@ -79,13 +76,19 @@ impl Settings {
                 s.sanitise();
                 (s, None)
             }
-            Err(e) => (
-                Settings::default(),
-                Some(format!(
-                    "{} is damaged ({e}); using defaults",
-                    path.display()
-                )),
-            ),
+            Err(e) => {
+                // One line: it is shown under the login form. toml's own
+                // text quotes the damaged line across several.
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let what = e.message().split('\n').collect::<Vec<_>>().join(", ");
+                let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+                (
+                    Settings::default(),
+                    Some(format!("{} is damaged{at}: {what}", path.display())),
+                )
+            }
         }
     }
 
@@ -156,7 +159,9 @@ mod tests {
         std::fs::write(&path, "server = [unclosed\n\u{0}").expect("write");
         let (s, why) = Settings::load(&path);
         assert_eq!(s, Settings::default());
-        assert!(why.expect("a reason").contains("damaged"));
+        let why = why.expect("a reason");
+        assert!(why.contains("is damaged, line 1: "), "{why}");
+        assert!(!why.contains('\n'), "one line, for the login screen: {why}");
 
         std::fs::write(&path, vec![b'#'; 100_000]).expect("write");
         assert!(Settings::load(&path).1.expect("reason").contains("too big"));

@@ -203,6 +203,7 @@ catalog! {
     CERTIFICATE_PINNED = "First visit to {server}: its certificate is now remembered (SHA-256 {fingerprint}). It should match the one the host's server printed; a changed one will be refused.";
     /// Who made a change the server made itself: "{by} made Ming a host".
     THE_SERVER = "The server";
+    SETTINGS_UNREADABLE = "Your saved settings could not be used ({reason}); the client starts with its defaults and saves new ones when you leave.";
     HOST_LOGIN_OK = "You are logged in as a host of this server.";
     HOST_LOGIN_FAILED = "The host name or password is wrong.";
     HOST_LOGIN_EMPTY = "Type the host name and password the server was started with.";

@@ -306,6 +306,11 @@ impl Ui {
         login.set_host_mode(host);
     }
 
+    /// A note under the login form that is not about what was typed.
+    pub fn set_login_notice(&self, text: &str) {
+        self.login().set_notice(text.into());
+    }
+
     pub fn focus_login(&self) {
         self.window.invoke_focus_login();
     }
