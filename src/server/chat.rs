@@ -335,6 +335,27 @@ impl Channel {
         listed(&self.quiets, mask) && !listed(&self.excepts, mask)
     }
 
+    /// The list (`'b'` or `'q'`) that keeps member `id` from talking here,
+    /// unless voice or operator status lets them past it (voice outranks a
+    /// ban or a quiet, so a host can let one person talk without lifting a
+    /// mask that may cover others). `mask` is the folded `nick!user@host`,
+    /// made only when a list could apply.
+    pub fn silenced_by(&self, id: ClientId, mask: impl FnOnce() -> String) -> Option<char> {
+        if (self.bans.is_empty() && self.quiets.is_empty())
+            || self.status(id).is_some_and(Status::may_speak)
+        {
+            return None;
+        }
+        let mask = mask();
+        if self.is_banned(&mask) {
+            Some('b')
+        } else if self.is_quieted(&mask) {
+            Some('q')
+        } else {
+            None
+        }
+    }
+
     pub fn is_invex(&self, mask: &str) -> bool {
         listed(&self.invex, mask)
     }

@@ -281,18 +281,9 @@ impl Connection {
         Received::Bytes(n)
     }
 
-    /// Reads and drops what has arrived, without blocking (at most 256 KiB):
-    /// closing a socket with unread input sends a reset, and a reset can
-    /// destroy the goodbye before the peer reads it (seen under Wine).
+    /// See [`discard_input`].
     pub fn discard_input(&mut self) {
-        let mut chunk = [0u8; 4096];
-        for _ in 0..64 {
-            match self.stream.read(&mut chunk) {
-                Ok(n) if n > 0 => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                _ => return,
-            }
-        }
+        discard_input(&mut self.stream);
     }
 
     /// Writes queued output, through TLS where used. A closing TLS connection
@@ -336,6 +327,20 @@ impl Connection {
         if let Some(tls) = self.tls.as_deref_mut() {
             // The connection closes next: an error changes nothing.
             let _ = write_tls_records(tls, &mut self.stream);
+        }
+    }
+}
+
+/// Reads and drops what has arrived, without blocking (at most 256 KiB):
+/// closing a socket with unread input sends a reset, and a reset can
+/// destroy the goodbye before the peer reads it (seen under Wine).
+pub fn discard_input(stream: &mut TcpStream) {
+    let mut chunk = [0u8; 4096];
+    for _ in 0..64 {
+        match stream.read(&mut chunk) {
+            Ok(n) if n > 0 => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            _ => return,
         }
     }
 }

@@ -32,7 +32,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -45,7 +45,7 @@ use slab::Slab;
 
 use super::chat::{Chat, Now};
 use super::config::Config;
-use super::connection::{Connection, Flushed, Phase, Received};
+use super::connection::{discard_input, Connection, Flushed, Phase, Received};
 use super::discovery::Responder;
 use super::outbox::Outbox;
 use super::store::{Store, StoreError};
@@ -176,9 +176,7 @@ fn refuse_at_once(mut stream: TcpStream, addr: SocketAddr, side: Side) {
         let _ = stream.write(b"ERROR :Server is full\r\n");
     }
     let _ = stream.shutdown(Shutdown::Write);
-    // Closing with unread input sends a reset, which can destroy the ERROR
-    // line before the peer reads it; take what has already arrived.
-    let _ = stream.read(&mut [0; 1024]);
+    discard_input(&mut stream);
 }
 
 /// The descriptor given up to refuse a connection when none are left.
@@ -1059,7 +1057,7 @@ mod tests {
     //! loopback sockets.
     use super::*;
     use crate::server::FloodConfig;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::TcpStream as StdStream;
 
     fn server(adjust: impl FnOnce(&mut Config)) -> Server {

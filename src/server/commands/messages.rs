@@ -79,16 +79,10 @@ impl Chat {
         if ch.modes.moderated && !may_speak {
             return Some("Cannot send to channel (+m): only hosts and voiced members can talk now");
         }
-        // Voice outranks a ban or a quiet, so a host can let one person talk
-        // without lifting a mask that may cover others too.
-        if !may_speak {
-            let mask = fold_mask(&client.mask);
-            if ch.is_banned(&mask) {
-                return Some("Cannot send to channel (+b): you are banned");
-            }
-            if ch.is_quieted(&mask) {
-                return Some("Cannot send to channel (+q): a host has muted you");
-            }
+        match ch.silenced_by(id, || fold_mask(&client.mask)) {
+            Some('b') => return Some("Cannot send to channel (+b): you are banned"),
+            Some(_) => return Some("Cannot send to channel (+q): a host has muted you"),
+            None => {}
         }
         let ctcp = text.is_some_and(|t| t.starts_with('\x01') && !t.starts_with("\x01ACTION "));
         if ch.modes.no_ctcp && ctcp {

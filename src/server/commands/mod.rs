@@ -137,8 +137,14 @@ impl Chat {
             .map(str::to_owned);
         let mark = out.mark();
         let weight = self.dispatch_unlabeled(id, msg, now, out);
-        let replies = out.sent_to_since(id, mark);
-        let cost = (replies / REPLY_LINES_PER_TOKEN).min(MAX_LINE_COST as usize) as u32;
+        // Counted only where it can matter: with flood control on, and
+        // after at least a token's worth of lines went to anyone.
+        let cost = if self.config.flood.is_some() && out.mark() - mark >= REPLY_LINES_PER_TOKEN {
+            let replies = out.sent_to_since(id, mark);
+            (replies / REPLY_LINES_PER_TOKEN).min(MAX_LINE_COST as usize) as u32
+        } else {
+            0
+        };
         if let Some(label) = label {
             if self.is_client(id) || !out.closes().contains(&id) {
                 let batch = self.batch_ref();

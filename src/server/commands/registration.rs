@@ -2,7 +2,7 @@
 //! QUIT, AWAY, SETNAME, and the welcome burst.
 
 use super::super::chat::{
-    fold_mask, truncate, Caps, Chat, Now, Relay, Status, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR,
+    fold_mask, truncate, Caps, Chat, Now, Relay, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR,
     MAX_TARGETS, REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
 };
 use super::super::outbox::{ClientId, Outbox};
@@ -435,11 +435,10 @@ impl Chat {
     /// speak past it, if any (the rooms a rename must not slip out of).
     fn held_back_by_room(&self, id: ClientId) -> Option<String> {
         let client = self.client(id).filter(|c| c.registered)?;
-        let mask = fold_mask(&client.mask);
         client.channels.iter().find_map(|folded| {
             let ch = self.channels.get(folded)?;
-            let may_speak = ch.status(id).is_some_and(Status::may_speak);
-            (!may_speak && (ch.is_banned(&mask) || ch.is_quieted(&mask))).then(|| ch.name.clone())
+            ch.silenced_by(id, || fold_mask(&client.mask))
+                .map(|_| ch.name.clone())
         })
     }
 }
