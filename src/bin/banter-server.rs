@@ -209,17 +209,10 @@ enum ExportFormat {
 /// `BANTER_DISCOVERY=off`, this computer only with `loopback` (or a server
 /// bound to loopback), every interface otherwise.
 fn discovery_addr(args: &Args) -> Option<SocketAddr> {
-    use banter::proto::discovery::{Mode, DISCOVERY_PORT};
     if args.no_discovery {
         return None;
     }
-    let mode = banter::client::discovery::mode_from_env();
-    let loopback_only = mode == Mode::Loopback || args.bind.is_loopback();
-    match mode {
-        Mode::Off => None,
-        _ if loopback_only => Some(SocketAddr::from(([127, 0, 0, 1], DISCOVERY_PORT))),
-        _ => Some(SocketAddr::from(([0, 0, 0, 0], DISCOVERY_PORT))),
-    }
+    banter::client::discovery::mode_from_env().answer_addr(args.bind.is_loopback())
 }
 
 /// A time as `YYYY-MM-DD` or a server-time value, in Unix milliseconds.

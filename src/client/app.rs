@@ -333,17 +333,7 @@ impl App {
             };
             // Rooms hosted from the client can be found on the network
             // (unless BANTER_DISCOVERY says otherwise).
-            let discovery = match crate::client::discovery::mode_from_env() {
-                crate::proto::discovery::Mode::Off => None,
-                crate::proto::discovery::Mode::Loopback => Some(std::net::SocketAddr::from((
-                    [127, 0, 0, 1],
-                    crate::proto::discovery::DISCOVERY_PORT,
-                ))),
-                crate::proto::discovery::Mode::Lan => Some(std::net::SocketAddr::from((
-                    [0, 0, 0, 0],
-                    crate::proto::discovery::DISCOVERY_PORT,
-                ))),
-            };
+            let discovery = discovery::mode_from_env().answer_addr(false);
             let config = Config {
                 bind,
                 room: self.room.clone(),

@@ -120,6 +120,16 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// Message `id` is shown here: a copy of it is dropped, and a catch-up
+    /// fetch starts after it.
+    fn remember_id(&mut self, id: &str) {
+        if self.seen.len() >= SEEN_IDS {
+            self.seen.pop_front();
+        }
+        self.seen.push_back(id.to_owned());
+        self.last_msgid = Some(id.to_owned());
+    }
+
     fn new(key: ConvKey, name: &str, private: bool) -> Conversation {
         Conversation {
             key,
@@ -1281,12 +1291,7 @@ impl Session {
             if let Some(o) = confirmed {
                 // The pending entry on screen becomes this line.
                 if let Some(id) = m.tag("msgid") {
-                    let conv = &mut self.conversations[i];
-                    if conv.seen.len() >= SEEN_IDS {
-                        conv.seen.pop_front();
-                    }
-                    conv.seen.push_back(id.to_owned());
-                    conv.last_msgid = Some(id.to_owned());
+                    self.conversations[i].remember_id(id);
                 }
                 self.updates.push(Update::Delivered {
                     key: k,
@@ -1302,11 +1307,7 @@ impl Session {
             if conv.seen.iter().any(|s| s == id) {
                 return;
             }
-            if conv.seen.len() >= SEEN_IDS {
-                conv.seen.pop_front();
-            }
-            conv.seen.push_back(id.clone());
-            conv.last_msgid = Some(id.clone());
+            conv.remember_id(id);
         }
         let entry = Entry {
             kind: if own {

@@ -433,8 +433,8 @@ impl Ui {
     /// A message arrived: counted in the title while the window is in the
     /// background, and one that mentions you, or a private one, makes the
     /// taskbar ask for attention.
-    fn notify(&mut self, entry: &Entry, private: bool) {
-        if entry.kind != EntryKind::Other || entry.past || self.window_active() {
+    fn notify(&mut self, entry: &Entry, private: bool, active: bool) {
+        if entry.kind != EntryKind::Other || entry.past || active {
             return;
         }
         self.unread = self.unread.saturating_add(1);
@@ -477,6 +477,8 @@ impl Ui {
         // The member list and topic are rebuilt once per batch of updates,
         // not once per join or leave (a join storm would rebuild it per event).
         let mut details_changed = false;
+        // Asked once per batch, and only when a message came.
+        let mut window_active = None;
         for update in updates {
             match update {
                 Update::Registered => {
@@ -490,7 +492,8 @@ impl Ui {
                 Update::LoginFailed(error) => self.show_login_error(&error.to_string()),
                 Update::Entry { key, entry } => {
                     let private = session.conversation(key).is_some_and(|c| c.private);
-                    self.notify(entry, private);
+                    let active = *window_active.get_or_insert_with(|| self.window_active());
+                    self.notify(entry, private, active);
                     self.push_entry(key, entry);
                 }
                 Update::Refused { key, id } => self.refused(key, *id),
@@ -521,10 +524,11 @@ impl Ui {
                 Update::Quit | Update::ConnectionDead => {}
             }
         }
-        if conversations_changed {
-            // Shows the details too.
-            self.show_conversations(session);
-        } else if details_changed {
+        // The open room's details (members, topic, host controls) are
+        // rebuilt when they or the open conversation changed, not for every
+        // unread count in another room.
+        let switched = conversations_changed && self.show_conversations(session);
+        if switched || details_changed {
             self.show_details(session);
         }
     }
@@ -628,7 +632,8 @@ impl Ui {
         }
     }
 
-    fn show_conversations(&mut self, session: &Session) {
+    /// The list of conversations; whether the open one changed.
+    fn show_conversations(&mut self, session: &Session) -> bool {
         let items: Vec<ConversationItem> = session
             .conversations()
             .iter()
@@ -654,8 +659,9 @@ impl Ui {
             }
             self.shown_key = active;
             self.window.invoke_focus_chat();
+            return true;
         }
-        self.show_details(session);
+        false
     }
 
     fn show_details(&mut self, session: &Session) {

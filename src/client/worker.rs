@@ -119,7 +119,7 @@ impl TlsLink {
         while !input.is_empty() {
             session
                 .read_tls(&mut input)
-                .map_err(|e| format!("connection error: {e}"))?;
+                .map_err(|e| tr::CONNECTION_ERROR.fill(&[("error", &e)]))?;
             if let Err(e) = session.process_new_packets() {
                 let _ = TlsLink::write_records(&mut session, &self.sock);
                 return Err(format!("TLS error: {e}"));
@@ -137,7 +137,7 @@ impl TlsLink {
         }
         // Key updates and the like.
         TlsLink::write_records(&mut session, &self.sock)
-            .map_err(|e| format!("connection error: {e}"))?;
+            .map_err(|e| tr::CONNECTION_ERROR.fill(&[("error", &e)]))?;
         Ok(closed)
     }
 }
@@ -255,7 +255,7 @@ fn connect(
     let clone = || {
         stream
             .try_clone()
-            .map_err(|e| format!("cannot set up the connection: {e}"))
+            .map_err(|e| format!("{}: {e}", tr::CANNOT_SET_UP))
     };
     if !target.tls {
         return Ok(Link {

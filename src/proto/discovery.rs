@@ -183,4 +183,16 @@ impl Mode {
             _ => None,
         }
     }
+
+    /// Where a server answers queries in this mode: nowhere, 127.0.0.1
+    /// (also when the server itself listens on loopback only), or every
+    /// interface.
+    pub fn answer_addr(self, loopback_only: bool) -> Option<std::net::SocketAddr> {
+        match self {
+            Mode::Off => None,
+            Mode::Loopback => Some(([127, 0, 0, 1], DISCOVERY_PORT).into()),
+            Mode::Lan if loopback_only => Some(([127, 0, 0, 1], DISCOVERY_PORT).into()),
+            Mode::Lan => Some(([0, 0, 0, 0], DISCOVERY_PORT).into()),
+        }
+    }
 }

@@ -89,9 +89,13 @@ impl RoomModes {
 
     fn remove_quiet(&mut self, mask: &str, casemap: fn(&str) -> String) {
         self.quiets.retain(|q| q != mask);
-        if let Some(nick) = mask.strip_suffix("!*@*") {
-            self.quieted.remove(&casemap(nick));
-        }
+        // Derived again: `Ming!*@*` and `ming!*@*` can both name one person.
+        self.quieted = self
+            .quiets
+            .iter()
+            .filter_map(|q| q.strip_suffix("!*@*"))
+            .map(casemap)
+            .collect();
     }
 }
 
