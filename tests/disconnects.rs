@@ -147,7 +147,7 @@ fn shutdown_says_goodbye_to_everyone() {
         let error = last
             .iter()
             .find(|m| m.command == "ERROR")
-            .expect("ERROR before close");
+            .unwrap_or_else(|| panic!("{}: no ERROR before close; got {last:?}", c.nick));
         assert_eq!(error.params, ["Server shutting down"]);
     }
 }

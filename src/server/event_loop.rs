@@ -487,6 +487,11 @@ impl Server {
     }
 
     fn begin_shutdown(&mut self, now: &Now) {
+        // A connection the kernel has completed but the loop has not yet
+        // accepted (its readiness may trail the stop, as under Wine) is
+        // told goodbye too, rather than reset when the listener closes.
+        self.accept_all(Side::Plain, now);
+        self.accept_all(Side::Tls, now);
         log::info!(
             "shutting down; saying goodbye to {} connections",
             self.conns.len()
@@ -1255,5 +1260,32 @@ mod tests {
             .collect();
         let expected: Vec<String> = (0..LINES).map(|i| format!("{i}{token}")).collect();
         assert_eq!(tokens, expected, "every reply, in order");
+    }
+
+    /// A connection the kernel completed before the stop, whose readiness
+    /// the loop had not yet seen (the order Wine's socket emulation can
+    /// deliver), still gets the goodbye rather than a reset.
+    #[test]
+    fn a_connection_still_in_the_backlog_at_shutdown_is_told_goodbye() {
+        let mut server = server(|_| {});
+        let mut events = Events::with_capacity(64);
+        let mut client = StdStream::connect(server.local_addr()).expect("connect");
+        server.begin_shutdown(&now());
+        assert_eq!(server.conns.len(), 1, "accepted at the stop");
+        let mut done = false;
+        for _ in 0..1000 {
+            if server.turn(&mut events).expect("turn") {
+                done = true;
+                break;
+            }
+        }
+        assert!(done, "shutdown finished");
+        drop(server);
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut all = Vec::new();
+        client.read_to_end(&mut all).expect("a clean close");
+        assert_eq!(all, b"ERROR :Server shutting down\r\n");
     }
 }
