@@ -41,7 +41,7 @@ struct Args {
 fn list_rooms() -> ExitCode {
     use banter::client::discovery;
     use banter::proto::discovery::{Mode, DISCOVERY_PORT};
-    let mode = discovery::mode_from_env();
+    let mode = Mode::from_env();
     if mode == Mode::Off {
         eprintln!("banter: discovery is off (BANTER_DISCOVERY=off)");
         return ExitCode::from(1);

@@ -134,7 +134,7 @@ impl App {
     /// thread is never joined: it ends by itself within seconds of
     /// `stop_looking`, so closing the window never waits for it.
     fn start_looking(&self) {
-        let mode = discovery::mode_from_env();
+        let mode = Mode::from_env();
         if mode == Mode::Off {
             return;
         }
@@ -333,7 +333,7 @@ impl App {
             };
             // Rooms hosted from the client can be found on the network
             // (unless BANTER_DISCOVERY says otherwise).
-            let discovery = discovery::mode_from_env().answer_addr(false);
+            let discovery = Mode::from_env().answer_addr(false);
             let config = Config {
                 bind,
                 room: self.room.clone(),

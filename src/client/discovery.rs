@@ -13,18 +13,6 @@ use std::time::{Duration, Instant};
 
 use crate::proto::discovery::{self, Mode, RoomInfo, QUERY_LEN};
 
-/// The mode `BANTER_DISCOVERY` asks for: `lan` when unset; `off` (with a
-/// warning) for a value it does not know, since guessing could broadcast.
-pub fn mode_from_env() -> Mode {
-    match std::env::var("BANTER_DISCOVERY") {
-        Err(_) => Mode::Lan,
-        Ok(v) => Mode::parse(&v).unwrap_or_else(|| {
-            log::warn!("BANTER_DISCOVERY={v:?} is not off, loopback or lan: discovery is off");
-            Mode::Off
-        }),
-    }
-}
-
 /// A room found on the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
