@@ -100,6 +100,15 @@ pub enum TooLong {
     Body,
 }
 
+/// Bytes of `:source COMMAND middle… :last\r\n`, the part of a line that
+/// [`MAX_BODY_LEN`] bounds, for a last parameter of `last` bytes: what the
+/// server budgets with when it fits a line to 512 bytes. The last parameter
+/// is counted with a `:`, whether or not it will need one.
+pub fn line_len(source: &str, command: &str, middle: &[impl AsRef<str>], last: usize) -> usize {
+    let middle: usize = middle.iter().map(|p| 1 + p.as_ref().len()).sum();
+    1 + source.len() + 1 + command.len() + middle + 2 + last + 2
+}
+
 /// Checks a received line (without its line ending) against the IRCv3 limits.
 pub fn check_length(line: &[u8]) -> Result<(), TooLong> {
     let body = if line.first() == Some(&b'@') {
@@ -686,5 +695,18 @@ mod tests {
             check_length(format!("{tags}v {body}").as_bytes()),
             Err(TooLong::Tags)
         );
+    }
+
+    /// The budget matches what `write_line` writes when the last parameter
+    /// takes a `:`, and is one byte over when it does not.
+    #[test]
+    fn line_len_matches_the_written_line() {
+        let mut out = Vec::new();
+        let middle = ["小明", "#lobby"];
+        write_line(&mut out, [], Some("srv"), "353", &["小明", "#lobby", "a b"]).unwrap();
+        assert_eq!(line_len("srv", "353", &middle, 3), out.len());
+        out.clear();
+        write_line(&mut out, [], Some("srv"), "353", &["小明", "#lobby", "ab"]).unwrap();
+        assert_eq!(line_len("srv", "353", &middle, 2), out.len() + 1);
     }
 }

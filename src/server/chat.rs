@@ -16,7 +16,7 @@ use std::time::Instant;
 use super::config::Config;
 use super::history::{dm_key, Event, History};
 use super::outbox::{ClientId, LineRef, Outbox};
-use crate::proto::message::{check_length, TooLong, MAX_BODY_LEN};
+use crate::proto::message::{check_length, line_len, TooLong, MAX_BODY_LEN};
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -460,17 +460,12 @@ impl Relay {
 
     /// Cuts the last parameter so that `:source COMMAND params\r\n` fits 512 bytes.
     fn fit(&mut self) {
-        let mut len = 1 + self.source.len() + 1 + self.command.len() + 2;
-        for p in &self.params {
-            len += 1 + p.len();
-        }
-        // The last parameter may need a `:`.
-        len += 1;
-        if len <= MAX_BODY_LEN {
+        let Some((last, middle)) = self.params.split_last_mut() else {
             return;
-        }
-        let excess = len - MAX_BODY_LEN;
-        if let Some(last) = self.params.last_mut() {
+        };
+        let len = line_len(&self.source, self.command, middle, last.len());
+        if len > MAX_BODY_LEN {
+            let excess = len - MAX_BODY_LEN;
             let keep = truncate(last, last.len().saturating_sub(excess)).len();
             last.truncate(keep);
         }
@@ -1123,8 +1118,7 @@ impl Chat {
         // echoed in the middle (a 480-byte channel in 403, a NAMES list in
         // 366) would take the line past 512 bytes: the longest go first.
         let last = all.len() - 1;
-        let mut len = 1 + self.config.server_name.len() + 1 + numeric.len() + 2 + 2;
-        len += all[..last].iter().map(|p| 1 + p.len()).sum::<usize>();
+        let mut len = line_len(&self.config.server_name, numeric, &all[..last], 0);
         while len > MAX_BODY_LEN {
             let Some((i, longest)) = all[..last]
                 .iter()
@@ -1169,15 +1163,9 @@ impl Chat {
             return;
         };
         // ":server NNN nick head... :items\r\n"
-        let fixed = 1
-            + self.config.server_name.len()
-            + 1
-            + numeric.len()
-            + 1
-            + client.target().len()
-            + head.iter().map(|h| h.len() + 1).sum::<usize>()
-            + 2
-            + 2;
+        let mut middle = vec![client.target()];
+        middle.extend_from_slice(head);
+        let fixed = line_len(&self.config.server_name, numeric, &middle, 0);
         let budget = MAX_BODY_LEN.saturating_sub(fixed).max(1);
         let mut line = String::new();
         let flush = |line: &str, out: &mut Outbox| {

@@ -5,7 +5,7 @@ use super::super::chat::{
     fold_mask, normalize_mask, Channel, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
-use crate::proto::message::MAX_BODY_LEN;
+use crate::proto::message::{line_len, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -207,8 +207,9 @@ impl Chat {
         // Twelve masks can make a line longer than 512 bytes, and Relay may
         // only cut the last parameter, which would announce a mask other than
         // the one set: changes go out in as many lines as it takes instead.
-        // `:setter MODE #room <changes>\r\n` and the `:` a last one may need.
-        let fixed = 1 + setter_mask.len() + 6 + display.len() + 1 + 3;
+        // `:setter MODE #room <changes>\r\n` and the `:` a last one may
+        // need; each change adds its sign and letter and its parameter.
+        let fixed = line_len(&setter_mask, "MODE", &[&display], 0);
         let mut len = fixed;
         let mut lines = Vec::new();
         for (add, c, p) in applied {
