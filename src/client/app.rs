@@ -464,18 +464,7 @@ impl App {
                 true
             }
             Err(why) => {
-                // A muted member already reads why above the box.
-                let shown = self
-                    .link
-                    .as_ref()
-                    .map(Link::session)
-                    .and_then(|s| s.active().and_then(|c| s.cannot_talk(c)));
-                let why = if shown.as_deref() == Some(why.as_str()) {
-                    ""
-                } else {
-                    why.as_str()
-                };
-                self.ui.set_input_error(why);
+                self.ui.set_input_error(why.under_the_box());
                 false
             }
         }

@@ -176,6 +176,50 @@ impl std::fmt::Display for LoginError {
     }
 }
 
+/// Why a typed line was not sent; the text stays in the box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSent {
+    /// An empty line: nothing to say about it.
+    Empty,
+    /// The room does not let this person talk (muted, removed); the reason
+    /// is already shown above the box.
+    CannotTalk(String),
+    /// Anything else, said under the box.
+    Because(String),
+}
+
+impl NotSent {
+    /// What to say under the message box: nothing when the screen already
+    /// says why.
+    pub fn under_the_box(&self) -> &str {
+        match self {
+            NotSent::Empty | NotSent::CannotTalk(_) => "",
+            NotSent::Because(why) => why,
+        }
+    }
+}
+
+impl From<&str> for NotSent {
+    fn from(why: &str) -> NotSent {
+        NotSent::Because(why.to_owned())
+    }
+}
+
+impl From<String> for NotSent {
+    fn from(why: String) -> NotSent {
+        NotSent::Because(why)
+    }
+}
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotSent::Empty => Ok(()),
+            NotSent::CannotTalk(why) | NotSent::Because(why) => f.write_str(why),
+        }
+    }
+}
+
 /// What the screen must reflect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
@@ -520,12 +564,12 @@ impl Session {
         self.updates.push(Update::Quit);
     }
 
-    /// A line the user typed. `Err` leaves the text in the box with the message.
-    pub fn on_input(&mut self, line: &str, now_ms: u64) -> Result<(), String> {
+    /// A line the user typed. `Err` leaves the text in the box, and says why.
+    pub fn on_input(&mut self, line: &str, now_ms: u64) -> Result<(), NotSent> {
         let input = match input::parse(line) {
             Ok(i) => i,
-            Err(InputError::Empty) => return Err(String::new()),
-            Err(e) => return Err(e.to_string()),
+            Err(InputError::Empty) => return Err(NotSent::Empty),
+            Err(e) => return Err(NotSent::Because(e.to_string())),
         };
         match input {
             Input::Exit => {
@@ -551,7 +595,7 @@ impl Session {
             Input::Action(text) => self.say(&text, true, now_ms)?,
             Input::Msg { to, text } => {
                 if is_channel(&to) {
-                    return Err(tr::MSG_IS_FOR_PEOPLE.to_string());
+                    return Err(tr::MSG_IS_FOR_PEOPLE.to_string().into());
                 }
                 self.open_private(&to);
                 self.say(&text, false, now_ms)?;
@@ -601,7 +645,7 @@ impl Session {
     /// While disconnected, what is said waits (in order, bounded) and goes
     /// out once the connection and its room are back; anything else waits
     /// for the user to type it again.
-    fn queue_while_away(&mut self, input: Input, now_ms: u64) -> Result<(), String> {
+    fn queue_while_away(&mut self, input: Input, now_ms: u64) -> Result<(), NotSent> {
         let (to, text, action) = match input {
             Input::Say(text) => (self.active().map(|c| c.name.clone()), text, false),
             Input::Action(text) => (self.active().map(|c| c.name.clone()), text, true),
@@ -609,11 +653,11 @@ impl Session {
                 self.open_private(&to);
                 (Some(to), text, false)
             }
-            _ => return Err(tr::NOT_CONNECTED.to_string()),
+            _ => return Err(tr::NOT_CONNECTED.to_string().into()),
         };
         let to = to.ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         if self.queued.len() >= MAX_QUEUED {
-            return Err(tr::TOO_MANY_QUEUED.to_string());
+            return Err(tr::TOO_MANY_QUEUED.to_string().into());
         }
         let id = self.local_id();
         if let Some(i) = self
@@ -736,12 +780,12 @@ impl Session {
         }
     }
 
-    fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), String> {
+    fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), NotSent> {
         let conv = self.active().ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         // Refused here with the reason, so the text stays in the box rather
         // than going out only to come back as an error.
         if let Some(why) = self.cannot_talk(conv) {
-            return Err(why);
+            return Err(NotSent::CannotTalk(why));
         }
         let (target, key) = (conv.name.clone(), conv.key.clone());
         for piece in split_text(text, piece_budget(&target, action)) {

@@ -474,7 +474,8 @@ fn input_commands() {
         s.on_input(input, T0).unwrap();
         assert_eq!(sent(&mut s), *want, "{input}");
     }
-    assert!(s.on_input("/frob", T0).unwrap_err().contains("/help"));
+    let unknown = s.on_input("/frob", T0).unwrap_err();
+    assert!(unknown.under_the_box().contains("/help"), "{unknown:?}");
     // /join focuses the room when the server confirms it.
     let games = s.conversations().len();
     feed(&mut s, &[":me!u@h JOIN #games"]);
@@ -749,9 +750,10 @@ fn a_muted_member_is_told_why_and_keeps_the_text() {
         s.cannot_talk(lobby).as_deref(),
         Some("A host has muted you in #lobby.")
     );
+    // Said above the box already, so not again under it.
     assert_eq!(
         s.on_input("second", T0).unwrap_err(),
-        "A host has muted you in #lobby."
+        NotSent::CannotTalk("A host has muted you in #lobby.".into())
     );
     assert!(sent(&mut s).is_empty());
     // Muting everyone says so; a voice lets one talk again.
@@ -779,7 +781,10 @@ fn a_removed_member_keeps_the_room_with_the_reason() {
     assert_eq!(lobby.removed.as_deref(), Some(why));
     assert!(lobby.members.is_empty());
     assert_eq!(entries(&u).last().map(|(_, e)| e.text.as_str()), Some(why));
-    assert_eq!(s.on_input("hello?", T0).unwrap_err(), why);
+    assert_eq!(
+        s.on_input("hello?", T0).unwrap_err(),
+        NotSent::CannotTalk(why.into())
+    );
     // A reconnect does not sneak back in.
     s.on_disconnected("gone", T0);
     s.on_connected();
