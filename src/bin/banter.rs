@@ -82,11 +82,7 @@ fn launch_from(args: Args) -> Result<Launch, String> {
         launch.room = room;
     }
     if let Some(room) = args.room {
-        let room = if room.starts_with('#') {
-            room
-        } else {
-            format!("#{room}")
-        };
+        let room = banter::proto::names::room_name(&room);
         banter::proto::names::validate_channel(&room).map_err(|e| format!("--room {room}: {e}"))?;
         launch.room = Some(room);
     }

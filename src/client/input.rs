@@ -1,6 +1,7 @@
 //! What the user typed into the message box, parsed into a command.
 
 use super::tr;
+use crate::proto::names::room_name;
 
 /// One line of user input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +109,7 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
             .ok_or(InputError::Usage(tr::USAGE_NICK.id)),
         "join" => {
             let room = rest(args).ok_or(InputError::Usage(tr::USAGE_JOIN.id))?;
-            Ok(Input::Join(if room.starts_with('#') {
-                room
-            } else {
-                format!("#{room}")
-            }))
+            Ok(Input::Join(room_name(&room)))
         }
         "part" | "leave" => Ok(Input::Part(rest(args))),
         "topic" => Ok(Input::Topic(rest(args))),

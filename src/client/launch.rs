@@ -1,7 +1,7 @@
 //! What the `banter` command line asks for: a server, a name, a room, hosting,
 //! or an `irc://` / `ircs://` link; pure, so it is tested without a window.
 
-use crate::proto::names::{is_channel, validate_channel};
+use crate::proto::names::{room_name, validate_channel};
 
 /// How the client should start.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,11 +62,7 @@ pub fn parse_irc_url(url: &str) -> Result<(String, Option<String>), String> {
     let room = match room.as_str() {
         "" => None,
         r => {
-            let r = if is_channel(r) {
-                r.to_owned()
-            } else {
-                format!("#{r}")
-            };
+            let r = room_name(r);
             validate_channel(&r).map_err(|e| format!("{url}: room {r}: {e}"))?;
             Some(r)
         }

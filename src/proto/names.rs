@@ -89,6 +89,16 @@ pub fn is_channel(target: &str) -> bool {
     target.starts_with('#')
 }
 
+/// A room name as a person types it, `lobby` or `#lobby`: with the `#`
+/// added when it is missing (and not checked: see [`validate_channel`]).
+pub fn room_name(typed: &str) -> String {
+    if is_channel(typed) {
+        typed.to_owned()
+    } else {
+        format!("#{typed}")
+    }
+}
+
 /// The case-folded form of a nickname or channel name (see the module doc).
 pub fn fold(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -225,5 +235,12 @@ mod tests {
         assert_eq!(casemapping("ascii")("[ZOË]"), "[zoË]");
         assert_eq!(casemapping("rfc8265")("ZOË"), "zoë");
         assert_eq!(casemapping("unheard-of")("ZOË"), "zoë");
+    }
+
+    #[test]
+    fn a_typed_room_name_gets_its_hash_once() {
+        assert_eq!(room_name("lobby"), "#lobby");
+        assert_eq!(room_name("#lobby"), "#lobby");
+        assert_eq!(room_name("教室"), "#教室");
     }
 }
