@@ -1,6 +1,5 @@
 //! Hosting a room from the desktop client: the Banter server on its own
 //! thread in this process, and the addresses others on the LAN should use.
-//! With `config.tls` set it also serves TLS, and tells its fingerprint.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -14,8 +13,6 @@ pub struct Host {
     handle: ServerHandle,
     thread: Option<JoinHandle<io::Result<()>>>,
     addr: SocketAddr,
-    /// The TLS port and its certificate's fingerprint, when TLS is on.
-    tls: Option<(SocketAddr, String)>,
     oper: (String, String),
 }
 
@@ -29,10 +26,8 @@ impl Host {
     pub fn start(mut config: Config) -> Result<Host, StartError> {
         let oper = (HOST_OPER_NAME.to_owned(), random_secret());
         config.opers.push(oper.clone());
-        let fingerprint = config.tls.as_ref().map(|t| t.fingerprint.clone());
         let server = Server::bind(config)?;
         let addr = server.local_addr();
-        let tls = server.tls_local_addr().zip(fingerprint);
         let handle = server.handle();
         let thread = std::thread::Builder::new()
             .name("banter-host".into())
@@ -42,7 +37,6 @@ impl Host {
             handle,
             thread: Some(thread),
             addr,
-            tls,
             oper,
         })
     }
@@ -65,24 +59,6 @@ impl Host {
             "127.0.0.1"
         };
         format!("{ip}:{}", self.addr.port())
-    }
-
-    /// Where the TLS port listens, when TLS is on.
-    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
-        self.tls.as_ref().map(|(addr, _)| *addr)
-    }
-
-    /// The SHA-256 fingerprint of the TLS certificate, for the host to read
-    /// out to the room, when TLS is on.
-    pub fn tls_fingerprint(&self) -> Option<&str> {
-        self.tls.as_ref().map(|(_, fp)| fp.as_str())
-    }
-
-    /// `ircs://ip:port` for this computer's own client, when TLS is on.
-    pub fn tls_loopback_addr(&self) -> Option<String> {
-        let (addr, _) = self.tls.as_ref()?;
-        let ip = if addr.is_ipv6() { "[::1]" } else { "127.0.0.1" };
-        Some(format!("ircs://{ip}:{}", addr.port()))
     }
 
     /// `ip:port` for each network address of this computer others can use.
