@@ -33,9 +33,9 @@ pub enum Input {
 pub enum InputError {
     Empty,
     Unknown(String),
-    /// The command needs an argument; the text (a `tr::USAGE_*` message id)
-    /// says which.
-    Usage(&'static str),
+    /// The command needs an argument; the message (a `tr::USAGE_*`) says
+    /// which.
+    Usage(tr::Msg),
 }
 
 impl std::fmt::Display for InputError {
@@ -43,13 +43,7 @@ impl std::fmt::Display for InputError {
         match self {
             InputError::Empty => write!(f, "{}", tr::NOTHING_TO_SEND),
             InputError::Unknown(cmd) => f.write_str(&tr::UNKNOWN_COMMAND.fill(&[("command", cmd)])),
-            InputError::Usage(usage) => {
-                let usage = tr::ALL
-                    .iter()
-                    .find(|m| m.id == *usage)
-                    .map_or(*usage, |m| m.text());
-                f.write_str(&tr::USAGE.fill(&[("usage", &usage)]))
-            }
+            InputError::Usage(usage) => f.write_str(&tr::USAGE.fill(&[("usage", usage)])),
         }
     }
 }
@@ -93,7 +87,7 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
     match command.to_ascii_lowercase().as_str() {
         "me" => rest(args)
             .map(Input::Action)
-            .ok_or(InputError::Usage(tr::USAGE_ME.id)),
+            .ok_or(InputError::Usage(tr::USAGE_ME)),
         "msg" | "query" => {
             let (to, text) = args
                 .trim_start()
@@ -101,14 +95,14 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
                 .unwrap_or((args.trim(), ""));
             match (rest(to), rest(text)) {
                 (Some(to), Some(text)) => Ok(Input::Msg { to, text }),
-                _ => Err(InputError::Usage(tr::USAGE_MSG.id)),
+                _ => Err(InputError::Usage(tr::USAGE_MSG)),
             }
         }
         "nick" => rest(args)
             .map(Input::Nick)
-            .ok_or(InputError::Usage(tr::USAGE_NICK.id)),
+            .ok_or(InputError::Usage(tr::USAGE_NICK)),
         "join" => {
-            let room = rest(args).ok_or(InputError::Usage(tr::USAGE_JOIN.id))?;
+            let room = rest(args).ok_or(InputError::Usage(tr::USAGE_JOIN))?;
             Ok(Input::Join(room_name(&room)))
         }
         "part" | "leave" => Ok(Input::Part(rest(args))),
@@ -159,12 +153,10 @@ mod tests {
     fn explains_mistakes() {
         assert_eq!(parse("   "), Err(InputError::Empty));
         assert_eq!(parse("/frob x"), Err(InputError::Unknown("frob".into())));
-        assert_eq!(
-            parse("/msg bob"),
-            Err(InputError::Usage("/msg <name> <text>"))
-        );
-        assert_eq!(parse("/nick"), Err(InputError::Usage("/nick <new name>")));
-        assert_eq!(parse("/me"), Err(InputError::Usage("/me <action>")));
+        let said = |line| parse(line).unwrap_err().to_string();
+        assert_eq!(said("/msg bob"), "Usage: /msg <name> <text>");
+        assert_eq!(said("/nick"), "Usage: /nick <new name>");
+        assert_eq!(said("/me"), "Usage: /me <action>");
         assert!(parse("/frob").unwrap_err().to_string().contains("/help"));
     }
 

@@ -255,16 +255,27 @@ pub fn languages() -> Vec<Language> {
     std::iter::once(english).chain(translated).collect()
 }
 
+/// Where `code` is in [`languages`], without building the list: texts are
+/// looked up on every line shown.
+fn index_of(code: &str) -> Option<usize> {
+    if code == ENGLISH {
+        return Some(0);
+    }
+    CATALOGS.iter().position(|(c, _)| *c == code).map(|i| i + 1)
+}
+
 /// Switches the Rust-side texts to `code` (see [`Language::code`]); an
 /// unknown code selects English. The markup is switched by the UI adapter.
 pub fn set_language(code: &str) {
-    let index = languages().iter().position(|l| l.code == code).unwrap_or(0);
-    CURRENT.store(index, Ordering::Relaxed);
+    CURRENT.store(index_of(code).unwrap_or(0), Ordering::Relaxed);
 }
 
 /// The code of the current language.
 pub fn language() -> &'static str {
-    languages()[CURRENT.load(Ordering::Relaxed)].code
+    match CURRENT.load(Ordering::Relaxed).checked_sub(1) {
+        Some(i) => CATALOGS.get(i).map_or(ENGLISH, |(code, _)| code),
+        None => ENGLISH,
+    }
 }
 
 /// `msg` in language `code`, if that language translates it.
@@ -275,14 +286,12 @@ pub fn translation(code: &str, msg: Msg) -> Option<&'static str> {
 /// Any entry of language `code`'s catalog, the markup's included (a plural
 /// entry gives its first form), if translated.
 pub fn translate(code: &str, context: Option<&str>, id: &str) -> Option<&'static str> {
-    let index = languages().iter().position(|l| l.code == code)?;
-    lookup_key(index, context, id)
+    lookup_key(index_of(code)?, context, id)
 }
 
 /// Every translated entry of language `code`, as (context, msgid) pairs.
 pub fn entries(code: &str) -> Vec<(Option<&'static str>, &'static str)> {
-    let index = languages().iter().position(|l| l.code == code).unwrap_or(0);
-    catalog(index)
+    catalog(index_of(code).unwrap_or(0))
         .unwrap_or_default()
         .iter()
         .map(|(key, _)| match key.split_once('\u{4}') {
