@@ -1,6 +1,7 @@
 //! What the `banter` command line asks for: a server, a name, a room, hosting,
 //! or an `irc://` / `ircs://` link; pure, so it is tested without a window.
 
+use super::tls::parse_target;
 use crate::proto::names::{room_name, validate_channel};
 
 /// How the client should start.
@@ -25,38 +26,21 @@ impl Launch {
 /// Reads `irc://host[:port][/#room]` or `ircs://...` (port 6667 or 6697 by
 /// default) into an address and a room. `#` may also be written `%23`.
 pub fn parse_irc_url(url: &str) -> Result<(String, Option<String>), String> {
-    let (secure, rest) = if let Some(r) = url.strip_prefix("ircs://") {
-        (true, r)
-    } else if let Some(r) = url.strip_prefix("irc://") {
-        (false, r)
+    let url = url.trim();
+    let rest = url
+        .split_once("://")
+        .filter(|(scheme, _)| ["irc", "ircs"].contains(&scheme.to_ascii_lowercase().as_str()))
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("{url}: expected irc://host[:port]/#room or ircs://..."))?;
+    // The address is read as the login form reads it, so that both agree
+    // on default ports and IPv6 brackets.
+    let target = parse_target(url, false)?;
+    let server = if target.tls {
+        format!("ircs://{}", target.host_port())
     } else {
-        return Err(format!(
-            "{url}: expected irc://host[:port]/#room or ircs://..."
-        ));
+        target.host_port()
     };
-    let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if hostport.is_empty() {
-        return Err(format!("{url}: no host"));
-    }
-    let has_port = match hostport.rsplit_once(':') {
-        // An IPv6 address without a port ends in `]`.
-        Some((_, port)) if !hostport.ends_with(']') => {
-            port.parse::<u16>()
-                .map_err(|_| format!("{url}: {port:?} is not a port"))?;
-            true
-        }
-        _ => false,
-    };
-    let hostport = if has_port {
-        hostport.to_owned()
-    } else {
-        format!("{hostport}:{}", if secure { 6697 } else { 6667 })
-    };
-    let server = if secure {
-        format!("ircs://{hostport}")
-    } else {
-        hostport
-    };
+    let path = rest.split_once('/').map_or("", |(_, path)| path);
     let room = path.split(['?', ',']).next().unwrap_or("");
     let room = room.replace("%23", "#");
     let room = match room.as_str() {
@@ -96,7 +80,12 @@ mod tests {
             parse_irc_url("irc://[::1]:7000/"),
             Ok(("[::1]:7000".into(), None))
         );
+        assert_eq!(
+            parse_irc_url("IRCS://[fe80::1]/lobby"),
+            Ok(("ircs://[fe80::1]:6697".into(), Some("#lobby".into())))
+        );
         assert!(parse_irc_url("http://x").is_err());
+        assert!(parse_irc_url("192.168.1.20:6667").is_err());
         assert!(parse_irc_url("irc://").is_err());
         assert!(parse_irc_url("irc://h:99999").is_err());
         assert!(parse_irc_url("irc://h/#a b").is_err());
