@@ -6,6 +6,7 @@
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod discovery;
+pub mod files;
 pub mod host;
 pub mod input;
 pub mod launch;

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::files::{read_small, write_whole, ReadError};
+
 /// The remembered choices; every field is optional so that an older or
 /// hand-edited file with fewer fields still loads.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,31 +47,21 @@ impl Settings {
     /// The settings in `path`, or the defaults and why not (a message for
     /// the log; a missing file is not worth one).
     pub fn load(path: &Path) -> (Settings, Option<String>) {
-        let text = match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (Settings::default(), None)
-            }
-            Err(e) => {
-                return (
-                    Settings::default(),
-                    Some(format!("cannot read {}: {e}", path.display())),
-                )
-            }
-            Ok(m) if m.len() > MAX_BYTES => {
+        let text = match read_small(path, MAX_BYTES) {
+            Ok(Some(text)) => text,
+            Ok(None) => return (Settings::default(), None),
+            Err(ReadError::TooBig) => {
                 return (
                     Settings::default(),
                     Some(format!("{} is too big to be settings", path.display())),
                 )
             }
-            Ok(_) => match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    return (
-                        Settings::default(),
-                        Some(format!("cannot read {}: {e}", path.display())),
-                    )
-                }
-            },
+            Err(ReadError::Io(e)) => {
+                return (
+                    Settings::default(),
+                    Some(format!("cannot read {}: {e}", path.display())),
+                )
+            }
         };
         match toml::from_str::<Settings>(&text) {
             Ok(mut s) => {
@@ -115,13 +107,8 @@ impl Settings {
 
     /// Writes the settings to `path` (creating its folder), atomically.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
         let text = toml::to_string_pretty(self).map_err(std::io::Error::other)?;
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
+        write_whole(path, &text)
     }
 }
 

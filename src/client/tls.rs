@@ -15,8 +15,6 @@
 //! handshake and written after it, by the worker, not by the verifier.
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +26,7 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
+use super::files::{read_small, write_whole, ReadError};
 pub use crate::server::tls::fingerprint;
 
 /// The usual port for IRC over TLS.
@@ -320,19 +319,17 @@ impl PinStore {
     }
 
     fn read(&self) -> Result<String, PinError> {
-        let err = |e: io::Error| PinError(format!("cannot read {}: {e}", self.path.display()));
-        match fs::metadata(&self.path) {
-            Ok(m) if m.len() > MAX_PIN_FILE => {
-                return Err(PinError(format!(
-                    "{} is larger than 1 MiB; is it the right file?",
-                    self.path.display()
-                )))
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(String::new()),
-            Err(e) => return Err(err(e)),
+        match read_small(&self.path, MAX_PIN_FILE) {
+            Ok(text) => Ok(text.unwrap_or_default()),
+            Err(ReadError::TooBig) => Err(PinError(format!(
+                "{} is larger than 1 MiB; is it the right file?",
+                self.path.display()
+            ))),
+            Err(ReadError::Io(e)) => Err(PinError(format!(
+                "cannot read {}: {e}",
+                self.path.display()
+            ))),
         }
-        fs::read_to_string(&self.path).map_err(err)
     }
 
     /// The fingerprint pinned for `key`, if any.
@@ -358,16 +355,8 @@ impl PinStore {
             }
         }
         text.push_str(&format!("{key} {fingerprint}\n"));
-        let err = |e: io::Error| PinError(format!("cannot write {}: {e}", self.path.display()));
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(err)?;
-        }
-        let tmp = self.path.with_extension("tmp");
-        let mut file = fs::File::create(&tmp).map_err(err)?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(err)?;
-        fs::rename(&tmp, &self.path).map_err(err)
+        write_whole(&self.path, &text)
+            .map_err(|e| PinError(format!("cannot write {}: {e}", self.path.display())))
     }
 }
 
@@ -473,6 +462,6 @@ mod tests {
         store.remember("A:1", "CC").expect("replace");
         assert_eq!(store.get("a:1").expect("read").as_deref(), Some("CC"));
         assert_eq!(store.get("b:2").expect("read").as_deref(), Some("BB"));
-        let _ = fs::remove_dir_all(dir);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
