@@ -79,7 +79,9 @@ const COMMANDS: &[Command] = &[
     cmd("PONG", 0, false, |_, _, _, _, _| {}),
     cmd("QUIT", 0, false, Chat::quit),
     // resume.rs
-    cmd("RESUME", 1, false, Chat::resume),
+    // Compares the token with every connection's and every seat's, each in
+    // constant time: a scan, so it costs like the other scans.
+    cmd("RESUME", 1, false, Chat::resume).weight(2),
     cmd("SETNAME", 1, true, Chat::setname),
     cmd("AWAY", 0, true, Chat::away),
     // channels.rs
@@ -281,6 +283,7 @@ mod tests {
         assert_eq!(cost(&mut chat, &now, "WHO #big"), 3);
         assert_eq!(cost(&mut chat, &now, "LIST"), 3);
         assert_eq!(cost(&mut chat, &now, "NAMES #big"), 2);
+        assert_eq!(cost(&mut chat, &now, "RESUME not-a-token"), 2);
         // The table's checks cost one, whatever the command.
         assert_eq!(cost(&mut chat, &now, "WHOIS"), 1);
     }
