@@ -249,7 +249,6 @@ fn a_tls_client_that_never_reads_hits_sendq_and_gets_its_error_through_tls() {
 fn worker_connects(addr: &str, pins: &Path) -> Vec<NetEvent> {
     let (tx, rx) = mpsc::channel();
     let options = Options {
-        secure: false,
         pins: Some(pins.to_owned()),
     };
     let worker = Worker::spawn_with(addr, options, move |ev| {

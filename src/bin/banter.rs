@@ -186,7 +186,6 @@ fn main() -> ExitCode {
             .size()
             .to_logical(window.window().scale_factor());
         let now = Settings {
-            secure: server.starts_with("ircs://"),
             server: (!server.is_empty()).then_some(server),
             name: (!name.is_empty()).then_some(name),
             language: Some(app.borrow().language().to_owned()),

@@ -1,6 +1,6 @@
-//! What the client remembers between runs: the last server, name, TLS
-//! choice, theme, language and window size, as TOML in the platform's
-//! config folder (`~/.config/banter/settings.toml`,
+//! What the client remembers between runs: the last server (with `ircs://`
+//! when it was a TLS one), name, theme, language and window size, as TOML
+//! in the platform's config folder (`~/.config/banter/settings.toml`,
 //! `%APPDATA%\banter\settings.toml`).
 //!
 //! Contract: a missing, unreadable or corrupt file never stops the client:
@@ -21,8 +21,6 @@ use super::files::{read_small, write_whole, ReadError};
 pub struct Settings {
     pub server: Option<String>,
     pub name: Option<String>,
-    /// Connect with TLS (`ircs://`).
-    pub secure: bool,
     /// `light`, `dark`, or none to follow the system.
     pub theme: Option<String>,
     /// A language code such as `zh_CN`; none follows the system.
@@ -130,12 +128,16 @@ mod tests {
         let s = Settings {
             server: Some("ircs://192.168.1.20:6697".into()),
             name: Some("小明".into()),
-            secure: true,
             theme: Some("dark".into()),
             language: Some("zh_CN".into()),
             window: Some((1024, 700)),
         };
         s.save(&path).expect("save");
+        assert_eq!(Settings::load(&path), (s.clone(), None));
+        // A file from an older client, with a `secure` flag the address now
+        // carries as `ircs://`, still loads.
+        let old = std::fs::read_to_string(&path).unwrap() + "secure = true\n";
+        std::fs::write(&path, old).unwrap();
         assert_eq!(Settings::load(&path), (s, None));
     }
 

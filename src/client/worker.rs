@@ -62,8 +62,6 @@ pub enum NetEvent {
 /// How a worker connects, beyond the address.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// TLS even when the address does not start with `ircs://`.
-    pub secure: bool,
     /// The pin file for self-signed certificates; `None` for
     /// [`PinStore::default_path`].
     pub pins: Option<PathBuf>,
@@ -474,7 +472,7 @@ struct Links {
 }
 
 fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn(NetEvent)) {
-    let target = match tls::parse_target(addr, options.secure) {
+    let target = match tls::parse_target(addr, false) {
         Ok(t) => t,
         Err(reason) => return notify(NetEvent::ConnectFailed(reason)),
     };
