@@ -21,14 +21,17 @@ pub fn read_small(path: &Path, max: u64) -> Result<Option<String>, ReadError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(ReadError::Io(e)),
     };
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     file.take(max.saturating_add(1))
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
-    if text.len() as u64 > max {
+    // The size first: a big binary file is the wrong file, not a bad one.
+    if bytes.len() as u64 > max {
         return Err(ReadError::TooBig);
     }
-    Ok(Some(text))
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| ReadError::Io(io::Error::new(io::ErrorKind::InvalidData, e)))
 }
 
 /// Replaces `path` with `text`, creating its folder: written and synced to
@@ -70,6 +73,8 @@ mod tests {
         assert!(!Path::new(&tmp).exists(), "the temporary file is renamed");
         fs::write(&path, [0xff, 0xfe]).unwrap();
         assert!(matches!(read_small(&path, 5), Err(ReadError::Io(_))));
+        fs::write(&path, [0xff; 6]).unwrap();
+        assert!(matches!(read_small(&path, 5), Err(ReadError::TooBig)));
         let _ = fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
     }
 }
