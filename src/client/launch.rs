@@ -34,7 +34,7 @@ pub fn parse_irc_url(url: &str) -> Result<(String, Option<String>), String> {
         .ok_or_else(|| format!("{url}: expected irc://host[:port]/#room or ircs://..."))?;
     // The address is read as the login form reads it, so that both agree
     // on default ports and IPv6 brackets.
-    let target = parse_target(url, false)?;
+    let target = parse_target(url)?;
     let server = if target.tls {
         format!("ircs://{}", target.host_port())
     } else {

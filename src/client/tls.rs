@@ -64,23 +64,22 @@ impl Target {
 }
 
 /// Reads a server address: `ircs://host[:port]` is TLS (port 6697 by
-/// default), `irc://host[:port]` and a bare `host[:port]` are plain (6667)
-/// unless `secure` asks for TLS (then 6697 by default). IPv6 addresses go in
-/// brackets when a port follows: `[::1]:6697`. Anything after a `/` (a
-/// channel in an IRC URL) is ignored.
-pub fn parse_target(addr: &str, secure: bool) -> Result<Target, String> {
+/// default), `irc://host[:port]` and a bare `host[:port]` are plain (6667).
+/// IPv6 addresses go in brackets when a port follows: `[::1]:6697`.
+/// Anything after a `/` (a channel in an IRC URL) is ignored.
+pub fn parse_target(addr: &str) -> Result<Target, String> {
     let addr = addr.trim();
     let lower = addr.to_ascii_lowercase();
     let (rest, tls) = if lower.starts_with("ircs://") {
         (&addr["ircs://".len()..], true)
     } else if lower.starts_with("irc://") {
-        (&addr["irc://".len()..], secure)
+        (&addr["irc://".len()..], false)
     } else if lower.contains("://") {
         return Err(format!(
             "{addr}: only irc:// and ircs:// addresses are understood"
         ));
     } else {
-        (addr, secure)
+        (addr, false)
     };
     let rest = rest.split('/').next().unwrap_or_default();
     let default_port = if tls { TLS_PORT } else { PLAIN_PORT };
@@ -392,27 +391,20 @@ mod tests {
         let cases = [
             (
                 "ircs://chat.example.org:7000",
-                false,
                 t("chat.example.org", 7000, true),
             ),
-            (
-                "ircs://chat.example.org",
-                false,
-                t("chat.example.org", 6697, true),
-            ),
-            ("IRCS://Host/#lobby", false, t("Host", 6697, true)),
-            ("irc://host:6668", false, t("host", 6668, false)),
-            ("irc://host", false, t("host", 6667, false)),
-            ("irc://host", true, t("host", 6697, true)),
-            ("192.168.1.20:6667", false, t("192.168.1.20", 6667, false)),
-            ("192.168.1.20", false, t("192.168.1.20", 6667, false)),
-            ("192.168.1.20", true, t("192.168.1.20", 6697, true)),
-            (" ircs://[::1]:6697 ", false, t("::1", 6697, true)),
-            ("[::1]", false, t("::1", 6667, false)),
-            ("::1", false, t("::1", 6667, false)),
+            ("ircs://chat.example.org", t("chat.example.org", 6697, true)),
+            ("IRCS://Host/#lobby", t("Host", 6697, true)),
+            ("irc://host:6668", t("host", 6668, false)),
+            ("irc://host", t("host", 6667, false)),
+            ("192.168.1.20:6667", t("192.168.1.20", 6667, false)),
+            ("192.168.1.20", t("192.168.1.20", 6667, false)),
+            (" ircs://[::1]:6697 ", t("::1", 6697, true)),
+            ("[::1]", t("::1", 6667, false)),
+            ("::1", t("::1", 6667, false)),
         ];
-        for (addr, secure, want) in cases {
-            assert_eq!(parse_target(addr, secure), Ok(want), "{addr}");
+        for (addr, want) in cases {
+            assert_eq!(parse_target(addr), Ok(want), "{addr}");
         }
         for bad in [
             "ircs://",
@@ -423,7 +415,7 @@ mod tests {
             "[::1",
             "[::1]x",
         ] {
-            assert!(parse_target(bad, false).is_err(), "{bad}");
+            assert!(parse_target(bad).is_err(), "{bad}");
         }
         assert_eq!(t("::1", 6697, true).pin_key(), "[::1]:6697");
         assert_eq!(

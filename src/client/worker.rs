@@ -472,7 +472,7 @@ struct Links {
 }
 
 fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn(NetEvent)) {
-    let target = match tls::parse_target(addr, false) {
+    let target = match tls::parse_target(addr) {
         Ok(t) => t,
         Err(reason) => return notify(NetEvent::ConnectFailed(reason)),
     };
