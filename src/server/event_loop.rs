@@ -167,13 +167,13 @@ pub struct Server {
     accept_pending: [bool; 2],
 }
 
-/// Best effort, since no descriptor may be held for it: one non-blocking
-/// write of the `ERROR` line, and the connection is closed. A TLS peer gets
-/// no line: it could not read plaintext, and a handshake could block.
-fn refuse_at_once(mut stream: TcpStream, addr: SocketAddr, side: Side) {
-    log::warn!("{addr} refused: out of file descriptors");
+/// Best effort, holding no state for the connection (no descriptor may be
+/// spare, or the loop is about to return): one non-blocking write of the
+/// `ERROR` line, and the connection is closed. A TLS peer gets no line: it
+/// could not read plaintext, and a handshake could block.
+fn close_at_once(mut stream: TcpStream, side: Side, error: &[u8]) {
     if side == Side::Plain {
-        let _ = stream.write(b"ERROR :Server is full\r\n");
+        let _ = stream.write(error);
     }
     let _ = stream.shutdown(Shutdown::Write);
     discard_input(&mut stream);
@@ -394,6 +394,10 @@ impl Server {
             );
         }
         while !self.turn(&mut events)? {}
+        // Closed before the history is written out, which can take a while:
+        // a connection attempt meanwhile is refused, not left waiting.
+        drop(self.listener);
+        self.tls = None;
         if let Some(store) = self.store.take() {
             store.close();
         }
@@ -473,10 +477,32 @@ impl Server {
                 for (_, conn) in self.conns.iter_mut() {
                     conn.discard_input();
                 }
+                self.close_backlog();
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// The last step of shutdown: connections that arrived during the
+    /// goodbyes (the listeners were still open) are told at once rather
+    /// than reset when the listeners close, which `run` does next.
+    fn close_backlog(&mut self) {
+        for side in [Side::Plain, Side::Tls] {
+            let Some(listener) = self.listener(side) else {
+                continue;
+            };
+            // Bounded: a connect storm cannot hold the shutdown.
+            for _ in 0..1024 {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        close_at_once(stream, side, b"ERROR :Server shutting down\r\n");
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+                    Err(_) => break,
+                }
+            }
+        }
     }
 
     fn next_wakeup(&self) -> Instant {
@@ -614,7 +640,8 @@ impl Server {
         let pending = &mut self.accept_pending[side as usize];
         let go_on = match accepted {
             Ok((stream, addr)) => {
-                refuse_at_once(stream, addr, side);
+                log::warn!("{addr} refused: out of file descriptors");
+                close_at_once(stream, side, b"ERROR :Server is full\r\n");
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -1264,14 +1291,16 @@ mod tests {
 
     /// A connection the kernel completed before the stop, whose readiness
     /// the loop had not yet seen (the order Wine's socket emulation can
-    /// deliver), still gets the goodbye rather than a reset.
+    /// deliver), still gets the goodbye rather than a reset; so does one
+    /// that arrives while the goodbyes are going out.
     #[test]
-    fn a_connection_still_in_the_backlog_at_shutdown_is_told_goodbye() {
+    fn connections_in_the_backlog_at_shutdown_are_told_goodbye() {
         let mut server = server(|_| {});
         let mut events = Events::with_capacity(64);
-        let mut client = StdStream::connect(server.local_addr()).expect("connect");
+        let early = StdStream::connect(server.local_addr()).expect("connect");
         server.begin_shutdown(&now());
         assert_eq!(server.conns.len(), 1, "accepted at the stop");
+        let late = StdStream::connect(server.local_addr()).expect("connect");
         let mut done = false;
         for _ in 0..1000 {
             if server.turn(&mut events).expect("turn") {
@@ -1281,11 +1310,13 @@ mod tests {
         }
         assert!(done, "shutdown finished");
         drop(server);
-        client
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let mut all = Vec::new();
-        client.read_to_end(&mut all).expect("a clean close");
-        assert_eq!(all, b"ERROR :Server shutting down\r\n");
+        for mut client in [early, late] {
+            client
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            let mut all = Vec::new();
+            client.read_to_end(&mut all).expect("a clean close");
+            assert_eq!(all, b"ERROR :Server shutting down\r\n");
+        }
     }
 }
