@@ -1104,6 +1104,16 @@ mod tests {
         server
     }
 
+    /// Flood control with `burst` lines and no refill within a test.
+    fn server_with_burst(burst: u32) -> Server {
+        server(|c| {
+            c.flood = Some(FloodConfig {
+                burst,
+                interval: Duration::from_secs(600),
+            });
+        })
+    }
+
     /// Turns the loop until `done` holds; fails after a bounded number of turns.
     #[track_caller]
     fn turn_until(server: &mut Server, events: &mut Events, done: impl Fn(&Server) -> bool) {
@@ -1127,12 +1137,7 @@ mod tests {
 
     #[test]
     fn a_throttled_connection_has_one_timer_entry_however_often_it_sends() {
-        let mut server = server(|c| {
-            c.flood = Some(FloodConfig {
-                burst: 1,
-                interval: Duration::from_secs(600),
-            });
-        });
+        let mut server = server_with_burst(1);
         let mut events = Events::with_capacity(64);
         let (mut client, key) = connect(&mut server, &mut events);
         client.write_all(b"PING a\r\nPING b\r\n").expect("send");
@@ -1154,12 +1159,7 @@ mod tests {
     #[test]
     fn a_heavy_command_costs_more_of_the_burst() {
         let throttled_after = |lines: &str| {
-            let mut server = server(|c| {
-                c.flood = Some(FloodConfig {
-                    burst: 10,
-                    interval: Duration::from_secs(600),
-                });
-            });
+            let mut server = server_with_burst(10);
             let mut events = Events::with_capacity(64);
             let (mut client, key) = connect(&mut server, &mut events);
             let all = format!("NICK w\r\nUSER u 0 * :r\r\n{lines}PING end\r\n");
