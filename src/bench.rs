@@ -9,11 +9,15 @@
 //!    that each sender's sequence arrives complete and in order.
 //! 3. Per delivery the generator scans one line and parses three numbers, so
 //!    it stays cheaper than the server's work for the same delivery.
+//! 4. A nickname already in use (another run's connection the server has not
+//!    yet seen close, or a real user) is retried with `_` appended, as IRC
+//!    clients do, at most [`NICK_RETRIES`] times; then that client fails.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
@@ -41,7 +45,16 @@ pub struct Options {
     pub drain_timeout: Duration,
     /// Read this process's resident memory before and after (Linux only).
     pub server_pid: Option<u32>,
+    /// Client `i` registers as `<nick_prefix><i>`.
+    pub nick_prefix: String,
 }
+
+/// Tries of a nickname the server said is in use, after the first.
+pub const NICK_RETRIES: usize = 3;
+
+/// Runs started in this process, so that two runs' nicknames differ even when
+/// the server has not yet seen the first run's connections close.
+static RUNS: AtomicU32 = AtomicU32::new(0);
 
 impl Options {
     pub fn new(addr: SocketAddr) -> Options {
@@ -57,6 +70,12 @@ impl Options {
             connect_batch: 200,
             drain_timeout: Duration::from_secs(10),
             server_pid: None,
+            nick_prefix: {
+                let run = RUNS.fetch_add(1, Ordering::Relaxed);
+                // Three digits keep `b123x4095` within a 9-character NICKLEN.
+                let tag = std::process::id().wrapping_add(run.wrapping_mul(337)) % 1000;
+                format!("b{tag}x")
+            },
         }
     }
 }
@@ -65,6 +84,8 @@ impl Options {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub clients_connected: usize,
+    /// Nicknames the server said were in use and that were tried again.
+    pub nick_retries: u64,
     pub connect_secs: f64,
     pub sent: u64,
     pub expected: u64,
@@ -131,8 +152,8 @@ impl Report {
             .map(|e| format!("\"{}\"", e.replace(['"', '\\'], "'")))
             .collect();
         format!(
-            "{{\"clients_connected\":{},\"connect_secs\":{:.3},\"sent\":{},\"expected\":{},\"delivered\":{},\"lost\":{},\"out_of_order\":{},\"send_window_secs\":{:.3},\"delivered_per_sec\":{:.0},\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}},\"server_rss_before_kib\":{},\"server_rss_after_kib\":{},\"rss_per_client_kib\":{},\"server_cpu_pct\":{},\"bench_cpu_pct\":{},\"timed_out\":{},\"errors\":[{}]}}",
-            self.clients_connected, self.connect_secs, self.sent, self.expected, self.delivered, self.lost,
+            "{{\"clients_connected\":{},\"nick_retries\":{},\"connect_secs\":{:.3},\"sent\":{},\"expected\":{},\"delivered\":{},\"lost\":{},\"out_of_order\":{},\"send_window_secs\":{:.3},\"delivered_per_sec\":{:.0},\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}},\"server_rss_before_kib\":{},\"server_rss_after_kib\":{},\"rss_per_client_kib\":{},\"server_cpu_pct\":{},\"bench_cpu_pct\":{},\"timed_out\":{},\"errors\":[{}]}}",
+            self.clients_connected, self.nick_retries, self.connect_secs, self.sent, self.expected, self.delivered, self.lost,
             self.out_of_order, self.send_window_secs, self.delivered_per_sec,
             self.latency_us.p50, self.latency_us.p90, self.latency_us.p99, self.latency_us.max,
             opt(self.server_rss_before_kib), opt(self.server_rss_after_kib), per,
@@ -148,6 +169,13 @@ impl Report {
             "clients connected   {} in {:.2} s",
             self.clients_connected, self.connect_secs
         );
+        if self.nick_retries > 0 {
+            let _ = writeln!(
+                s,
+                "nicknames in use    {} tried again with _ appended",
+                self.nick_retries
+            );
+        }
         let _ = writeln!(s, "messages sent       {}", self.sent);
         let _ = writeln!(
             s,
@@ -230,6 +258,8 @@ struct Bot {
     /// As a sender: messages sent so far, and when the next one is due.
     sent: u32,
     next_due: Instant,
+    /// Nicknames tried after the first was in use.
+    nick_tries: usize,
 }
 
 impl Bot {
@@ -345,7 +375,6 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
     let mut last_delivery = start;
     let mut samples: Vec<u32> = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
-    let tag = std::process::id() % 1000;
     let micros = |at: Instant| at.duration_since(start).as_micros() as u64;
     let interval = opts
         .rate
@@ -381,6 +410,7 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                         next_seq: vec![0; senders],
                         sent: 0,
                         next_due: now,
+                        nick_tries: 0,
                     });
                     in_setup += 1;
                 }
@@ -493,7 +523,8 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                         Ok(None) if bot.stream.peer_addr().is_ok() => {
                             bot.stage = Stage::Registering;
                             bot.queue(&format!(
-                                "NICK b{tag}x{i}\r\nUSER bench 0 * :banter-bench\r\n"
+                                "NICK {}{i}\r\nUSER bench 0 * :banter-bench\r\n",
+                                opts.nick_prefix
                             ));
                         }
                         Ok(None) => continue,
@@ -564,6 +595,20 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                             in_setup -= 1;
                             joined += 1;
                         }
+                        "433"
+                            if bot.stage == Stage::Registering && bot.nick_tries < NICK_RETRIES =>
+                        {
+                            bot.nick_tries += 1;
+                            report.nick_retries += 1;
+                            let nick =
+                                format!("{}{i}{}", opts.nick_prefix, "_".repeat(bot.nick_tries));
+                            bot.queue(&format!("NICK {nick}\r\n"));
+                        }
+                        // The server keeps an unregistered connection open
+                        // until its registration timeout: give it up now.
+                        "433" | "432" if bot.stage == Stage::Registering => {
+                            death = Some(format!("cannot register: {text}"));
+                        }
                         "433" | "432" | "ERROR" | "464" | "465" => {
                             report.errors.push(format!("client {i}: {text}"));
                         }
@@ -584,6 +629,8 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                 }
                 report.errors.push(format!("client {i}: {why}"));
                 bot.stage = Stage::Dead;
+                // Closed now, so the server frees its slot before the run ends.
+                let _ = bot.stream.shutdown(std::net::Shutdown::Both);
             }
         }
         if failed > 0
@@ -637,6 +684,15 @@ mod tests {
         assert_eq!(parse_payload(b":s 001 me :Welcome"), None);
         assert_eq!(parse_payload(b":b1!u@h PRIVMSG #bench :hello there"), None);
         assert_eq!(parse_payload(b""), None);
+    }
+
+    #[test]
+    fn each_run_in_a_process_has_its_own_nicknames() {
+        let addr: SocketAddr = "127.0.0.1:6667".parse().expect("address");
+        let (a, b) = (Options::new(addr), Options::new(addr));
+        assert_ne!(a.nick_prefix, b.nick_prefix);
+        // b + three digits + x: a 4-digit client number still fits NICKLEN 9.
+        assert!(a.nick_prefix.len() <= 5, "{}", a.nick_prefix);
     }
 
     #[test]
