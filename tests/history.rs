@@ -6,9 +6,10 @@
 mod common;
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use banter::proto::Message;
-use common::{only, TestClient, TestServer, SERVER_BIN};
+use common::{only, TestClient, TestServer, SERVER_BIN, WAIT};
 
 /// A fresh folder for one test's history file.
 fn temp_dir(name: &str) -> PathBuf {
@@ -164,6 +165,8 @@ fn history_survives_a_restart() {
     a.send("TOPIC #lobby :kept too");
     a.sync();
     a.send("PRIVMSG #lobby :last words");
+    // Bob's replay must come after the server has read this line.
+    a.sync();
     let sent_id = {
         let mut b = server.member_with_caps("bob", "message-tags", "#lobby");
         let replay = b.sync();
@@ -326,9 +329,12 @@ fn a_dropped_client_keeps_its_seat_and_takes_it_back() {
 
 #[test]
 fn a_quit_gives_up_the_seat_and_an_expired_seat_frees_the_name() {
+    // Long enough that the 433 below cannot come after the seat expired,
+    // however late the server sees the second connection.
+    let grace = Duration::from_millis(1500);
     let server = TestServer::with(|c| {
-        c.seat_grace = std::time::Duration::from_millis(300);
-        c.ping_interval = std::time::Duration::from_secs(30);
+        c.seat_grace = grace;
+        c.ping_interval = Duration::from_secs(30);
     });
     let (mut a, _) = resumable(&server, "alice", "#lobby");
     a.send("QUIT :bye");
@@ -337,13 +343,28 @@ fn a_quit_gives_up_the_seat_and_an_expired_seat_frees_the_name() {
     b.sync();
     drop(b);
 
+    let mut watcher = server.member("watcher", "#lobby");
     let (c, _) = resumable(&server, "carol", "#lobby");
+    watcher.expect("JOIN");
     drop(c);
+    // The QUIT says the server saw the connection lost: the seat is held
+    // from now on.
+    assert_eq!(watcher.expect("QUIT").source_nick(), Some("carol"));
     let mut d = server.connect();
     d.send("NICK carol");
     d.expect("433");
     // After the grace period the name is free again.
-    std::thread::sleep(std::time::Duration::from_millis(600));
-    let mut e = server.client("carol");
-    e.sync();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut e = server.connect();
+        e.send("NICK carol");
+        e.send("USER tester 0 * :Test User");
+        match e.recv().map(|m| m.command) {
+            Some(c) if c == "001" => break,
+            Some(c) if c == "433" && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            other => panic!("carol never free again: {other:?}"),
+        }
+    }
 }
