@@ -7,9 +7,11 @@
 mod common;
 
 use banter::client::app::App;
-use banter::client::ui::{ChatAdapter, LoginAdapter, Screen, MAX_HISTORY};
+use banter::client::settings::ThemeChoice;
+use banter::client::ui::{ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
 use common::ui::{element, has_label, pump_until};
 use common::TestServer;
+use slint::language::ColorScheme;
 use slint::{ComponentHandle, Model};
 
 #[test]
@@ -26,6 +28,40 @@ fn a_visit_to_the_chat_room() {
     let window = app.borrow().window();
     window.window().set_size(slint::PhysicalSize::new(960, 640));
     window.show().expect("show");
+
+    // The theme selector in the corner: the pick shows at once, in our
+    // colours and the standard widgets', and is what gets remembered.
+    let theme = element(&window, "Theme");
+    assert_eq!(theme.accessible_value().as_deref(), Some("System"));
+    assert_eq!(app.borrow().picked_theme(), None);
+    window.global::<LoginAdapter>().invoke_choose_theme(2);
+    assert!(app.borrow().is_dark());
+    assert_eq!(
+        window.global::<Palette>().get_color_scheme(),
+        ColorScheme::Dark
+    );
+    assert_eq!(theme.accessible_value().as_deref(), Some("Dark"));
+    assert_eq!(app.borrow().picked_theme(), Some(ThemeChoice::Dark));
+    window.global::<LoginAdapter>().invoke_choose_theme(1);
+    assert!(!app.borrow().is_dark());
+    assert_eq!(
+        window.global::<Palette>().get_color_scheme(),
+        ColorScheme::Light
+    );
+    assert_eq!(theme.accessible_value().as_deref(), Some("Light"));
+    // Back to the system's: the standard widgets follow it again, and ours
+    // are light, as this backend has no system preference.
+    window.global::<LoginAdapter>().invoke_choose_theme(0);
+    assert_eq!(
+        window.global::<Palette>().get_color_scheme(),
+        ColorScheme::Unknown
+    );
+    assert!(!app.borrow().is_dark());
+    assert_eq!(app.borrow().picked_theme(), Some(ThemeChoice::System));
+    assert_eq!(ThemeChoice::System.code(), None, "remembered as no theme");
+    // An index past the list changes nothing.
+    window.global::<LoginAdapter>().invoke_choose_theme(7);
+    assert_eq!(app.borrow().theme(), ThemeChoice::System);
 
     // Log in with a taken name: the error shows and the form stays.
     element(&window, "Server address").set_accessible_value(server.addr.to_string());

@@ -37,6 +37,10 @@ fn the_client_in_simplified_chinese() {
         Some("简体中文")
     );
     element(&window, "语言");
+    assert_eq!(
+        element(&window, "主题").accessible_value().as_deref(),
+        Some("跟随系统")
+    );
     element(&window, "在这台电脑上主持聊天室");
     element(&window, "服务器密码");
     element(&window, "服务器地址").set_accessible_value(server.addr.to_string());

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use banter::client::app::App;
 use banter::client::launch::{parse_irc_url, Launch};
-use banter::client::settings::{self, Settings};
+use banter::client::settings::{self, Settings, ThemeChoice};
 use clap::Parser;
 use slint::ComponentHandle;
 
@@ -147,10 +147,10 @@ fn main() -> ExitCode {
         None => Settings::default(),
     };
     let theme = std::env::var("BANTER_THEME").ok().or(saved.theme.clone());
-    match theme.as_deref() {
-        Some("dark") => app.borrow().force_dark(true),
-        Some("light") => app.borrow().force_dark(false),
-        _ => {}
+    let theme = ThemeChoice::from_code(theme.as_deref());
+    // Following the system needs no call: the markup starts that way.
+    if theme != ThemeChoice::System {
+        app.borrow_mut().set_theme(theme);
     }
     if std::env::var_os("BANTER_LANG").is_none() {
         if let Some(lang) = &saved.language {
@@ -189,8 +189,13 @@ fn main() -> ExitCode {
             server: (!server.is_empty()).then_some(server),
             name: (!name.is_empty()).then_some(name),
             language: Some(app.borrow().language().to_owned()),
+            // A BANTER_THEME for one run does not replace the remembered
+            // theme; a pick in the selector does.
+            theme: match app.borrow().picked_theme() {
+                Some(picked) => picked.code().map(str::to_owned),
+                None => saved.theme,
+            },
             window: Some((size.width.round() as u32, size.height.round() as u32)),
-            ..saved
         };
         if let Err(e) = now.save(path) {
             log::warn!("settings not saved to {}: {e}", path.display());

@@ -20,6 +20,7 @@ use super::discovery::{self, Found};
 use super::host::Host;
 use super::link::{Link, LinkEvent};
 use super::session::{HostAction, Session, Update};
+use super::settings::ThemeChoice;
 use super::tr;
 use super::ui::{AppWindow, Controller, Ui};
 use crate::proto::discovery::{Mode, DISCOVERY_PORT};
@@ -59,6 +60,10 @@ pub struct App {
     looking: Arc<AtomicBool>,
     /// Tells the discovery thread to end.
     stop_looking: Arc<AtomicBool>,
+    /// The palette shown, and whether the reader picked it in this run
+    /// (only a pick replaces the remembered one).
+    theme: ThemeChoice,
+    theme_picked: bool,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on every interface.
@@ -88,6 +93,8 @@ impl App {
             found: Vec::new(),
             looking: Arc::new(AtomicBool::new(true)),
             stop_looking: Arc::new(AtomicBool::new(false)),
+            theme: ThemeChoice::System,
+            theme_picked: false,
         }));
         Self::start_looking(&app.borrow());
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
@@ -275,9 +282,24 @@ impl App {
             .set_login_notice(&tr::SETTINGS_UNREADABLE.fill(&[("reason", &why)]));
     }
 
-    /// Forces the light or dark palette (the default follows the system).
-    pub fn force_dark(&self, dark: bool) {
-        self.ui.force_dark(dark);
+    /// Shows the palette `choice` (the default follows the system).
+    pub fn set_theme(&mut self, choice: ThemeChoice) {
+        self.theme = choice;
+        self.ui.set_theme(choice);
+    }
+
+    pub fn theme(&self) -> ThemeChoice {
+        self.theme
+    }
+
+    /// The palette the reader picked in the theme selector during this run.
+    pub fn picked_theme(&self) -> Option<ThemeChoice> {
+        self.theme_picked.then_some(self.theme)
+    }
+
+    /// Whether the dark palette is showing (for tests).
+    pub fn is_dark(&self) -> bool {
+        self.ui.is_dark()
     }
 
     /// How often the taskbar was asked to flash (for tests).
@@ -517,6 +539,13 @@ impl Controller for App {
     fn choose_language(&mut self, index: usize) {
         if let Some(l) = tr::languages().get(index) {
             self.set_language(l.code);
+        }
+    }
+
+    fn choose_theme(&mut self, index: usize) {
+        if let Some(&choice) = ThemeChoice::ALL.get(index) {
+            self.theme_picked = true;
+            self.set_theme(choice);
         }
     }
 

@@ -29,6 +29,39 @@ pub struct Settings {
     pub window: Option<(u32, u32)>,
 }
 
+/// The palette the reader chose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ThemeChoice {
+    /// Light or dark as the system is.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl ThemeChoice {
+    /// In the order the theme selector lists them.
+    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+
+    /// As [`Settings::theme`] and `BANTER_THEME` spell it: none for the system.
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            ThemeChoice::System => None,
+            ThemeChoice::Light => Some("light"),
+            ThemeChoice::Dark => Some("dark"),
+        }
+    }
+
+    /// The choice `code` names; anything else follows the system.
+    pub fn from_code(code: Option<&str>) -> ThemeChoice {
+        match code.map(str::trim) {
+            Some(c) if c.eq_ignore_ascii_case("light") => ThemeChoice::Light,
+            Some(c) if c.eq_ignore_ascii_case("dark") => ThemeChoice::Dark,
+            _ => ThemeChoice::System,
+        }
+    }
+}
+
 /// Where the settings live: `$BANTER_SETTINGS` when set (tests), else the
 /// platform's config folder; `None` when this user has none.
 pub fn default_path() -> Option<PathBuf> {
@@ -119,6 +152,16 @@ mod tests {
             std::env::temp_dir().join(format!("banter-settings-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir.join("deep").join("settings.toml")
+    }
+
+    #[test]
+    fn theme_codes_round_trip_and_anything_else_follows_the_system() {
+        for choice in ThemeChoice::ALL {
+            assert_eq!(ThemeChoice::from_code(choice.code()), choice);
+        }
+        assert_eq!(ThemeChoice::from_code(Some(" Dark ")), ThemeChoice::Dark);
+        assert_eq!(ThemeChoice::from_code(Some("purple")), ThemeChoice::System);
+        assert_eq!(ThemeChoice::from_code(None), ThemeChoice::System);
     }
 
     #[test]

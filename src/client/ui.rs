@@ -11,6 +11,7 @@ use slint::{
 };
 
 use super::session::{self, ConvKey, Entry, EntryKind, Session, Update};
+use super::settings::ThemeChoice;
 use super::tr;
 use crate::proto::names::fold;
 
@@ -119,6 +120,8 @@ pub trait Controller: 'static {
     /// A click on a room found on the network.
     fn join_found(&mut self, index: usize);
     fn choose_language(&mut self, index: usize);
+    /// The theme selector: an index into [`ThemeChoice::ALL`].
+    fn choose_theme(&mut self, index: usize);
     /// A line typed in the chat; `true` when it was taken (the box clears).
     fn send(&mut self, text: &str) -> bool;
     fn select_conversation(&mut self, index: usize);
@@ -245,6 +248,10 @@ impl Ui {
         login.on_choose_language(move |i| {
             call(&c, |c| c.choose_language(i.max(0) as usize)).unwrap_or_default()
         });
+        let c = controller.clone();
+        login.on_choose_theme(move |i| {
+            call(&c, |c| c.choose_theme(i.max(0) as usize)).unwrap_or_default()
+        });
         let chat = self.chat();
         let c = controller.clone();
         chat.on_send(move |text| call(&c, |c| c.send(&text)).unwrap_or(false));
@@ -350,15 +357,36 @@ impl Ui {
         self.window.invoke_focus_login();
     }
 
-    /// Forces the light or dark palette instead of following the system.
-    pub fn force_dark(&self, dark: bool) {
-        self.window.global::<Theme>().set_dark(dark);
-        let scheme = if dark {
-            slint::language::ColorScheme::Dark
-        } else {
-            slint::language::ColorScheme::Light
+    /// Shows the palette `choice`, in our colours and the standard widgets'.
+    pub fn set_theme(&self, choice: ThemeChoice) {
+        use slint::language::ColorScheme;
+        let (dark, scheme) = match choice {
+            ThemeChoice::Light => (false, ColorScheme::Light),
+            ThemeChoice::Dark => (true, ColorScheme::Dark),
+            // Unknown hands the standard widgets back to the system's
+            // setting. Ours were bound to Palette.color-scheme, a binding
+            // the first forced choice replaced; so the system's own answer,
+            // through winit, says which (light when it has none, as in tests).
+            ThemeChoice::System => (self.system_is_dark(), ColorScheme::Unknown),
         };
+        self.window.global::<Theme>().set_dark(dark);
         self.window.global::<Palette>().set_color_scheme(scheme);
+        let index = ThemeChoice::ALL.iter().position(|c| *c == choice);
+        self.login().set_theme_index(index.unwrap_or(0) as i32);
+    }
+
+    /// Whether the system asks for dark windows, as far as winit can tell.
+    fn system_is_dark(&self) -> bool {
+        use slint::winit_030::{winit::window::Theme as WinitTheme, WinitWindowAccessor};
+        self.window
+            .window()
+            .with_winit_window(|w| w.theme() == Some(WinitTheme::Dark))
+            .unwrap_or(false)
+    }
+
+    /// Whether the palette shown is the dark one.
+    pub fn is_dark(&self) -> bool {
+        self.window.global::<Theme>().get_dark()
     }
 
     pub fn set_busy(&self, busy: bool) {
