@@ -10,8 +10,9 @@
 //! 3. Per delivery the generator scans one line and parses three numbers, so
 //!    it stays cheaper than the server's work for the same delivery.
 //! 4. A nickname already in use (another run's connection the server has not
-//!    yet seen close, or a real user) is retried with `_` appended, as IRC
-//!    clients do, at most [`NICK_RETRIES`] times; then that client fails.
+//!    yet seen close, or a real user) is tried again with the prefix's last
+//!    letter changed, keeping its length for servers with a short NICKLEN,
+//!    at most [`NICK_RETRIES`] times; then that client fails at once.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -45,8 +46,9 @@ pub struct Options {
     pub drain_timeout: Duration,
     /// Read this process's resident memory before and after (Linux only).
     pub server_pid: Option<u32>,
-    /// Client `i` registers as `<nick_prefix><i>`.
-    pub nick_prefix: String,
+    /// Client `i` registers as `<nick_prefix><i>`; `None` picks a prefix of
+    /// its own for each run, `b<3 digits>x`.
+    pub nick_prefix: Option<String>,
 }
 
 /// Tries of a nickname the server said is in use, after the first.
@@ -70,12 +72,7 @@ impl Options {
             connect_batch: 200,
             drain_timeout: Duration::from_secs(10),
             server_pid: None,
-            nick_prefix: {
-                let run = RUNS.fetch_add(1, Ordering::Relaxed);
-                // Three digits keep `b123x4095` within a 9-character NICKLEN.
-                let tag = std::process::id().wrapping_add(run.wrapping_mul(337)) % 1000;
-                format!("b{tag}x")
-            },
+            nick_prefix: None,
         }
     }
 }
@@ -149,7 +146,17 @@ impl Report {
         let errors: Vec<String> = self
             .errors
             .iter()
-            .map(|e| format!("\"{}\"", e.replace(['"', '\\'], "'")))
+            .map(|e| {
+                let quoted: String = e
+                    .chars()
+                    .map(|c| match c {
+                        '"' | '\\' => '\'',
+                        c if c.is_control() => ' ',
+                        c => c,
+                    })
+                    .collect();
+                format!("\"{quoted}\"")
+            })
             .collect();
         format!(
             "{{\"clients_connected\":{},\"nick_retries\":{},\"connect_secs\":{:.3},\"sent\":{},\"expected\":{},\"delivered\":{},\"lost\":{},\"out_of_order\":{},\"send_window_secs\":{:.3},\"delivered_per_sec\":{:.0},\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}}},\"server_rss_before_kib\":{},\"server_rss_after_kib\":{},\"rss_per_client_kib\":{},\"server_cpu_pct\":{},\"bench_cpu_pct\":{},\"timed_out\":{},\"errors\":[{}]}}",
@@ -289,6 +296,31 @@ impl Bot {
     }
 }
 
+/// A prefix no other run in this process used: three digits keep
+/// `b123x4095` within a 9-character NICKLEN.
+fn fresh_nick_prefix() -> String {
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let tag = std::process::id().wrapping_add(run.wrapping_mul(337)) % 1000;
+    format!("b{tag}x")
+}
+
+/// Client `i`'s nickname on try `tries` (0 first): later tries swap the
+/// prefix's last letter, so the nickname keeps its length.
+fn nick(prefix: &str, i: usize, tries: usize) -> String {
+    if tries == 0 {
+        return format!("{prefix}{i}");
+    }
+    let mut stem: Vec<char> = prefix.chars().collect();
+    let last = stem.pop();
+    let swap = ['x', 'y', 'z', 'w']
+        .into_iter()
+        .filter(|c| Some(*c) != last)
+        .nth(tries - 1)
+        .unwrap_or('v');
+    let stem: String = stem.into_iter().collect();
+    format!("{stem}{swap}{i}")
+}
+
 /// `<sender> <seq> <µs>` from a relayed `PRIVMSG <chan> :...` line.
 fn parse_payload(line: &[u8]) -> Option<(usize, u32, u64)> {
     let mut rest = line;
@@ -364,6 +396,7 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
         ..Report::default()
     };
     let senders = opts.senders.min(opts.clients);
+    let prefix = opts.nick_prefix.clone().unwrap_or_else(fresh_nick_prefix);
     let mut bots: Vec<Bot> = Vec::with_capacity(opts.clients);
     let mut to_open: VecDeque<usize> = (0..opts.clients).collect();
     let mut in_setup = 0usize;
@@ -523,8 +556,8 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                         Ok(None) if bot.stream.peer_addr().is_ok() => {
                             bot.stage = Stage::Registering;
                             bot.queue(&format!(
-                                "NICK {}{i}\r\nUSER bench 0 * :banter-bench\r\n",
-                                opts.nick_prefix
+                                "NICK {}\r\nUSER bench 0 * :banter-bench\r\n",
+                                nick(&prefix, i, 0)
                             ));
                         }
                         Ok(None) => continue,
@@ -595,21 +628,22 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                             in_setup -= 1;
                             joined += 1;
                         }
-                        "433"
+                        // In use, or held for a while (437, as servers do
+                        // after a nickname's owner left).
+                        "433" | "437"
                             if bot.stage == Stage::Registering && bot.nick_tries < NICK_RETRIES =>
                         {
                             bot.nick_tries += 1;
                             report.nick_retries += 1;
-                            let nick =
-                                format!("{}{i}{}", opts.nick_prefix, "_".repeat(bot.nick_tries));
+                            let nick = nick(&prefix, i, bot.nick_tries);
                             bot.queue(&format!("NICK {nick}\r\n"));
                         }
                         // The server keeps an unregistered connection open
                         // until its registration timeout: give it up now.
-                        "433" | "432" if bot.stage == Stage::Registering => {
+                        "433" | "437" | "432" if bot.stage == Stage::Registering => {
                             death = Some(format!("cannot register: {text}"));
                         }
-                        "433" | "432" | "ERROR" | "464" | "465" => {
+                        "433" | "437" | "432" | "ERROR" | "464" | "465" => {
                             report.errors.push(format!("client {i}: {text}"));
                         }
                         _ => {}
@@ -623,7 +657,10 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
             }
             if let Some(why) = death {
                 // A client lost during setup will never join: stop waiting for it.
-                if matches!(bot.stage, Stage::Registering | Stage::Joining) {
+                if matches!(
+                    bot.stage,
+                    Stage::Connecting | Stage::Registering | Stage::Joining
+                ) {
                     in_setup -= 1;
                     failed += 1;
                 }
@@ -688,11 +725,31 @@ mod tests {
 
     #[test]
     fn each_run_in_a_process_has_its_own_nicknames() {
-        let addr: SocketAddr = "127.0.0.1:6667".parse().expect("address");
-        let (a, b) = (Options::new(addr), Options::new(addr));
-        assert_ne!(a.nick_prefix, b.nick_prefix);
+        let (a, b) = (fresh_nick_prefix(), fresh_nick_prefix());
+        assert_ne!(a, b);
         // b + three digits + x: a 4-digit client number still fits NICKLEN 9.
-        assert!(a.nick_prefix.len() <= 5, "{}", a.nick_prefix);
+        assert!(a.len() <= 5, "{a}");
+    }
+
+    #[test]
+    fn a_retried_nickname_keeps_its_length() {
+        assert_eq!(nick("b123x", 4095, 0), "b123x4095");
+        let tries: Vec<String> = (1..=NICK_RETRIES).map(|t| nick("b123x", 4095, t)).collect();
+        assert_eq!(tries, ["b123y4095", "b123z4095", "b123w4095"]);
+        assert_eq!(nick("taken", 0, 1), "takex0");
+    }
+
+    #[test]
+    fn error_text_cannot_break_the_json_line() {
+        let report = Report {
+            errors: vec!["a \"quoted\"\\ line\r\nwith\tcontrols".into()],
+            ..Report::default()
+        };
+        let json = report.to_json();
+        assert!(
+            json.ends_with("\"errors\":[\"a 'quoted'' line  with controls\"]}"),
+            "{json}"
+        );
     }
 
     #[test]
