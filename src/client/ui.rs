@@ -196,6 +196,11 @@ pub struct Ui {
     /// Times the taskbar was asked to flash (a mention or private message
     /// in the background); counted so that tests can see it.
     attention_requests: u32,
+    /// The system's light or dark mode, read while the palette still
+    /// followed it (see [`Ui::set_theme`]).
+    system_scheme: Option<slint::language::ColorScheme>,
+    /// A palette was set: Palette.color-scheme no longer tells the system's.
+    theme_forced: bool,
 }
 
 impl Ui {
@@ -220,6 +225,8 @@ impl Ui {
             selected: None,
             unread: 0,
             attention_requests: 0,
+            system_scheme: None,
+            theme_forced: false,
         })
     }
 
@@ -245,12 +252,17 @@ impl Ui {
             call(&c, |c| c.join_found(i.max(0) as usize)).unwrap_or_default()
         });
         let c = controller.clone();
+        // A ComboBox with nothing chosen says -1: no choice, not the first.
         login.on_choose_language(move |i| {
-            call(&c, |c| c.choose_language(i.max(0) as usize)).unwrap_or_default()
+            if let Ok(i) = usize::try_from(i) {
+                call(&c, |c| c.choose_language(i)).unwrap_or_default()
+            }
         });
         let c = controller.clone();
         login.on_choose_theme(move |i| {
-            call(&c, |c| c.choose_theme(i.max(0) as usize)).unwrap_or_default()
+            if let Ok(i) = usize::try_from(i) {
+                call(&c, |c| c.choose_theme(i)).unwrap_or_default()
+            }
         });
         let chat = self.chat();
         let c = controller.clone();
@@ -358,25 +370,42 @@ impl Ui {
     }
 
     /// Shows the palette `choice`, in our colours and the standard widgets'.
-    pub fn set_theme(&self, choice: ThemeChoice) {
+    ///
+    /// Until the first call both follow the system's mode live, through
+    /// Palette.color-scheme's own binding. Setting it replaces that binding
+    /// for good, so the system's mode is read just before, and "System"
+    /// afterwards shows that mode (or winit's answer when it was not yet
+    /// known, light when neither knows). Both always get the same concrete
+    /// scheme: handing the widgets `Unknown` would let them follow a source
+    /// ours cannot read, and the two could disagree.
+    pub fn set_theme(&mut self, choice: ThemeChoice) {
         use slint::language::ColorScheme;
-        let (dark, scheme) = match choice {
-            ThemeChoice::Light => (false, ColorScheme::Light),
-            ThemeChoice::Dark => (true, ColorScheme::Dark),
-            // Unknown hands the standard widgets back to the system's
-            // setting. Ours were bound to Palette.color-scheme, a binding
-            // the first forced choice replaced; so the system's own answer,
-            // through winit, says which (light when it has none, as in tests).
-            ThemeChoice::System => (self.system_is_dark(), ColorScheme::Unknown),
+        let palette = self.window.global::<Palette>();
+        if !self.theme_forced {
+            self.theme_forced = true;
+            let now = palette.get_color_scheme();
+            self.system_scheme = (now != ColorScheme::Unknown).then_some(now);
+        }
+        let dark = match choice {
+            ThemeChoice::Light => false,
+            ThemeChoice::Dark => true,
+            ThemeChoice::System => match self.system_scheme {
+                Some(scheme) => scheme == ColorScheme::Dark,
+                None => self.winit_says_dark(),
+            },
         };
         self.window.global::<Theme>().set_dark(dark);
-        self.window.global::<Palette>().set_color_scheme(scheme);
+        palette.set_color_scheme(if dark {
+            ColorScheme::Dark
+        } else {
+            ColorScheme::Light
+        });
         let index = ThemeChoice::ALL.iter().position(|c| *c == choice);
         self.login().set_theme_index(index.unwrap_or(0) as i32);
     }
 
-    /// Whether the system asks for dark windows, as far as winit can tell.
-    fn system_is_dark(&self) -> bool {
+    /// Whether winit reports the system in dark mode (no answer: no).
+    fn winit_says_dark(&self) -> bool {
         use slint::winit_030::{winit::window::Theme as WinitTheme, WinitWindowAccessor};
         self.window
             .window()
