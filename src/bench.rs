@@ -179,7 +179,7 @@ impl Report {
         if self.nick_retries > 0 {
             let _ = writeln!(
                 s,
-                "nicknames in use    {} tried again with _ appended",
+                "nicknames in use    {} tried again with another letter",
                 self.nick_retries
             );
         }
@@ -635,8 +635,8 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
                         {
                             bot.nick_tries += 1;
                             report.nick_retries += 1;
-                            let nick = nick(&prefix, i, bot.nick_tries);
-                            bot.queue(&format!("NICK {nick}\r\n"));
+                            let next = nick(&prefix, i, bot.nick_tries);
+                            bot.queue(&format!("NICK {next}\r\n"));
                         }
                         // The server keeps an unregistered connection open
                         // until its registration timeout: give it up now.

@@ -60,10 +60,9 @@ pub struct App {
     looking: Arc<AtomicBool>,
     /// Tells the discovery thread to end.
     stop_looking: Arc<AtomicBool>,
-    /// The palette shown, and whether the reader picked it in this run
-    /// (only a pick replaces the remembered one).
-    theme: ThemeChoice,
-    theme_picked: bool,
+    /// The palette the reader picked in this run, if any: only a pick
+    /// replaces the remembered one.
+    picked_theme: Option<ThemeChoice>,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on every interface.
@@ -93,8 +92,7 @@ impl App {
             found: Vec::new(),
             looking: Arc::new(AtomicBool::new(true)),
             stop_looking: Arc::new(AtomicBool::new(false)),
-            theme: ThemeChoice::System,
-            theme_picked: false,
+            picked_theme: None,
         }));
         Self::start_looking(&app.borrow());
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
@@ -284,17 +282,12 @@ impl App {
 
     /// Shows the palette `choice` (the default follows the system).
     pub fn set_theme(&mut self, choice: ThemeChoice) {
-        self.theme = choice;
         self.ui.set_theme(choice);
-    }
-
-    pub fn theme(&self) -> ThemeChoice {
-        self.theme
     }
 
     /// The palette the reader picked in the theme selector during this run.
     pub fn picked_theme(&self) -> Option<ThemeChoice> {
-        self.theme_picked.then_some(self.theme)
+        self.picked_theme
     }
 
     /// Whether the dark palette is showing (for tests).
@@ -544,7 +537,7 @@ impl Controller for App {
 
     fn choose_theme(&mut self, index: usize) {
         if let Some(&choice) = ThemeChoice::ALL.get(index) {
-            self.theme_picked = true;
+            self.picked_theme = Some(choice);
             self.set_theme(choice);
         }
     }
