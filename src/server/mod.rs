@@ -9,6 +9,7 @@ pub mod event_loop;
 pub mod flood;
 pub mod history;
 pub mod outbox;
+pub(crate) mod relay;
 pub mod store;
 pub mod tls;
 pub mod transcript;

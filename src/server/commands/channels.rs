@@ -1,10 +1,11 @@
 //! Rooms: JOIN, PART, TOPIC, NAMES, LIST, KICK and INVITE.
 
 use super::super::chat::{
-    mask_matches, truncate, Caps, Channel, Chat, Now, Relay, Status, Topic, KICK_LEN, MAX_INVITES,
+    mask_matches, truncate, Caps, Channel, Chat, Now, Status, Topic, KICK_LEN, MAX_INVITES,
     MAX_TARGETS, TOPIC_LEN,
 };
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::names::{fold, is_channel, validate_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;

@@ -1,8 +1,9 @@
 //! Messages: PRIVMSG, NOTICE and TAGMSG to rooms (also `@#room`/`+#room`
 //! for its operators or voiced members) and to people.
 
-use super::super::chat::{fold_mask, Caps, Chat, Now, Relay, Status, MAX_TARGETS};
+use super::super::chat::{fold_mask, Caps, Chat, Now, Status, MAX_TARGETS};
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;

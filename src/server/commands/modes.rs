@@ -2,9 +2,10 @@
 //! exception, invite-exception and quiet lists) and user modes.
 
 use super::super::chat::{
-    fold_mask, normalize_mask, Channel, Chat, ListEntry, Now, Relay, Status, MAX_LIST,
+    fold_mask, normalize_mask, Channel, Chat, ListEntry, Now, Status, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::message::{line_len, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;

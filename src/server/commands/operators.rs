@@ -1,7 +1,8 @@
 //! Server operators: OPER, KILL and WALLOPS.
 
-use super::super::chat::{truncate, Chat, Now, Relay, Status, TOPIC_LEN};
+use super::super::chat::{truncate, Chat, Now, Status, TOPIC_LEN};
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 

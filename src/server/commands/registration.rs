@@ -2,10 +2,11 @@
 //! QUIT, AWAY, SETNAME, and the welcome burst.
 
 use super::super::chat::{
-    fold_mask, truncate, Caps, Chat, Now, Relay, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR,
-    MAX_TARGETS, REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
+    fold_mask, truncate, Caps, Chat, Now, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
+    REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
 };
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;

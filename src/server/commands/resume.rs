@@ -14,8 +14,9 @@
 //!    fetches with CHATHISTORY. A wrong or expired token gets
 //!    `FAIL RESUME INVALID_TOKEN` and registration goes on as usual.
 
-use super::super::chat::{Caps, Chat, Now, Relay, Seat, Status};
+use super::super::chat::{Caps, Chat, Now, Seat, Status};
 use super::super::outbox::{ClientId, Outbox};
+use super::super::relay::Relay;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
