@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use crate::proto::names::{self, is_channel};
 use crate::proto::time::parse_server_time;
 use crate::proto::Message;
+use crate::proto::{command, numeric};
 
 use super::input::{self, Input, InputError};
 use super::tr;
@@ -330,7 +331,8 @@ pub fn mentions(text: &str, nick: &str, casemap: fn(&str) -> String) -> bool {
     })
 }
 
-fn msg(command: &str, params: &[&str]) -> Message {
+/// A line to send: `command` is one of [`command`]'s names.
+fn msg(command: &'static str, params: &[&str]) -> Message {
     Message::new(command, params.iter().map(|p| (*p).to_owned()).collect())
 }
 
@@ -488,14 +490,15 @@ impl Session {
             conv.fetching = false;
             conv.held.clear();
         }
-        self.out.push(msg("CAP", &["LS", "302"]));
+        self.out.push(msg(command::CAP, &["LS", "302"]));
         if let Some(pw) = self.password.clone() {
-            self.out.push(msg("PASS", &[&pw]));
+            self.out.push(msg(command::PASS, &[&pw]));
         }
         let nick = self.nick.clone();
-        self.out.push(msg("NICK", &[&nick]));
+        self.out.push(msg(command::NICK, &[&nick]));
         let realname = self.realname.clone();
-        self.out.push(msg("USER", &["banter", "0", "*", &realname]));
+        self.out
+            .push(msg(command::USER, &["banter", "0", "*", &realname]));
     }
 
     /// The connection is gone; rooms are rejoined when it comes back.
@@ -529,7 +532,7 @@ impl Session {
     pub fn retry_nick(&mut self, nick: &str) {
         self.nick = nick.to_owned();
         self.login_failed = false;
-        self.out.push(msg("NICK", &[nick]));
+        self.out.push(msg(command::NICK, &[nick]));
     }
 
     /// The user looks at conversation `index` now; its unread count clears.
@@ -559,7 +562,7 @@ impl Session {
 
     fn quit(&mut self, reason: &str) {
         if self.connected {
-            self.out.push(msg("QUIT", &[reason]));
+            self.out.push(msg(command::QUIT, &[reason]));
         }
         self.updates.push(Update::Quit);
     }
@@ -600,14 +603,14 @@ impl Session {
                 self.open_private(&to);
                 self.say(&text, false, now_ms)?;
             }
-            Input::Nick(nick) => self.out.push(msg("NICK", &[&nick])),
+            Input::Nick(nick) => self.out.push(msg(command::NICK, &[&nick])),
             Input::Join(room) => {
                 let key = (self.casemap)(&room);
                 if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
                     self.set_active(i);
                 } else {
                     self.focus_on_join = Some(key);
-                    self.out.push(msg("JOIN", &[&room]));
+                    self.out.push(msg(command::JOIN, &[&room]));
                 }
             }
             Input::Part(reason) => {
@@ -617,7 +620,7 @@ impl Session {
                 } else {
                     let mut params = vec![conv.name.as_str()];
                     params.extend(reason.as_deref());
-                    self.out.push(msg("PART", &params));
+                    self.out.push(msg(command::PART, &params));
                 }
             }
             Input::Topic(text) => {
@@ -627,7 +630,7 @@ impl Session {
                     .ok_or(tr::TOPICS_ARE_FOR_ROOMS.text())?
                     .clone();
                 match text {
-                    Some(t) => self.out.push(msg("TOPIC", &[&conv.name, &t])),
+                    Some(t) => self.out.push(msg(command::TOPIC, &[&conv.name, &t])),
                     None if conv.topic.is_empty() => {
                         self.notice_at(self.active, tr::NO_TOPIC.text(), now_ms)
                     }
@@ -734,7 +737,7 @@ impl Session {
         } else {
             piece.to_owned()
         };
-        self.out.push(msg("PRIVMSG", &[target, &wire]));
+        self.out.push(msg(command::PRIVMSG, &[target, &wire]));
         if self.echo_message && self.unconfirmed.len() < MAX_QUEUED {
             self.unconfirmed.push(Outgoing {
                 to: target.to_owned(),
@@ -774,7 +777,7 @@ impl Session {
             }
             None if now_ms.saturating_sub(self.last_heard_ms) >= after => {
                 self.ping_sent_ms = Some(now_ms);
-                self.out.push(msg("PING", &["banter-keepalive"]));
+                self.out.push(msg(command::PING, &["banter-keepalive"]));
             }
             _ => {}
         }
@@ -811,12 +814,14 @@ impl Session {
             self.on_history_line(&key, m, time);
             return;
         }
-        if m.command.eq_ignore_ascii_case("BATCH") {
+        if m.command.eq_ignore_ascii_case(command::BATCH) {
             self.on_batch(m, now_ms);
             return;
         }
         // Live lines wait while their room's history is being fetched.
-        if m.command.eq_ignore_ascii_case("PRIVMSG") || m.command.eq_ignore_ascii_case("NOTICE") {
+        if m.command.eq_ignore_ascii_case(command::PRIVMSG)
+            || m.command.eq_ignore_ascii_case(command::NOTICE)
+        {
             let target = (self.casemap)(m.param(0).unwrap_or(""));
             if let Some(conv) = self
                 .conversations
@@ -834,8 +839,8 @@ impl Session {
         let p = |i: usize| m.param(i).unwrap_or("");
         let last = m.params.last().map_or("", String::as_str);
         match m.command.to_ascii_uppercase().as_str() {
-            "PING" => self.out.push(msg("PONG", &[p(0)])),
-            "005" => {
+            command::PING => self.out.push(msg(command::PONG, &[p(0)])),
+            numeric::RPL_ISUPPORT => {
                 if let Some(map) = m.params.iter().find_map(|t| t.strip_prefix("CASEMAPPING=")) {
                     self.casemap = names::casemapping(map);
                 }
@@ -843,19 +848,19 @@ impl Session {
                     self.mode_syntax.learn(token);
                 }
             }
-            "RESUME" if p(0) == "TOKEN" && !p(1).is_empty() => {
+            command::RESUME if p(0) == "TOKEN" && !p(1).is_empty() => {
                 self.resume_token = Some(p(1).to_owned());
             }
-            "CAP" => self.on_cap(m),
-            "001" => self.on_welcome(p(0), time),
-            "433" | "432" if !self.registered => {
-                if self.ever_registered && m.command == "433" {
+            command::CAP => self.on_cap(m),
+            numeric::RPL_WELCOME => self.on_welcome(p(0), time),
+            numeric::ERR_NICKNAMEINUSE | numeric::ERR_ERRONEUSNICKNAME if !self.registered => {
+                if self.ever_registered && m.command == numeric::ERR_NICKNAMEINUSE {
                     // Our old connection may still hold the name: take a variant.
                     let nick = format!("{}_", self.nick);
                     self.retry_nick(&nick);
                 } else {
                     self.login_failed = true;
-                    let error = if m.command == "433" {
+                    let error = if m.command == numeric::ERR_NICKNAMEINUSE {
                         LoginError::NickTaken(p(1).to_owned())
                     } else {
                         LoginError::NickInvalid {
@@ -867,33 +872,35 @@ impl Session {
                 }
             }
             // 464 after registration is a refused OPER, not a bad login.
-            "464" if !self.registered => {
+            numeric::ERR_PASSWDMISMATCH if !self.registered => {
                 self.login_failed = true;
                 self.updates
                     .push(Update::LoginFailed(LoginError::BadPassword));
             }
-            "381" => self.on_host_login(true, time),
-            "464" | "491" if self.registered => self.on_host_login(false, time),
-            "ERROR" if !self.registered && !self.login_failed && !self.ever_registered => {
+            numeric::RPL_YOUREOPER => self.on_host_login(true, time),
+            numeric::ERR_PASSWDMISMATCH | numeric::ERR_NOOPERHOST if self.registered => {
+                self.on_host_login(false, time)
+            }
+            command::ERROR if !self.registered && !self.login_failed && !self.ever_registered => {
                 self.login_failed = true;
                 self.updates
                     .push(Update::LoginFailed(LoginError::Refused(p(0).to_owned())));
             }
-            "ERROR" => self.last_error = Some(p(0).to_owned()),
-            "JOIN" => self.on_join(&from, p(0), time),
-            "PART" => {
+            command::ERROR => self.last_error = Some(p(0).to_owned()),
+            command::JOIN => self.on_join(&from, p(0), time),
+            command::PART => {
                 let text = match m.param(1) {
                     Some(reason) => tr::LEFT_BECAUSE.fill(&[("nick", &from), ("reason", &reason)]),
                     None => tr::LEFT.fill(&[("nick", &from)]),
                 };
                 self.on_leave(&from, p(0), &text, time);
             }
-            "KICK" if self.is_me(p(1)) => self.on_removed(p(0), &from, p(2), time),
-            "KICK" => {
+            command::KICK if self.is_me(p(1)) => self.on_removed(p(0), &from, p(2), time),
+            command::KICK => {
                 let text = tr::REMOVED.fill(&[("nick", &p(1)), ("by", &from), ("reason", &p(2))]);
                 self.on_leave(p(1), p(0), &text, time);
             }
-            "MODE" => {
+            command::MODE => {
                 // A change the server made itself (a host logging in) is
                 // the server's, not a person called `banter.local`'s.
                 let by = if m.source.as_deref().is_some_and(|s| s.contains('!')) {
@@ -903,15 +910,16 @@ impl Session {
                 };
                 self.on_mode(&by, p(0), m.params.get(1..).unwrap_or(&[]), time)
             }
-            "324" => self.on_room_modes(&m.params),
-            "728" => self.on_quiet_entry(&m.params),
-            "404" if self.registered && self.on_cannot_send(p(1), last, time) => {}
-            "QUIT" => self.on_quit(&from, p(0), time),
-            "NICK" => self.on_nick(&from, p(0), time),
-            "PRIVMSG" | "NOTICE" => self.on_privmsg(m, &from, time),
-            "332" => self.set_topic(p(1), p(2), None, time),
-            "TOPIC" => self.set_topic(p(0), p(1), Some(&from), time),
-            "353" => {
+            numeric::RPL_CHANNELMODEIS => self.on_room_modes(&m.params),
+            numeric::RPL_QUIETLIST => self.on_quiet_entry(&m.params),
+            numeric::ERR_CANNOTSENDTOCHAN
+                if self.registered && self.on_cannot_send(p(1), last, time) => {}
+            command::QUIT => self.on_quit(&from, p(0), time),
+            command::NICK => self.on_nick(&from, p(0), time),
+            command::PRIVMSG | command::NOTICE => self.on_privmsg(m, &from, time),
+            numeric::RPL_TOPIC => self.set_topic(p(1), p(2), None, time),
+            command::TOPIC => self.set_topic(p(0), p(1), Some(&from), time),
+            numeric::RPL_NAMREPLY => {
                 if let Some(conv) = self
                     .conversations
                     .iter_mut()
@@ -929,7 +937,7 @@ impl Session {
                     }
                 }
             }
-            "366" => {
+            numeric::RPL_ENDOFNAMES => {
                 let key = (self.casemap)(p(1));
                 if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
                     if let Some(names) = conv.names_pending.take() {
@@ -938,20 +946,15 @@ impl Session {
                     }
                 }
             }
-            "FAIL" if p(0) == "RESUME" => {
+            command::FAIL if p(0) == command::RESUME => {
                 // The seat is gone: we register afresh, nothing to show.
                 self.resume_token = None;
             }
-            "FAIL" => {
+            command::FAIL => {
                 let i = self.active;
                 self.notice_at(i, &tr::SERVER_SAYS.fill(&[("text", &last)]), time);
             }
-            code if self.registered
-                && code.len() == 3
-                && (code.starts_with('4') || code.starts_with('5')) =>
-            {
-                self.on_error_numeric(m, time);
-            }
+            code if self.registered && numeric::is_error(code) => self.on_error_numeric(m, time),
             _ => {}
         }
     }
@@ -975,9 +978,10 @@ impl Session {
                     .filter(|w| self.caps_offered.iter().any(|c| c == w))
                     .collect();
                 if wanted.is_empty() {
-                    self.out.push(msg("CAP", &["END"]));
+                    self.out.push(msg(command::CAP, &["END"]));
                 } else {
-                    self.out.push(msg("CAP", &["REQ", &wanted.join(" ")]));
+                    self.out
+                        .push(msg(command::CAP, &["REQ", &wanted.join(" ")]));
                 }
             }
             "ACK" => {
@@ -994,12 +998,12 @@ impl Session {
                 if !self.registered {
                     // Take our seat back if the server still holds it.
                     if let Some(token) = self.resume_token.clone().filter(|_| resume) {
-                        self.out.push(msg("RESUME", &[&token]));
+                        self.out.push(msg(command::RESUME, &[&token]));
                     }
-                    self.out.push(msg("CAP", &["END"]));
+                    self.out.push(msg(command::CAP, &["END"]));
                 }
             }
-            "NAK" if !self.registered => self.out.push(msg("CAP", &["END"])),
+            "NAK" if !self.registered => self.out.push(msg(command::CAP, &["END"])),
             _ => {}
         }
     }
@@ -1028,10 +1032,10 @@ impl Session {
         }
         self.ever_registered = true;
         if let Some((name, password)) = self.oper.clone() {
-            self.out.push(msg("OPER", &[&name, &password]));
+            self.out.push(msg(command::OPER, &[&name, &password]));
         }
         if !rooms.is_empty() {
-            self.out.push(msg("JOIN", &[&rooms.join(",")]));
+            self.out.push(msg(command::JOIN, &[&rooms.join(",")]));
         }
         self.flush_queued(None, time);
     }
@@ -1051,7 +1055,7 @@ impl Session {
             Some(id) => {
                 conv.away_divider = true;
                 msg(
-                    "CHATHISTORY",
+                    command::CHATHISTORY,
                     &[
                         "AFTER",
                         &name,
@@ -1061,7 +1065,7 @@ impl Session {
                 )
             }
             None => msg(
-                "CHATHISTORY",
+                command::CHATHISTORY,
                 &["LATEST", &name, "*", &FIRST_FETCH.to_string()],
             ),
         };
@@ -1100,8 +1104,8 @@ impl Session {
     /// A line from a history batch: a message is shown (once), nothing
     /// else from the past is (joins and leaves would be noise).
     fn on_history_line(&mut self, key: &str, m: &Message, time: u64) {
-        let is_message =
-            m.command.eq_ignore_ascii_case("PRIVMSG") || m.command.eq_ignore_ascii_case("NOTICE");
+        let is_message = m.command.eq_ignore_ascii_case(command::PRIVMSG)
+            || m.command.eq_ignore_ascii_case(command::NOTICE);
         if !is_message {
             return;
         }
@@ -1279,7 +1283,7 @@ impl Session {
     fn on_privmsg_inner(&mut self, m: &Message, from: &str, time: u64, past: bool) {
         let target = m.param(0).unwrap_or("");
         let Some(mut text) = m.param(1) else { return };
-        let notice = m.command.eq_ignore_ascii_case("NOTICE");
+        let notice = m.command.eq_ignore_ascii_case(command::NOTICE);
         // Server notices (no user source), before or after login.
         if m.source.as_deref().is_none_or(|s| !s.contains('!')) {
             if self.registered && !self.conversations.is_empty() {
@@ -1298,7 +1302,7 @@ impl Session {
                 }
                 ("VERSION", _) if !notice && !past => {
                     let reply = format!("{CTCP}VERSION Banter {}{CTCP}", env!("CARGO_PKG_VERSION"));
-                    self.out.push(msg("NOTICE", &[from, &reply]));
+                    self.out.push(msg(command::NOTICE, &[from, &reply]));
                     return;
                 }
                 _ => return,
