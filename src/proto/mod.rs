@@ -1,6 +1,8 @@
-//! Sans-io IRC: messages, numerics, name rules, line framing and server-time.
-//! Nothing here touches a socket, a clock or any other module of this crate.
+//! Sans-io IRC: messages, command names and numerics, name rules, line
+//! framing and server-time. Nothing here touches a socket, a clock or any
+//! other module of this crate.
 
+pub mod command;
 pub mod discovery;
 pub mod linebuf;
 pub mod message;

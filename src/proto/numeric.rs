@@ -1,4 +1,11 @@
-//! IRC numeric replies by name (RFC 1459/2812 and the IRCv3 additions we send).
+//! IRC numeric replies by name (RFC 1459/2812 and the IRCv3 additions we send),
+//! for the server's replies and the client's matching.
+
+/// Whether `code` is an error numeric (4xx or 5xx): the server refused
+/// something, and its last parameter says why.
+pub fn is_error(code: &str) -> bool {
+    code.len() == 3 && (code.starts_with('4') || code.starts_with('5'))
+}
 
 pub const RPL_WELCOME: &str = "001";
 pub const RPL_YOURHOST: &str = "002";

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::proto::command;
 use crate::proto::names::is_channel;
 
 use super::{msg, tr, Conversation, Session, Update};
@@ -311,12 +312,15 @@ impl Session {
             HostAction::Mute(nick) => {
                 let voiced = member(&nick).is_some_and(|m| m.voice);
                 match (quiet_supported, voiced) {
-                    (true, true) => {
-                        lines.push(msg("MODE", &[room, "+q-v", &format!("{nick}!*@*"), &nick]))
+                    (true, true) => lines.push(msg(
+                        command::MODE,
+                        &[room, "+q-v", &format!("{nick}!*@*"), &nick],
+                    )),
+                    (true, false) => {
+                        lines.push(msg(command::MODE, &[room, "+q", &format!("{nick}!*@*")]))
                     }
-                    (true, false) => lines.push(msg("MODE", &[room, "+q", &format!("{nick}!*@*")])),
                     (false, true) if conv.modes.moderated => {
-                        lines.push(msg("MODE", &[room, "-v", &nick]))
+                        lines.push(msg(command::MODE, &[room, "-v", &nick]))
                     }
                     // The voice model alone cannot mute one person in a room
                     // where everyone may talk.
@@ -331,10 +335,10 @@ impl Session {
                     q.strip_suffix("!*@*")
                         .is_some_and(|n| (self.casemap)(n) == folded)
                 }) {
-                    lines.push(msg("MODE", &[room, "-q", q]));
+                    lines.push(msg(command::MODE, &[room, "-q", q]));
                 }
                 if conv.modes.moderated && !member(&nick).is_some_and(|m| m.voice) {
-                    lines.push(msg("MODE", &[room, "+v", &nick]));
+                    lines.push(msg(command::MODE, &[room, "+v", &nick]));
                 }
             }
             HostAction::Remove { nick, reason } => {
@@ -343,7 +347,7 @@ impl Session {
                 } else {
                     reason
                 };
-                lines.push(msg("KICK", &[room, &nick, &reason]));
+                lines.push(msg(command::KICK, &[room, &nick, &reason]));
             }
             HostAction::Ban { nick, reason } => {
                 let reason = if reason.trim().is_empty() {
@@ -351,24 +355,26 @@ impl Session {
                 } else {
                     reason
                 };
-                lines.push(msg("MODE", &[room, "+b", &format!("{nick}!*@*")]));
-                lines.push(msg("KICK", &[room, &nick, &reason]));
+                lines.push(msg(command::MODE, &[room, "+b", &format!("{nick}!*@*")]));
+                lines.push(msg(command::KICK, &[room, &nick, &reason]));
             }
-            HostAction::MakeHost(nick) => lines.push(msg("MODE", &[room, "+o", &nick])),
-            HostAction::RemoveHost(nick) => lines.push(msg("MODE", &[room, "-o", &nick])),
+            HostAction::MakeHost(nick) => lines.push(msg(command::MODE, &[room, "+o", &nick])),
+            HostAction::RemoveHost(nick) => lines.push(msg(command::MODE, &[room, "-o", &nick])),
             HostAction::MuteEveryone(on) => {
-                lines.push(msg("MODE", &[room, if on { "+m" } else { "-m" }]))
+                lines.push(msg(command::MODE, &[room, if on { "+m" } else { "-m" }]))
             }
-            HostAction::Lock(on) => lines.push(msg("MODE", &[room, if on { "+i" } else { "-i" }])),
+            HostAction::Lock(on) => {
+                lines.push(msg(command::MODE, &[room, if on { "+i" } else { "-i" }]))
+            }
             HostAction::Password(Some(pw)) => {
                 let pw = pw.trim();
                 // A key is one word on the wire; the server would cut it.
                 if pw.is_empty() || pw.contains([' ', ',', '\r', '\n', '\0']) {
                     return Err(tr::BAD_ROOM_PASSWORD.to_string());
                 }
-                lines.push(msg("MODE", &[room, "+k", pw]));
+                lines.push(msg(command::MODE, &[room, "+k", pw]));
             }
-            HostAction::Password(None) => lines.push(msg("MODE", &[room, "-k", "*"])),
+            HostAction::Password(None) => lines.push(msg(command::MODE, &[room, "-k", "*"])),
             HostAction::PinNotice(text) => {
                 // One line on the wire: a pasted line break becomes a space.
                 let text: String = text
@@ -376,7 +382,7 @@ impl Session {
                     .chars()
                     .map(|c| if c.is_control() { ' ' } else { c })
                     .collect();
-                lines.push(msg("TOPIC", &[room, &text]));
+                lines.push(msg(command::TOPIC, &[room, &text]));
             }
         }
         self.out.extend(lines);
@@ -393,7 +399,7 @@ impl Session {
         }
         self.oper = Some((name.to_owned(), password.to_owned()));
         if self.registered {
-            self.out.push(msg("OPER", &[name, password]));
+            self.out.push(msg(command::OPER, &[name, password]));
         }
     }
 
@@ -415,7 +421,7 @@ impl Session {
     pub fn rejoin_active(&mut self) {
         if let Some(conv) = self.active().filter(|c| c.removed.is_some()) {
             let room = conv.name.clone();
-            self.out.push(msg("JOIN", &[&room]));
+            self.out.push(msg(command::JOIN, &[&room]));
         }
     }
 
@@ -428,9 +434,9 @@ impl Session {
         if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
             conv.modes = RoomModes::default();
         }
-        self.out.push(msg("MODE", &[room]));
+        self.out.push(msg(command::MODE, &[room]));
         if self.mode_syntax.has_quiet_list() {
-            self.out.push(msg("MODE", &[room, "+q"]));
+            self.out.push(msg(command::MODE, &[room, "+q"]));
         }
     }
 

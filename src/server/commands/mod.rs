@@ -22,6 +22,7 @@ mod resume;
 
 use super::chat::{Caps, Chat, Now};
 use super::outbox::{ClientId, Outbox};
+use crate::proto::command;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
@@ -71,56 +72,56 @@ pub const MAX_LINE_COST: u32 = 32;
 /// the whole protocol surface at a glance.
 const COMMANDS: &[Command] = &[
     // registration.rs
-    cmd("CAP", 1, false, Chat::cap),
-    cmd("PASS", 1, false, Chat::pass),
-    cmd("NICK", 0, false, Chat::nick),
-    cmd("USER", 4, false, Chat::user),
-    cmd("PING", 0, false, Chat::ping),
-    cmd("PONG", 0, false, |_, _, _, _, _| {}),
-    cmd("QUIT", 0, false, Chat::quit),
+    cmd(command::CAP, 1, false, Chat::cap),
+    cmd(command::PASS, 1, false, Chat::pass),
+    cmd(command::NICK, 0, false, Chat::nick),
+    cmd(command::USER, 4, false, Chat::user),
+    cmd(command::PING, 0, false, Chat::ping),
+    cmd(command::PONG, 0, false, |_, _, _, _, _| {}),
+    cmd(command::QUIT, 0, false, Chat::quit),
     // resume.rs
     // Compares the token with every connection's and every seat's, each in
     // constant time: a scan, so it costs like the other scans.
-    cmd("RESUME", 1, false, Chat::resume).weight(2),
-    cmd("SETNAME", 1, true, Chat::setname),
-    cmd("AWAY", 0, true, Chat::away),
+    cmd(command::RESUME, 1, false, Chat::resume).weight(2),
+    cmd(command::SETNAME, 1, true, Chat::setname),
+    cmd(command::AWAY, 0, true, Chat::away),
     // channels.rs
-    cmd("JOIN", 1, true, Chat::join),
-    cmd("PART", 1, true, Chat::part),
-    cmd("TOPIC", 1, true, Chat::topic),
-    cmd("NAMES", 0, true, Chat::names).weight(2),
-    cmd("LIST", 0, true, Chat::list).weight(3),
-    cmd("KICK", 2, true, Chat::kick),
-    cmd("INVITE", 0, true, Chat::invite),
+    cmd(command::JOIN, 1, true, Chat::join),
+    cmd(command::PART, 1, true, Chat::part),
+    cmd(command::TOPIC, 1, true, Chat::topic),
+    cmd(command::NAMES, 0, true, Chat::names).weight(2),
+    cmd(command::LIST, 0, true, Chat::list).weight(3),
+    cmd(command::KICK, 2, true, Chat::kick),
+    cmd(command::INVITE, 0, true, Chat::invite),
     // modes.rs
-    cmd("MODE", 1, true, Chat::mode),
+    cmd(command::MODE, 1, true, Chat::mode),
     // messages.rs
-    cmd("PRIVMSG", 0, true, Chat::privmsg),
-    cmd("NOTICE", 0, true, Chat::privmsg),
-    cmd("TAGMSG", 1, true, Chat::tagmsg),
+    cmd(command::PRIVMSG, 0, true, Chat::privmsg),
+    cmd(command::NOTICE, 0, true, Chat::privmsg),
+    cmd(command::TAGMSG, 1, true, Chat::tagmsg),
     // queries.rs
-    cmd("WHO", 0, true, Chat::who).weight(3),
-    cmd("WHOIS", 1, true, Chat::whois).weight(2),
-    cmd("WHOWAS", 1, true, Chat::whowas).weight(2),
-    cmd("LUSERS", 0, true, Chat::lusers).weight(2),
-    cmd("MOTD", 0, true, Chat::send_motd),
-    cmd("USERHOST", 1, true, Chat::userhost).weight(2),
-    cmd("ISON", 1, true, Chat::ison).weight(2),
-    cmd("TIME", 0, true, Chat::time),
-    cmd("VERSION", 0, true, Chat::version),
-    cmd("INFO", 0, true, Chat::info),
-    cmd("ADMIN", 0, true, Chat::admin),
-    cmd("LINKS", 0, true, Chat::links),
-    cmd("HELP", 0, true, Chat::help),
-    cmd("HELPOP", 0, true, Chat::help),
+    cmd(command::WHO, 0, true, Chat::who).weight(3),
+    cmd(command::WHOIS, 1, true, Chat::whois).weight(2),
+    cmd(command::WHOWAS, 1, true, Chat::whowas).weight(2),
+    cmd(command::LUSERS, 0, true, Chat::lusers).weight(2),
+    cmd(command::MOTD, 0, true, Chat::send_motd),
+    cmd(command::USERHOST, 1, true, Chat::userhost).weight(2),
+    cmd(command::ISON, 1, true, Chat::ison).weight(2),
+    cmd(command::TIME, 0, true, Chat::time),
+    cmd(command::VERSION, 0, true, Chat::version),
+    cmd(command::INFO, 0, true, Chat::info),
+    cmd(command::ADMIN, 0, true, Chat::admin),
+    cmd(command::LINKS, 0, true, Chat::links),
+    cmd(command::HELP, 0, true, Chat::help),
+    cmd(command::HELPOP, 0, true, Chat::help),
     // history.rs
-    cmd("CHATHISTORY", 1, true, Chat::chathistory).weight(2),
+    cmd(command::CHATHISTORY, 1, true, Chat::chathistory).weight(2),
     // monitor.rs
-    cmd("MONITOR", 1, true, Chat::monitor).weight(2),
+    cmd(command::MONITOR, 1, true, Chat::monitor).weight(2),
     // operators.rs
-    cmd("OPER", 2, true, Chat::oper),
-    cmd("KILL", 1, true, Chat::kill),
-    cmd("WALLOPS", 1, true, Chat::wallops),
+    cmd(command::OPER, 2, true, Chat::oper),
+    cmd(command::KILL, 1, true, Chat::kill),
+    cmd(command::WALLOPS, 1, true, Chat::wallops),
 ];
 
 impl Chat {
