@@ -27,8 +27,10 @@
 
 pub mod bench;
 pub mod client;
+pub mod env;
 pub mod logging;
 pub mod proto;
+pub mod secret;
 pub mod server;
 #[cfg(windows)]
 pub mod win;

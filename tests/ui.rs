@@ -6,9 +6,10 @@
 
 mod common;
 
-use banter::client::app::App;
+use banter::client::app::{App, Options};
 use banter::client::settings::ThemeChoice;
 use banter::client::ui::{ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
+use banter::proto::discovery::Mode;
 use common::ui::{element, has_label, pump_until};
 use common::TestServer;
 use slint::language::ColorScheme;
@@ -21,8 +22,11 @@ fn a_visit_to_the_chat_room() {
     let mut bob = server.member("bob", "#lobby");
 
     // No LAN discovery from a test (the rooms list is tested elsewhere).
-    std::env::set_var("BANTER_DISCOVERY", "off");
-    let app = App::new().expect("build the UI");
+    let app = App::new(Options {
+        discovery: Mode::Off,
+        language: None,
+    })
+    .expect("build the UI");
     // The labels below are English whatever the machine's language.
     app.borrow().set_language("en");
     let window = app.borrow().window();

@@ -8,9 +8,10 @@
 
 mod common;
 
-use banter::client::app::App;
+use banter::client::app::{App, Options};
 use banter::client::launch::Launch;
 use banter::client::ui::AppWindow;
+use banter::proto::discovery::Mode;
 use common::ui::{click, element, has_control, has_label, pump_until, wait_for_label};
 use common::{TestClient, TestServer};
 use slint::platform::WindowEvent;
@@ -22,7 +23,12 @@ fn open_window(
     name: &str,
     room: &str,
 ) -> (std::rc::Rc<std::cell::RefCell<App>>, AppWindow) {
-    let app = App::new().expect("build the UI");
+    // No LAN discovery from a test (the rooms list is tested elsewhere).
+    let app = App::new(Options {
+        discovery: Mode::Off,
+        language: None,
+    })
+    .expect("build the UI");
     app.borrow().set_language("en");
     let window = app.borrow().window();
     window
@@ -61,7 +67,6 @@ fn expect_where(
 #[test]
 fn hosting_moderating_and_being_moderated() {
     i_slint_backend_testing::init_integration_test_with_system_time();
-    std::env::set_var("BANTER_DISCOVERY", "off");
     let server = TestServer::with(|c| c.opers = vec![("teacher".into(), "sesame".into())]);
 
     // --- The window hosts: log in as host from the chat screen. ---

@@ -7,23 +7,25 @@
 
 mod common;
 
-use banter::client::app::App;
+use banter::client::app::{App, Options};
 use banter::client::ui::{LoginAdapter, Screen};
+use banter::proto::discovery::Mode;
 use common::ui::{element, has_label, pump_until};
 use common::TestServer;
 use slint::ComponentHandle;
 
 #[test]
 fn the_client_in_simplified_chinese() {
-    // As a tester would start it; set before anything reads it.
-    std::env::set_var("BANTER_LANG", "zh_CN");
     i_slint_backend_testing::init_integration_test_with_system_time();
     let server = TestServer::start();
     let mut bob = server.member("bob", "#lobby");
 
     // No LAN discovery from a test (the rooms list is tested elsewhere).
-    std::env::set_var("BANTER_DISCOVERY", "off");
-    let app = App::new().expect("build the UI");
+    let app = App::new(Options {
+        discovery: Mode::Off,
+        language: Some("zh_CN".into()),
+    })
+    .expect("build the UI");
     assert_eq!(app.borrow().language(), "zh_CN");
     let window = app.borrow().window();
     window.window().set_size(slint::PhysicalSize::new(960, 640));

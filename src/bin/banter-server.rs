@@ -212,7 +212,7 @@ fn discovery_addr(args: &Args) -> Option<SocketAddr> {
     if args.no_discovery {
         return None;
     }
-    banter::proto::discovery::Mode::from_env().answer_addr(args.bind.is_loopback())
+    banter::env::discovery_mode().answer_addr(args.bind.is_loopback())
 }
 
 /// A time as `YYYY-MM-DD` or a server-time value, in Unix milliseconds.

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use banter::client::app::App;
+use banter::client::app::{App, Options};
 use banter::client::launch::{parse_irc_url, Launch};
 use banter::client::settings::{self, Settings, ThemeChoice};
 use clap::Parser;
@@ -41,7 +41,7 @@ struct Args {
 fn list_rooms() -> ExitCode {
     use banter::client::discovery;
     use banter::proto::discovery::{Mode, DISCOVERY_PORT};
-    let mode = Mode::from_env();
+    let mode = banter::env::discovery_mode();
     if mode == Mode::Off {
         eprintln!("banter: discovery is off (BANTER_DISCOVERY=off)");
         return ExitCode::from(1);
@@ -122,7 +122,12 @@ fn main() -> ExitCode {
             log::warn!("software renderer unavailable ({e}); using Slint's default");
         }
     }
-    let app = match App::new() {
+    let options = Options {
+        discovery: banter::env::discovery_mode(),
+        language: banter::env::forced_language(),
+    };
+    let forced_language = options.language.is_some();
+    let app = match App::new(options) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("banter: cannot open a window: {e}");
@@ -152,7 +157,7 @@ fn main() -> ExitCode {
     if theme != ThemeChoice::System {
         app.borrow_mut().set_theme(theme);
     }
-    if std::env::var_os("BANTER_LANG").is_none() {
+    if !forced_language {
         if let Some(lang) = &saved.language {
             app.borrow().set_language(lang);
         }

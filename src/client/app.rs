@@ -42,9 +42,24 @@ thread_local! {
     static CURRENT: RefCell<Weak<RefCell<App>>> = const { RefCell::new(Weak::new()) };
 }
 
+/// What the binary read from its environment for the controller (see
+/// [`crate::env`]): passed in, so that the controller never reads the
+/// process's environment and its tests need not change it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the login screen looks for rooms, and where a room hosted from
+    /// this window answers those who look.
+    pub discovery: Mode,
+    /// A language forced for this run, over the system's (a code or locale
+    /// such as `zh_CN`).
+    pub language: Option<String>,
+}
+
 /// See the module doc.
 pub struct App {
     ui: Ui,
+    /// Where discovery may look and answer.
+    discovery: Mode,
     /// The session and its connection, once the user connected.
     link: Option<Link>,
     host: Option<Host>,
@@ -80,10 +95,11 @@ fn host_bind_addr(field: &str) -> Result<SocketAddr, String> {
 
 impl App {
     /// Builds the window (not shown yet) and wires every callback.
-    pub fn new() -> Result<Rc<RefCell<App>>, slint::PlatformError> {
+    pub fn new(options: Options) -> Result<Rc<RefCell<App>>, slint::PlatformError> {
         let ui = Ui::new()?;
         let app = Rc::new(RefCell::new(App {
             ui,
+            discovery: options.discovery,
             link: None,
             host: None,
             closed: false,
@@ -118,7 +134,8 @@ impl App {
         );
         let controller = Rc::downgrade(&app);
         app.borrow().ui.wire(controller);
-        app.borrow().set_language(tr::initial_language());
+        app.borrow()
+            .set_language(tr::initial_language(options.language.as_deref()));
         Ok(app)
     }
 
@@ -135,11 +152,11 @@ impl App {
     }
 
     /// Looks for rooms on the network every few seconds while the login
-    /// screen is up (`BANTER_DISCOVERY` says where queries may go). The
+    /// screen is up (the discovery mode says where queries may go). The
     /// thread is never joined: it ends by itself within seconds of
     /// `stop_looking`, so closing the window never waits for it.
     fn start_looking(&self) {
-        let mode = Mode::from_env();
+        let mode = self.discovery;
         if mode == Mode::Off {
             return;
         }
@@ -347,8 +364,8 @@ impl App {
                 Err(e) => return self.ui.show_login_error(&e),
             };
             // Rooms hosted from the client can be found on the network
-            // (unless BANTER_DISCOVERY says otherwise).
-            let discovery = Mode::from_env().answer_addr(false);
+            // (unless the discovery mode says otherwise).
+            let discovery = self.discovery.answer_addr(false);
             let config = Config {
                 bind,
                 room: self.room.clone(),

@@ -24,7 +24,12 @@ impl Host {
     /// adding a server operator login with a fresh random password that only
     /// this process knows: the hosting client uses it to run its room.
     pub fn start(mut config: Config) -> Result<Host, StartError> {
-        let oper = (HOST_OPER_NAME.to_owned(), random_secret());
+        let password = crate::secret::hex128().ok_or_else(|| {
+            StartError::Setup(std::io::Error::other(
+                "the operating system's random source failed",
+            ))
+        })?;
+        let oper = (HOST_OPER_NAME.to_owned(), password);
         config.opers.push(oper.clone());
         let server = Server::bind(config)?;
         let addr = server.local_addr();
@@ -98,24 +103,4 @@ impl Drop for Host {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-/// 128 random bits in hex. std's `RandomState` is keyed from the operating
-/// system's random source once per process and varied per instance, which is
-/// enough for a password that never leaves this machine's loopback.
-fn random_secret() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let mut words = [0u64; 2];
-    for (i, w) in words.iter_mut().enumerate() {
-        let mut h = RandomState::new().build_hasher();
-        h.write_usize(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        *w = h.finish();
-    }
-    format!("{:016x}{:016x}", words[0], words[1])
 }

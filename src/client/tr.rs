@@ -362,9 +362,9 @@ pub fn match_locale(locale: &str) -> Option<&'static str> {
 /// first of the system's preferred languages that is English or translated,
 /// else English.
 #[cfg(feature = "gui")]
-pub fn initial_language() -> &'static str {
-    if let Some(forced) = std::env::var("BANTER_LANG").ok().filter(|l| !l.is_empty()) {
-        return match_locale(&forced).unwrap_or(ENGLISH);
+pub fn initial_language(forced: Option<&str>) -> &'static str {
+    if let Some(forced) = forced {
+        return match_locale(forced).unwrap_or(ENGLISH);
     }
     sys_locale::get_locales()
         .find_map(|l| match_locale(&l))

@@ -184,19 +184,6 @@ impl Mode {
         }
     }
 
-    /// The mode `BANTER_DISCOVERY` asks for, for client and server alike:
-    /// `lan` when unset; `off` (with a warning) for a value it does not
-    /// know, since guessing could broadcast.
-    pub fn from_env() -> Mode {
-        match std::env::var("BANTER_DISCOVERY") {
-            Err(_) => Mode::Lan,
-            Ok(v) => Mode::parse(&v).unwrap_or_else(|| {
-                log::warn!("BANTER_DISCOVERY={v:?} is not off, loopback or lan: discovery is off");
-                Mode::Off
-            }),
-        }
-    }
-
     /// Where a server answers queries in this mode: nowhere, 127.0.0.1
     /// (also when the server itself listens on loopback only), or every
     /// interface.

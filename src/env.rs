@@ -1,0 +1,27 @@
+//! The environment variables that say how a run behaves (`BANTER_DISCOVERY`,
+//! `BANTER_LANG`): read here, by the binaries alone, and passed in as values,
+//! so that `proto`, the server and the client's controller never read the
+//! process's environment, and tests never have to change it (setting a
+//! variable while other threads read the environment is undefined behaviour
+//! with glibc).
+
+use crate::proto::discovery::Mode;
+
+/// The discovery mode `BANTER_DISCOVERY` asks for, for client and server
+/// alike: `lan` when unset; `off` (with a warning) for a value it does not
+/// know, since guessing could broadcast.
+pub fn discovery_mode() -> Mode {
+    match std::env::var("BANTER_DISCOVERY") {
+        Err(_) => Mode::Lan,
+        Ok(v) => Mode::parse(&v).unwrap_or_else(|| {
+            log::warn!("BANTER_DISCOVERY={v:?} is not off, loopback or lan: discovery is off");
+            Mode::Off
+        }),
+    }
+}
+
+/// The language `BANTER_LANG` forces for this run (over the system's and the
+/// remembered one), if it is set and not empty.
+pub fn forced_language() -> Option<String> {
+    std::env::var("BANTER_LANG").ok().filter(|l| !l.is_empty())
+}
