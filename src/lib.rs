@@ -27,6 +27,7 @@
 
 pub mod bench;
 pub mod client;
+pub mod clock;
 pub mod env;
 pub mod logging;
 pub mod proto;

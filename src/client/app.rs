@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use slint::ComponentHandle;
 
@@ -30,12 +30,6 @@ use crate::server::Config;
 /// The room everyone lands in.
 pub const DEFAULT_ROOM: &str = "#lobby";
 const DEFAULT_PORT: u16 = 6667;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 thread_local! {
     /// The controller of this UI thread, for wake-ups from the worker.
@@ -126,7 +120,7 @@ impl App {
                     if app.ui.window_active() {
                         app.ui.seen();
                     }
-                    app.with_session(|s| s.tick(now_ms()));
+                    app.with_session(|s| s.tick(crate::clock::unix_ms()));
                     // Also takes what a wake-up skipped while busy.
                     app.pump();
                 }
@@ -265,7 +259,7 @@ impl App {
             Ok(()) => tr::SAVED_TO.fill(&[("path", &shown)]),
             Err(e) => tr::CANNOT_SAVE.fill(&[("error", &e)]),
         };
-        self.with_session(|s| s.note(&note, now_ms()));
+        self.with_session(|s| s.note(&note, crate::clock::unix_ms()));
     }
 
     /// The address and name in the login form, for remembering them.
@@ -418,7 +412,7 @@ impl App {
     /// Handles everything the worker reported so far.
     pub fn pump(&mut self) {
         let events = match self.link.as_mut() {
-            Some(link) => link.pump(now_ms()),
+            Some(link) => link.pump(crate::clock::unix_ms()),
             None => return,
         };
         for event in events {
@@ -462,7 +456,7 @@ impl App {
                 log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}");
                 let text = tr::CERTIFICATE_PINNED
                     .fill(&[("server", &server), ("fingerprint", &fingerprint)]);
-                self.with_session(|s| s.note(&text, now_ms()));
+                self.with_session(|s| s.note(&text, crate::clock::unix_ms()));
             }
         }
     }
@@ -488,7 +482,7 @@ impl App {
         let Some(link) = self.link.as_mut() else {
             return false;
         };
-        let result = link.session_mut().on_input(text, now_ms());
+        let result = link.session_mut().on_input(text, crate::clock::unix_ms());
         self.flush();
         match result {
             Ok(()) => {
@@ -616,7 +610,7 @@ impl Controller for App {
     }
 
     fn host_login(&mut self, name: &str, password: &str) {
-        let now = now_ms();
+        let now = crate::clock::unix_ms();
         self.with_session(|s| s.log_in_as_host(name.trim(), password, now));
     }
 }

@@ -2,19 +2,13 @@
 //! hand as the UI's event loop would: for testing the client against real
 //! servers without a window.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use banter::clock::unix_ms;
 use banter::client::link::{Link, LinkEvent};
 use banter::client::session::{Entry, EntryKind, HostAction, Session, Update};
 
 use super::WAIT;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 /// A link pumped by hand, remembering what it reported.
 pub struct Client {
@@ -79,11 +73,11 @@ impl Client {
                 self.net
             );
             // As the app's one-second timer does (faster here).
-            self.link.session_mut().tick(now_ms());
+            self.link.session_mut().tick(unix_ms());
             self.flush();
             let events = self
                 .link
-                .pump_wait(now_ms(), left.min(Duration::from_millis(100)));
+                .pump_wait(unix_ms(), left.min(Duration::from_millis(100)));
             self.net.extend(events);
             self.flush();
         }
@@ -92,7 +86,7 @@ impl Client {
     pub fn say(&mut self, text: &str) {
         self.link
             .session_mut()
-            .on_input(text, now_ms())
+            .on_input(text, unix_ms())
             .expect("input accepted");
         self.flush();
     }
