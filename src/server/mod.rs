@@ -10,6 +10,7 @@ pub mod flood;
 pub mod history;
 pub mod outbox;
 pub mod store;
+pub mod sys;
 pub mod tls;
 pub mod transcript;
 
