@@ -25,6 +25,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::proto::LineReader;
+use crate::server::sys;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -341,22 +342,6 @@ fn parse_payload(line: &[u8]) -> Option<(usize, u32, u64)> {
     Some((sender, seq, sent))
 }
 
-/// Raises the open-file limit to the hard limit where the OS allows.
-fn raise_fd_limit() {
-    #[cfg(unix)]
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
-    }
-}
-
 /// Resident memory of a process in KiB (Linux).
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -373,12 +358,7 @@ pub fn cpu_secs(pid: Option<u32>) -> Option<f64> {
     let mut fields = after.split(' ');
     let utime: f64 = fields.nth(11)?.parse().ok()?;
     let stime: f64 = fields.next()?.parse().ok()?;
-    #[cfg(unix)]
-    // SAFETY: sysconf only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    #[cfg(not(unix))]
-    let ticks: f64 = 100.0;
-    Some((utime + stime) / ticks.max(1.0))
+    Some((utime + stime) / sys::clock_ticks_per_sec().max(1.0))
 }
 
 /// Runs one scenario to the end (see [`Options`]).
@@ -386,7 +366,8 @@ pub fn run(opts: &Options) -> Result<Report, BenchError> {
     if !opts.addr.ip().is_loopback() {
         return Err(BenchError::NotLoopback(opts.addr));
     }
-    raise_fd_limit();
+    // Thousands of connections need more than the usual soft limit.
+    let _ = sys::raise_fd_limit();
     let mut poll = Poll::new().map_err(BenchError::Setup)?;
     let mut events = Events::with_capacity(4096);
     let start = Instant::now();
