@@ -1,6 +1,6 @@
 //! The single-threaded mio event loop: accepts, reads, writes and timers; the
 //! only server code that touches sockets or clocks. Accepting and refusing
-//! are in [`accept`], closing and a connection's phases in [`lifecycle`].
+//! are in `accept`, closing and a connection's phases in `lifecycle`.
 //!
 //! Loop contract:
 //! 1. Accept until `WouldBlock`; read until `WouldBlock` or the read budget
