@@ -11,7 +11,9 @@
 //!   `mod.rs`; room memory ([`server::history`], pure) and its SQLite file
 //!   ([`server::store`], written from its own thread); transcripts
 //!   ([`server::transcript`]); [`server::tls`] sets up the optional TLS port,
-//!   whose rustls engines the same loop drives.
+//!   whose rustls engines the same loop drives; [`server::sys`] holds what is
+//!   asked of the OS beyond std (file limits, socket options), the only
+//!   `unsafe` outside `win`.
 //! - [`client`]: the desktop client: the pure session ([`client::session`]),
 //!   input commands, the socket worker thread, TLS trust on first use
 //!   ([`client::tls`]), hosting a room in-process, the translations of the

@@ -67,12 +67,8 @@ fn taken_name_is_reported_and_retried_on_the_same_connection() {
 
 #[test]
 fn refused_connection_is_reported_and_the_worker_stops() {
-    // A port with nothing listening: bind, note it, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port with nothing listening.
+    let port = common::free_port();
     let mut c = Client::connect(&format!("127.0.0.1:{port}"), "x");
     c.pump_until("connect failed", |c| {
         c.net
@@ -90,11 +86,7 @@ fn refused_connection_is_reported_and_the_worker_stops() {
 fn reconnects_after_the_server_restarts_and_rejoins() {
     let mut config = test_config();
     // A fixed port the restarted server can take again.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     config.bind = format!("127.0.0.1:{port}").parse().unwrap();
     let host = Host::start(config.clone()).expect("start");
     let mut c = Client::connect(&host.loopback_addr(), "stayer");

@@ -6,7 +6,6 @@
 
 mod common;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,11 +42,7 @@ fn ngircd_binary() -> PathBuf {
 
 impl Ngircd {
     fn start() -> Ngircd {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         let dir = std::env::temp_dir().join(format!("banter-ngircd-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("ngircd.conf");

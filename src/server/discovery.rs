@@ -1,14 +1,22 @@
-//! Answers LAN discovery queries (see `proto::discovery`): a unicast reply to
-//! the asker with the room's description, rate-limited per address.
+//! Answers LAN discovery queries (see `proto::discovery`): the UDP socket the
+//! event loop registers, and a unicast reply to the asker with the room's
+//! description, rate-limited per address.
 //!
 //! Contract:
 //! 1. Only a well-formed query gets an answer, never larger than the query.
 //! 2. Each address gets at most [`PER_SECOND`] answers a second; at most
 //!    [`MAX_SOURCES`] addresses are tracked per second, the rest wait for
 //!    the next second. Nothing here allocates per datagram beyond the reply.
+//! 3. One readiness event answers at most [`QUERIES_PER_EVENT`] queries, so
+//!    that a flood of them cannot hold the loop; a reply that would block is
+//!    dropped (the asker asks again).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+use mio::net::UdpSocket;
+use mio::{Interest, Registry, Token};
 
 use crate::proto::discovery::{self, RoomInfo, QUERY_LEN};
 
@@ -16,6 +24,60 @@ use crate::proto::discovery::{self, RoomInfo, QUERY_LEN};
 pub const PER_SECOND: u32 = 4;
 /// Addresses tracked in one second.
 pub const MAX_SOURCES: usize = 1024;
+/// Queries answered per readiness event (contract 3).
+pub const QUERIES_PER_EVENT: usize = 1024;
+
+/// The discovery socket, registered for reading, and its limiter.
+#[derive(Debug)]
+pub struct Discovery {
+    socket: UdpSocket,
+    responder: Responder,
+    token: Token,
+}
+
+impl Discovery {
+    /// Binds `addr` and registers the socket for reading under `token`.
+    pub fn open(registry: &Registry, addr: SocketAddr, token: Token) -> io::Result<Discovery> {
+        let mut socket = UdpSocket::bind(addr)?;
+        registry.register(&mut socket, token, Interest::READABLE)?;
+        Ok(Discovery {
+            socket,
+            responder: Responder::new(),
+            token,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Answers every waiting query with `info` (edge-triggered: drain until
+    /// `WouldBlock`, or up to the budget and re-arm the edge for the rest).
+    pub fn on_readable(&mut self, registry: &Registry, now_secs: u64, info: &RoomInfo) {
+        let mut buf = [0u8; 2048];
+        for _ in 0..QUERIES_PER_EVENT {
+            match self.socket.recv_from(&mut buf) {
+                Ok((n, from)) => {
+                    let Some(reply) = self.responder.answer(&buf[..n], from.ip(), now_secs, info)
+                    else {
+                        continue;
+                    };
+                    if let Err(e) = self.socket.send_to(&reply, from) {
+                        log::debug!("discovery reply to {from} not sent: {e}");
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Interrupted, or an ICMP error left by an earlier send:
+                // neither says anything about the next datagram.
+                Err(e) => log::debug!("discovery: {e}"),
+            }
+        }
+        // Re-registering re-arms the edge for the queries still waiting.
+        if let Err(e) = registry.reregister(&mut self.socket, self.token, Interest::READABLE) {
+            log::warn!("discovery: cannot re-arm the socket: {e}");
+        }
+    }
+}
 
 /// See the module contract.
 #[derive(Debug, Default)]

@@ -11,6 +11,7 @@ pub mod history;
 pub mod outbox;
 pub(crate) mod relay;
 pub mod store;
+pub mod sys;
 pub mod tls;
 pub mod transcript;
 

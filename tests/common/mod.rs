@@ -375,22 +375,15 @@ impl Drop for ServerProcess {
 /// or hostile peer would.
 #[cfg(unix)]
 pub fn reset(stream: TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: setsockopt reads `linger`, which outlives the call, on a socket
-    // this function owns.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            std::ptr::addr_of!(linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "set SO_LINGER: {}", io::Error::last_os_error());
+    banter::server::sys::reset_on_close(&stream).expect("set SO_LINGER");
     drop(stream);
+}
+
+/// A loopback port nothing listens on right now: bound, noted and closed
+/// again, so another process could take it before the caller does.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
 }
