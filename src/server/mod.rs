@@ -3,10 +3,10 @@
 pub mod chat;
 mod commands;
 pub mod config;
-pub mod connection;
+pub(crate) mod connection;
 pub mod discovery;
-pub mod event_loop;
-pub mod flood;
+pub(crate) mod event_loop;
+pub(crate) mod flood;
 pub mod history;
 pub mod outbox;
 pub(crate) mod relay;

@@ -6,6 +6,10 @@
 //!   system's font fallback names none (Wine).
 //! - [`console`]: closing `banter-server`'s console window shuts it down with
 //!   goodbyes sent, as Ctrl+C does.
+//!
+//! Each of these calls Win32 APIs that std does not wrap, so `unsafe` is
+//! allowed here (and, outside `win/`, only in `server::sys`).
+#![allow(unsafe_code)]
 
 pub mod console;
 #[cfg(feature = "gui")]

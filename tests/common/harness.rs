@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use banter::clock::unix_ms;
 use banter::client::link::{Link, LinkEvent};
 use banter::client::session::{Entry, EntryKind, HostAction, Session, Update};
+use banter::clock::unix_ms;
 
 use super::WAIT;
 

@@ -37,7 +37,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -200,12 +200,9 @@ fn read_error_reason(e: &io::Error) -> String {
 }
 
 fn now() -> Now {
-    let unix_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
     Now {
         instant: Instant::now(),
-        unix_ms,
+        unix_ms: crate::clock::unix_ms(),
     }
 }
 
