@@ -1,31 +1,60 @@
 //! Banter: a self-hosted chat room that speaks IRC.
 //!
 //! # Layout
-//! - [`proto`]: sans-io IRC shared by server and client: message parse/format,
-//!   numerics, nickname and channel rules, line framing, server-time. It imports
-//!   nothing else from this crate.
-//! - [`server`]: the single-threaded mio event loop ([`server::event_loop`]) and
-//!   the pure chat state it drives ([`server::chat`]); the command handlers by
-//!   family in `server/commands/` (registration, channels, modes, messages,
-//!   queries, operators, monitor, history, resume) with the table in its
-//!   `mod.rs`; room memory ([`server::history`], pure) and its SQLite file
-//!   ([`server::store`], written from its own thread); transcripts
-//!   ([`server::transcript`]); [`server::tls`] sets up the optional TLS port,
-//!   whose rustls engines the same loop drives; [`server::sys`] holds what is
-//!   asked of the OS beyond std (file limits, socket options), the only
-//!   `unsafe` outside `win`.
-//! - [`client`]: the desktop client: the pure session ([`client::session`]),
-//!   input commands, the socket worker thread, TLS trust on first use
-//!   ([`client::tls`]), hosting a room in-process, the translations of the
-//!   text it builds ([`client::tr`], from `lang/*.po`), and
-//!   with the `gui` feature the Slint adapters (the only code touching
-//!   generated UI types) and the controller that ties them together.
-//! - [`bench`]: the load generator behind `banter-bench`.
+//! The layers run one way: `proto` ← `server` ← `client` ← `src/bin/`, and
+//! nothing reaches back up (`tests/layers.rs` reads the sources to hold
+//! it). A newcomer reads this map, then the `//!` map of the folder that
+//! owns the behaviour.
+//!
+//! - [`proto`]: sans-io IRC for both sides: nothing here reads a clock, the
+//!   environment or a socket.
+//!   - `command`: every command's name and syntax line, for the server's
+//!     table and the client's session alike; `numeric`: the numerics.
+//!   - `message`: parse and format one line; `linebuf`: framing bytes into
+//!     lines, bounded; `names`: nickname and room rules, casefolding;
+//!     `time`: server-time; `discovery`: the LAN discovery datagrams.
+//! - [`server`]: the server, one thread around a pure state.
+//!   - `event_loop/`: the mio loop (`mod.rs`), accepting and refusing
+//!     connections (`accept`), a connection's phases from open to removed
+//!     (`lifecycle`); `connection`: one socket's bounded buffers and phase;
+//!     `flood`: flood control by delay; `sys`: what is asked of the
+//!     operating system beyond std (descriptor limits, socket options), the
+//!     only `unsafe` outside `win`.
+//!   - `chat/`: the pure chat state and a client's lifecycle (`mod.rs`), what
+//!     it is made of (`model`), masks, replies, invariants for the fuzzer;
+//!     `commands/`: the handlers by family with the table in `mod.rs`;
+//!     `outbox`: what handling produced; `relay`: one message to many.
+//!   - `history` (pure room memory) and `store` (its SQLite file, written
+//!     from its own thread); `transcript`: a room's transcript for its
+//!     host; `discovery`: answering LAN discovery; `tls`: the TLS port's
+//!     certificates and configuration; `config`: settings and defaults.
+//! - [`client`]: the desktop client.
+//!   - `session/`: the pure session, split along the protocol
+//!     (registration, incoming, outgoing, history, host controls in
+//!     `room`); `input`: what was typed; `link`: the session wired to its
+//!     socket worker without a window; `worker`: the only client code on
+//!     the network; `tls`: trust on first use.
+//!   - `app` (with `gui`): the controller; `ui` (with `gui`): the Slint
+//!     adapters, the only code touching generated types; `tr`: the
+//!     translations of the text Rust builds; `host`: a room hosted in this
+//!     process; `discovery`: finding rooms on the LAN; `launch`, `settings`,
+//!     `files`: the command line and what is remembered between runs.
+//! - [`bench`]: the load generator behind `banter-bench` (options and
+//!   report in `mod.rs`, one run's steps in `run`, one client in `bot`).
 //! - [`logging`]: a `log` backend that writes from its own thread, so a
 //!   stalled stderr cannot stall the server.
+//! - [`clock`], [`env`], [`secret`]: the wall clock, the environment
+//!   variables and the random source, each read in one place and passed in.
 //! - `win` (Windows only): what the Windows builds need beyond portable Rust:
 //!   the client's refresh-rate and font fix-ups, the server's console close.
-//! - `src/bin/`: `banter` (the client), `banter-server`, `banter-bench`: thin wrappers.
+//! - `src/bin/`: `banter` (the client), `banter-server`, `banter-bench`: thin
+//!   wrappers that read arguments and the environment, then run.
+//!
+//! No file under `src/` is over 800 lines. The largest each hold one topic:
+//! `client/ui.rs` (the adapters and the history model the markup scrolls),
+//! `commands/channels.rs` (JOIN to INVITE, one family), `event_loop/mod.rs`
+//! (the loop and its numbered contracts) and `proto/message.rs` (half of it
+//! the parser's table of cases).
 
 pub mod bench;
 pub mod client;
