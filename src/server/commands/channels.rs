@@ -6,6 +6,7 @@ use super::super::chat::{
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
+use super::Ctx;
 use crate::proto::names::{fold, is_channel, validate_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -20,24 +21,24 @@ enum Refusal {
 
 impl Chat {
     /// `JOIN <channel>{,<channel>} [<key>{,<key>}]` or `JOIN 0`
-    pub(super) fn join(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn join(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "JOIN", out);
+            return self.need_more_params(ctx.id, "JOIN", ctx.out);
         };
         if channels == "0" {
             let joined: Vec<String> = self
-                .client(id)
+                .client(ctx.id)
                 .map(|c| c.channels.iter().cloned().collect())
                 .unwrap_or_default();
             for folded in joined {
-                self.part_one(id, &folded, None, now, out);
+                self.part_one(ctx, &folded, None);
             }
             return;
         }
         let mut keys = msg.param(1).unwrap_or("").split(',');
         for name in channels.split(',').filter(|n| !n.is_empty()) {
             let key = keys.next().filter(|k| !k.is_empty());
-            self.join_one(id, name, key, now, out);
+            self.join_one(ctx, name, key);
         }
     }
 
@@ -60,14 +61,8 @@ impl Chat {
         None
     }
 
-    fn join_one(
-        &mut self,
-        id: ClientId,
-        name: &str,
-        key: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn join_one(&mut self, ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         if let Err(e) = validate_channel(name) {
             self.reply(
                 id,
@@ -211,34 +206,30 @@ impl Chat {
     }
 
     /// `PART <channel>{,<channel>} [:<reason>]`
-    pub(super) fn part(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn part(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let id = ctx.id;
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "PART", out);
+            return self.need_more_params(id, "PART", ctx.out);
         };
         let reason = msg.param(1).map(|r| truncate(r, TOPIC_LEN));
         for name in channels.split(',').filter(|n| !n.is_empty()) {
             let folded = fold(name);
             if !self.channels.contains_key(&folded) {
-                self.reply(id, out, ERR_NOSUCHCHANNEL, &[name, "No such channel"]);
+                self.reply(id, ctx.out, ERR_NOSUCHCHANNEL, &[name, "No such channel"]);
             } else if !self
                 .client(id)
                 .is_some_and(|c| c.channels.contains(&folded))
             {
-                self.not_on_channel(id, name, out);
+                self.not_on_channel(id, name, ctx.out);
             } else {
-                self.part_one(id, &folded, reason, now, out);
+                self.part_one(ctx, &folded, reason);
             }
         }
     }
 
-    pub(crate) fn part_one(
-        &mut self,
-        id: ClientId,
-        folded: &str,
-        reason: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    /// Takes the sender out of one room it is in, telling the room.
+    fn part_one(&mut self, ctx: &mut Ctx<'_>, folded: &str, reason: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         let Some(ch) = self.channels.get(folded) else {
             return;
         };
@@ -340,7 +331,8 @@ impl Chat {
     }
 
     /// `NAMES [<channel>{,<channel>}]`
-    pub(super) fn names(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn names(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         match msg.param(0).filter(|p| !p.is_empty()) {
             Some(list) => {
                 for name in list
@@ -369,7 +361,8 @@ impl Chat {
     }
 
     /// `TOPIC <channel> [:<topic>]`
-    pub(super) fn topic(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn topic(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [name, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "TOPIC", out);
         };
@@ -433,7 +426,8 @@ impl Chat {
     /// `LIST [<channel>{,<channel>} | <filter>{,<filter>}]`: filters are
     /// `>n`/`<n` (members), `C>n`/`C<n` (created minutes ago), `T>n`/`T<n`
     /// (topic set minutes ago), a mask, or `!mask` (ELIST=CMNTU).
-    pub(super) fn list(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn list(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let terms: Vec<String> = msg
             .param(0)
             .map(|l| {
@@ -466,9 +460,9 @@ impl Chat {
 
     /// `KICK <channel>{,<channel>} <nick>{,<nick>} [:<reason>]`: one room
     /// and several people, or as many rooms as people, taken in pairs.
-    pub(super) fn kick(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn kick(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [rooms, targets, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "KICK", out);
+            return self.need_more_params(ctx.id, "KICK", ctx.out);
         };
         let rooms: Vec<&str> = rooms.split(',').filter(|r| !r.is_empty()).collect();
         let targets: Vec<&str> = targets
@@ -478,25 +472,18 @@ impl Chat {
             .collect();
         let reason = msg.param(2);
         match rooms.as_slice() {
-            [room] => self.kick_from(id, room, &targets, reason, now, out),
+            [room] => self.kick_from(ctx, room, &targets, reason),
             _ if rooms.len() == targets.len() => {
                 for (room, target) in rooms.iter().zip(&targets) {
-                    self.kick_from(id, room, &[target], reason, now, out);
+                    self.kick_from(ctx, room, &[target], reason);
                 }
             }
-            _ => self.need_more_params(id, "KICK", out),
+            _ => self.need_more_params(ctx.id, "KICK", ctx.out),
         }
     }
 
-    fn kick_from(
-        &mut self,
-        id: ClientId,
-        name: &str,
-        targets: &[&str],
-        reason: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn kick_from(&mut self, ctx: &mut Ctx<'_>, name: &str, targets: &[&str], reason: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         let folded = fold(name);
         let Some(client) = self.client(id) else {
             return;
@@ -570,7 +557,8 @@ impl Chat {
     }
 
     /// `INVITE <nick> <channel>`, or `INVITE` alone to list one's invitations.
-    pub(super) fn invite(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn invite(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let (nick, name) = match msg.params.as_slice() {
             [] => {
                 let invites: Vec<String> = self

@@ -1,9 +1,10 @@
 //! Reading room memory: IRCv3 `draft/chathistory` (CHATHISTORY) and the
 //! replay of recent lines on JOIN for clients that cannot ask for them.
 
-use super::super::chat::{Caps, Chat, Now};
+use super::super::chat::{Caps, Chat};
 use super::super::history::{dm_key, is_dm_key, Event, Selector};
 use super::super::outbox::{ClientId, Outbox};
+use super::Ctx;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::time::{format_server_time, parse_server_time};
 use crate::proto::Message;
@@ -31,7 +32,8 @@ impl Chat {
     /// `CHATHISTORY LATEST|BEFORE|AFTER|AROUND <target> <ref> <limit>`,
     /// `CHATHISTORY BETWEEN <target> <ref> <ref> <limit>`,
     /// `CHATHISTORY TARGETS <timestamp> <timestamp> <limit>`
-    pub(super) fn chathistory(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn chathistory(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let fail = |chat: &Chat, out: &mut Outbox, code: &str, extra: &[&str], text: &str| {
             let mut params = vec!["CHATHISTORY", code];
             params.extend_from_slice(extra);
@@ -69,7 +71,7 @@ impl Chat {
                     "TARGETS takes timestamps",
                 );
             };
-            return self.history_targets(id, a.min(b), a.max(b), limit, now, out);
+            return self.history_targets(ctx, a.min(b), a.max(b), limit);
         }
         let (Some(target), Some(first)) = (rest.first(), rest.get(1)) else {
             return fail(
@@ -175,15 +177,8 @@ impl Chat {
         Some(dm_key(&fold(client.target()), &fold(target)))
     }
 
-    fn history_targets(
-        &mut self,
-        id: ClientId,
-        from: u64,
-        to: u64,
-        limit: usize,
-        _now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn history_targets(&mut self, ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
+        let (id, _, out) = ctx.parts();
         let Some(client) = self.client(id) else {
             return;
         };

@@ -1,14 +1,16 @@
 //! MONITOR (IRCv3): tell a client when the nicknames it watches come and go.
 
-use super::super::chat::{Chat, Now, MAX_MONITOR};
+use super::super::chat::{Chat, MAX_MONITOR};
 use super::super::outbox::{ClientId, Outbox};
+use super::Ctx;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `MONITOR + <nick>{,<nick>} | - <nick>{,<nick>} | C | L | S`
-    pub(super) fn monitor(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn monitor(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [sub, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "MONITOR", out);
         };

@@ -1,14 +1,16 @@
 //! Server operators: OPER, KILL and WALLOPS.
 
-use super::super::chat::{truncate, Chat, Now, Status, TOPIC_LEN};
-use super::super::outbox::{ClientId, Outbox};
+use super::super::chat::{truncate, Chat, Status, TOPIC_LEN};
+use super::super::outbox::ClientId;
 use super::super::relay::Relay;
+use super::Ctx;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `OPER <name> <password>`
-    pub(super) fn oper(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn oper(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [name, password, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "OPER", out);
         };
@@ -67,7 +69,8 @@ impl Chat {
     }
 
     /// `KILL <nick> [:<reason>]`
-    pub(super) fn kill(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn kill(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [nick, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "KILL", out);
         };
@@ -101,7 +104,8 @@ impl Chat {
     }
 
     /// `WALLOPS :<text>`: a message to everyone with user mode `+w`.
-    pub(super) fn wallops(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn wallops(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [text, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "WALLOPS", out);
         };

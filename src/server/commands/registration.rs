@@ -2,11 +2,12 @@
 //! QUIT, AWAY, SETNAME, and the welcome burst.
 
 use super::super::chat::{
-    fold_mask, truncate, Caps, Chat, Now, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
+    fold_mask, truncate, Caps, Chat, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
     REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
+use super::Ctx;
 use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -14,7 +15,8 @@ use crate::proto::Message;
 
 impl Chat {
     /// `CAP LS [302] | LIST | REQ :<caps> | END`
-    pub(super) fn cap(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn cap(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [sub, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "CAP", out);
         };
@@ -70,14 +72,15 @@ impl Chat {
             }
             "END" => {
                 client.cap_negotiating = false;
-                self.try_register(id, now, out);
+                self.try_register(ctx);
             }
             _ => self.reply(id, out, ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
         }
     }
 
     /// `PASS <password>`
-    pub(super) fn pass(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn pass(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [password, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "PASS", out);
         };
@@ -93,7 +96,8 @@ impl Chat {
     }
 
     /// `USER <username> <mode> <unused> :<realname>`
-    pub(super) fn user(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn user(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [username, _, _, realname, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "USER", out);
         };
@@ -119,11 +123,12 @@ impl Chat {
             format!("~{user}")
         });
         client.realname = truncate(realname, REALNAME_LEN).to_owned();
-        self.try_register(id, now, out);
+        self.try_register(ctx);
     }
 
     /// `NICK <nickname>`
-    pub(super) fn nick(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn nick(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let Some(wanted) = msg.param(0).filter(|n| !n.is_empty()) else {
             self.reply(id, out, ERR_NONICKNAMEGIVEN, &["No nickname given"]);
             return;
@@ -195,7 +200,7 @@ impl Chat {
             return;
         };
         if !client.registered {
-            self.try_register(id, now, out);
+            self.try_register(ctx);
             return;
         }
         let old_mask = std::mem::take(&mut client.mask);
@@ -236,7 +241,8 @@ impl Chat {
         );
     }
 
-    fn try_register(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    fn try_register(&mut self, ctx: &mut Ctx<'_>) {
+        let (id, now, out) = ctx.parts();
         let Some(client) = self.client_mut(id) else {
             return;
         };
@@ -261,9 +267,9 @@ impl Chat {
             "{addr} registered as {nick}; {} online",
             self.registered_count
         );
-        self.welcome(id, now, out);
-        self.after_welcome(id, now, out);
-        self.notify_monitors(&nick, Some(&mask), out);
+        self.welcome(ctx);
+        self.after_welcome(ctx);
+        self.notify_monitors(&nick, Some(&mask), ctx.out);
     }
 
     /// The ISUPPORT (005) tokens, exactly as implemented.
@@ -311,7 +317,8 @@ impl Chat {
         }
     }
 
-    fn welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    fn welcome(&mut self, ctx: &mut Ctx<'_>) {
+        let (id, _, out) = ctx.parts();
         let Some(client) = self.client(id) else {
             return;
         };
@@ -347,12 +354,13 @@ impl Chat {
             &[&server, VERSION, "Biow", "CIbeiklmnoqstv", "Ibekloqv"],
         );
         self.send_isupport(id, out);
-        self.lusers(id, &Message::default(), now, out);
-        self.send_motd(id, &Message::default(), now, out);
+        self.lusers(ctx, &Message::default());
+        self.send_motd(ctx, &Message::default());
     }
 
     /// `PING <token>`
-    pub(super) fn ping(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn ping(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let Some(token) = msg.param(0).filter(|t| !t.is_empty()) else {
             self.reply(id, out, ERR_NOORIGIN, &["No origin specified"]);
             return;
@@ -362,7 +370,8 @@ impl Chat {
     }
 
     /// `QUIT [:<reason>]`
-    pub(super) fn quit(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn quit(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let reason = match msg.param(0).filter(|r| !r.is_empty()) {
             Some(r) => format!("Quit: {}", truncate(r, TOPIC_LEN)),
             None => "Client Quit".into(),
@@ -371,7 +380,8 @@ impl Chat {
     }
 
     /// `AWAY [:<message>]`
-    pub(super) fn away(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn away(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let text = msg
             .param(0)
             .filter(|t| !t.is_empty())
@@ -403,7 +413,8 @@ impl Chat {
     }
 
     /// `SETNAME :<realname>`
-    pub(super) fn setname(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn setname(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [realname, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "SETNAME", out);
         };

@@ -14,16 +14,18 @@
 //!    fetches with CHATHISTORY. A wrong or expired token gets
 //!    `FAIL RESUME INVALID_TOKEN` and registration goes on as usual.
 
-use super::super::chat::{Caps, Chat, Now, Seat, Status};
-use super::super::outbox::{ClientId, Outbox};
+use super::super::chat::{Caps, Chat, Seat, Status};
+use super::super::outbox::ClientId;
 use super::super::relay::Relay;
+use super::Ctx;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `RESUME <token>` (before registration)
-    pub(super) fn resume(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn resume(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [token, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, "RESUME", out);
         };
@@ -95,7 +97,8 @@ impl Chat {
 
     /// After the welcome: the new token, and the seat taken back if this
     /// connection proved it owns one.
-    pub(crate) fn after_welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    pub(super) fn after_welcome(&mut self, ctx: &mut Ctx<'_>) {
+        let id = ctx.id;
         if !self.caps_of(id).has(Caps::RESUME) {
             return;
         }
@@ -110,12 +113,13 @@ impl Chat {
         client.resuming = None;
         client.resume_token = Some(token.clone());
         if let Some(seat) = seat {
-            self.take_seat(id, seat, now, out);
+            self.take_seat(ctx, seat);
         }
-        self.server_line(id, out, "RESUME", &["TOKEN", &token]);
+        self.server_line(id, ctx.out, "RESUME", &["TOKEN", &token]);
     }
 
-    fn take_seat(&mut self, id: ClientId, seat: Seat, now: &Now, out: &mut Outbox) {
+    fn take_seat(&mut self, ctx: &mut Ctx<'_>, seat: Seat) {
+        let (id, now, out) = ctx.parts();
         let Some(client) = self.client_mut(id) else {
             return;
         };
