@@ -7,6 +7,7 @@ use super::super::chat::{
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel, validate_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -23,7 +24,7 @@ impl Chat {
     /// `JOIN <channel>{,<channel>} [<key>{,<key>}]` or `JOIN 0`
     pub(super) fn join(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(ctx.id, "JOIN", ctx.out);
+            return self.need_more_params(ctx.id, command::JOIN, ctx.out);
         };
         if channels == "0" {
             let joined: Vec<String> = self
@@ -158,7 +159,7 @@ impl Chat {
                     .copied()
                     .filter(|&m| m != id && self.caps_of(m).has(Caps::AWAY_NOTIFY))
                     .collect();
-                let mut relay = Relay::new(now, &mask, "AWAY", vec![away]);
+                let mut relay = Relay::new(now, &mask, command::AWAY, vec![away]);
                 self.deliver(&mut relay, to, out);
             }
             if permanent && status.has(Status::OP) {
@@ -167,7 +168,7 @@ impl Chat {
                 let mut relay = Relay::new(
                     now,
                     &server,
-                    "MODE",
+                    command::MODE,
                     vec![display.clone(), "+o".into(), nick],
                 );
                 self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -198,7 +199,7 @@ impl Chat {
             return;
         };
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, mask, "JOIN", vec![display]).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, mask, command::JOIN, vec![display]).with_msgid(msgid, bot);
         self.record(folded, &relay, out);
         if let Some(ch) = self.channels.get(folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -209,7 +210,7 @@ impl Chat {
     pub(super) fn part(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let id = ctx.id;
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "PART", ctx.out);
+            return self.need_more_params(id, command::PART, ctx.out);
         };
         let reason = msg.param(1).map(|r| truncate(r, TOPIC_LEN));
         for name in channels.split(',').filter(|n| !n.is_empty()) {
@@ -240,7 +241,7 @@ impl Chat {
         params.extend(reason.map(str::to_owned));
         let (mask, bot) = (client.mask.clone(), client.bot);
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, &mask, "PART", params).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, &mask, command::PART, params).with_msgid(msgid, bot);
         self.record(folded, &relay, out);
         let Some(ch) = self.channels.get(folded) else {
             return;
@@ -364,7 +365,7 @@ impl Chat {
     pub(super) fn topic(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, now, out) = ctx.parts();
         let [name, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "TOPIC", out);
+            return self.need_more_params(id, command::TOPIC, out);
         };
         let folded = fold(name);
         let Some(ch) = self.channels.get(&folded) else {
@@ -412,8 +413,13 @@ impl Chat {
         });
         let display = ch.name.clone();
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, &mask, "TOPIC", vec![display.clone(), text.clone()])
-            .with_msgid(msgid, false);
+        let mut relay = Relay::new(
+            now,
+            &mask,
+            command::TOPIC,
+            vec![display.clone(), text.clone()],
+        )
+        .with_msgid(msgid, false);
         self.record(&folded, &relay, out);
         if let Some(ch) = self.channels.get(&folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -462,7 +468,7 @@ impl Chat {
     /// and several people, or as many rooms as people, taken in pairs.
     pub(super) fn kick(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [rooms, targets, ..] = msg.params.as_slice() else {
-            return self.need_more_params(ctx.id, "KICK", ctx.out);
+            return self.need_more_params(ctx.id, command::KICK, ctx.out);
         };
         let rooms: Vec<&str> = rooms.split(',').filter(|r| !r.is_empty()).collect();
         let targets: Vec<&str> = targets
@@ -478,7 +484,7 @@ impl Chat {
                     self.kick_from(ctx, room, &[target], reason);
                 }
             }
-            _ => self.need_more_params(ctx.id, "KICK", ctx.out),
+            _ => self.need_more_params(ctx.id, command::KICK, ctx.out),
         }
     }
 
@@ -537,7 +543,7 @@ impl Chat {
             let mut relay = Relay::new(
                 now,
                 &kicker_mask,
-                "KICK",
+                command::KICK,
                 vec![display.clone(), shown.clone(), reason.clone()],
             )
             .with_msgid(msgid, false);
@@ -574,7 +580,7 @@ impl Chat {
                 return;
             }
             [nick, name, ..] => (nick, name),
-            [_] => return self.need_more_params(id, "INVITE", out),
+            [_] => return self.need_more_params(id, command::INVITE, out),
         };
         let Some(client) = self.client(id) else {
             return;
@@ -648,7 +654,7 @@ impl Chat {
         let mut relay = Relay::new(
             now,
             &inviter_mask,
-            "INVITE",
+            command::INVITE,
             vec![shown.clone(), display.clone()],
         );
         notify.push(target);

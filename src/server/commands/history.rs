@@ -5,6 +5,7 @@ use super::super::chat::{Caps, Chat};
 use super::super::history::{dm_key, is_dm_key, Event, Selector};
 use super::super::outbox::{ClientId, Outbox};
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::time::{format_server_time, parse_server_time};
 use crate::proto::Message;
@@ -35,13 +36,13 @@ impl Chat {
     pub(super) fn chathistory(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, _, out) = ctx.parts();
         let fail = |chat: &Chat, out: &mut Outbox, code: &str, extra: &[&str], text: &str| {
-            let mut params = vec!["CHATHISTORY", code];
+            let mut params = vec![command::CHATHISTORY, code];
             params.extend_from_slice(extra);
             params.push(text);
-            chat.server_line(id, out, "FAIL", &params);
+            chat.server_line(id, out, command::FAIL, &params);
         };
         let [sub, rest @ ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "CHATHISTORY", out);
+            return self.need_more_params(id, command::CHATHISTORY, out);
         };
         let sub = sub.to_ascii_uppercase();
         let max = self.config.chathistory_max;
@@ -227,7 +228,7 @@ impl Chat {
         if let Some(l) = out.format(
             [],
             Some(&server),
-            "BATCH",
+            command::BATCH,
             &[&open, "draft/chathistory-targets"],
         ) {
             out.send(id, l);
@@ -237,14 +238,14 @@ impl Chat {
             if let Some(l) = out.format(
                 [("batch", batch.as_str())],
                 Some(&server),
-                "CHATHISTORY",
+                command::CHATHISTORY,
                 &["TARGETS", &name, &time],
             ) {
                 out.send(id, l);
             }
         }
         let close = format!("-{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&close]) {
+        if let Some(l) = out.format([], Some(&server), command::BATCH, &[&close]) {
             out.send(id, l);
         }
     }
@@ -261,12 +262,17 @@ impl Chat {
         let batch = self.batch_ref();
         let server = self.config.server_name.clone();
         let open = format!("+{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&open, "chathistory", target]) {
+        if let Some(l) = out.format(
+            [],
+            Some(&server),
+            command::BATCH,
+            &[&open, "chathistory", target],
+        ) {
             out.send(id, l);
         }
         self.send_events(id, events, Some(&batch), true, out);
         let close = format!("-{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&close]) {
+        if let Some(l) = out.format([], Some(&server), command::BATCH, &[&close]) {
             out.send(id, l);
         }
     }

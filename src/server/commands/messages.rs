@@ -5,6 +5,7 @@ use super::super::chat::{fold_mask, Caps, Chat, Status, MAX_TARGETS};
 use super::super::outbox::ClientId;
 use super::super::relay::Relay;
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -14,8 +15,12 @@ impl Chat {
     /// an automatic reply: RFC 2812 §3.3.2)
     pub(super) fn privmsg(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, now, out) = ctx.parts();
-        let notice = msg.command.eq_ignore_ascii_case("NOTICE");
-        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+        let notice = msg.command.eq_ignore_ascii_case(command::NOTICE);
+        let command = if notice {
+            command::NOTICE
+        } else {
+            command::PRIVMSG
+        };
         let Some(targets) = msg.param(0).filter(|t| !t.is_empty()) else {
             if !notice {
                 self.reply(
@@ -56,7 +61,7 @@ impl Chat {
     /// `TAGMSG <target>{,<target>}`: tags only, for clients with `message-tags`.
     pub(super) fn tagmsg(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [targets, ..] = msg.params.as_slice() else {
-            return self.need_more_params(ctx.id, "TAGMSG", ctx.out);
+            return self.need_more_params(ctx.id, command::TAGMSG, ctx.out);
         };
         if !self.caps_of(ctx.id).has(Caps::MESSAGE_TAGS) {
             return;
@@ -66,7 +71,7 @@ impl Chat {
             .filter(|t| !t.is_empty())
             .take(MAX_TARGETS)
         {
-            self.relay_to(ctx, "TAGMSG", target, None, msg);
+            self.relay_to(ctx, command::TAGMSG, target, None, msg);
         }
     }
 
@@ -106,7 +111,7 @@ impl Chat {
         msg: &Message,
     ) {
         let (id, now, out) = ctx.parts();
-        let quiet = command == "NOTICE";
+        let quiet = command == command::NOTICE;
         let msgid = self.msgid();
         let Some(sender) = self.client(id) else {
             return;
@@ -124,7 +129,7 @@ impl Chat {
         if sender.caps.has(Caps::MESSAGE_TAGS) {
             relay = relay.with_client_tags(msg);
         }
-        let tags_only = command == "TAGMSG";
+        let tags_only = command == command::TAGMSG;
         let wants =
             |chat: &Chat, to: ClientId| !tags_only || chat.caps_of(to).has(Caps::MESSAGE_TAGS);
         let echo = sender.caps.has(Caps::ECHO_MESSAGE);
@@ -222,7 +227,7 @@ impl Chat {
         let (Some(sender), Some(recipient)) = (self.client(id), self.client(to)) else {
             return;
         };
-        if command == "PRIVMSG" {
+        if command == command::PRIVMSG {
             if let Some(away) = &recipient.away {
                 self.reply(id, out, RPL_AWAY, &[recipient.target(), away]);
             }

@@ -5,6 +5,7 @@ use super::super::chat::{fold_mask, normalize_mask, Channel, Chat, ListEntry, St
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::message::{line_len, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
@@ -88,7 +89,7 @@ impl Chat {
     /// `MODE <channel> [<modes> [<params>...]]` or `MODE <nick> [<modes>]`
     pub(super) fn mode(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [target, rest @ ..] = msg.params.as_slice() else {
-            return self.need_more_params(ctx.id, "MODE", ctx.out);
+            return self.need_more_params(ctx.id, command::MODE, ctx.out);
         };
         if is_channel(target) {
             self.channel_mode(ctx, target, rest);
@@ -203,7 +204,7 @@ impl Chat {
         // the one set: changes go out in as many lines as it takes instead.
         // `:setter MODE #room <changes>\r\n` and the `:` a last one may
         // need; each change adds its sign and letter and its parameter.
-        let fixed = line_len(&setter_mask, "MODE", &[&display], 0);
+        let fixed = line_len(&setter_mask, command::MODE, &[&display], 0);
         let mut len = fixed;
         let mut lines = Vec::new();
         for (add, c, p) in applied {
@@ -233,7 +234,8 @@ impl Chat {
                 );
             }
             let msgid = self.msgid();
-            let mut relay = Relay::new(now, &setter_mask, "MODE", params).with_msgid(msgid, false);
+            let mut relay =
+                Relay::new(now, &setter_mask, command::MODE, params).with_msgid(msgid, false);
             self.record(&folded, &relay, ctx.out);
             if let Some(ch) = self.channels.get(&folded) {
                 self.deliver(&mut relay, ch.members.keys().copied(), ctx.out);
@@ -454,7 +456,7 @@ impl Chat {
             self.reply(id, out, ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]);
         }
         if !line.is_empty() {
-            if let Some(l) = out.format([], Some(&mask), "MODE", &[&nick, &line]) {
+            if let Some(l) = out.format([], Some(&mask), command::MODE, &[&nick, &line]) {
                 out.send(id, l);
             }
         }

@@ -4,6 +4,7 @@
 use super::super::chat::{mask_matches, Caps, Chat, Client, VERSION};
 use super::super::outbox::{ClientId, Outbox};
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -228,7 +229,7 @@ impl Chat {
         let nick = match msg.params.as_slice() {
             [_, nick, ..] => nick,
             [nick] => nick,
-            [] => return self.need_more_params(id, "WHOIS", out),
+            [] => return self.need_more_params(id, command::WHOIS, out),
         };
         let Some(target) = self.find_nick(nick) else {
             self.reply(id, out, ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
@@ -297,7 +298,7 @@ impl Chat {
     pub(super) fn whowas(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, _, out) = ctx.parts();
         let [nick, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "WHOWAS", out);
+            return self.need_more_params(id, command::WHOWAS, out);
         };
         let count = msg
             .param(1)

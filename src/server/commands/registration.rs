@@ -8,6 +8,7 @@ use super::super::chat::{
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -18,7 +19,7 @@ impl Chat {
     pub(super) fn cap(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, _, out) = ctx.parts();
         let [sub, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "CAP", out);
+            return self.need_more_params(id, command::CAP, out);
         };
         let sub_upper = sub.to_ascii_uppercase();
         let Some(client) = self.client_mut(id) else {
@@ -35,7 +36,7 @@ impl Chat {
                     client.caps.insert(Caps::CAP_NOTIFY);
                 }
                 let names: Vec<&str> = SUPPORTED_CAPS.iter().map(|(n, _)| *n).collect();
-                self.server_line(id, out, "CAP", &[&nick, "LS", &names.join(" ")]);
+                self.server_line(id, out, command::CAP, &[&nick, "LS", &names.join(" ")]);
             }
             "LIST" => {
                 let caps = client.caps;
@@ -44,7 +45,7 @@ impl Chat {
                     .filter(|(_, c)| caps.has(*c))
                     .map(|(n, _)| *n)
                     .collect();
-                self.server_line(id, out, "CAP", &[&nick, "LIST", &names.join(" ")]);
+                self.server_line(id, out, command::CAP, &[&nick, "LIST", &names.join(" ")]);
             }
             "REQ" => {
                 if !client.registered {
@@ -68,7 +69,7 @@ impl Chat {
                     client.caps = caps;
                 }
                 let verdict = if ok { "ACK" } else { "NAK" };
-                self.server_line(id, out, "CAP", &[&nick, verdict, requested]);
+                self.server_line(id, out, command::CAP, &[&nick, verdict, requested]);
             }
             "END" => {
                 client.cap_negotiating = false;
@@ -82,7 +83,7 @@ impl Chat {
     pub(super) fn pass(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, _, out) = ctx.parts();
         let [password, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "PASS", out);
+            return self.need_more_params(id, command::PASS, out);
         };
         let expected = self.config.password.clone();
         let Some(client) = self.client_mut(id) else {
@@ -99,10 +100,10 @@ impl Chat {
     pub(super) fn user(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, _, out) = ctx.parts();
         let [username, _, _, realname, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "USER", out);
+            return self.need_more_params(id, command::USER, out);
         };
         if username.is_empty() || realname.is_empty() {
-            return self.need_more_params(id, "USER", out);
+            return self.need_more_params(id, command::USER, out);
         }
         let Some(client) = self.client_mut(id) else {
             return;
@@ -215,8 +216,8 @@ impl Chat {
         let rooms: Vec<String> = client.channels.iter().cloned().collect();
         let bot = client.bot;
         let msgid = self.msgid();
-        let mut relay =
-            Relay::new(now, &old_mask, "NICK", vec![wanted.to_owned()]).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, &old_mask, command::NICK, vec![wanted.to_owned()])
+            .with_msgid(msgid, bot);
         self.deliver(&mut relay, to, out);
         for room in &rooms {
             self.record(room, &relay, out);
@@ -366,7 +367,7 @@ impl Chat {
             return;
         };
         let server = self.config.server_name.clone();
-        self.server_line(id, out, "PONG", &[&server, token]);
+        self.server_line(id, out, command::PONG, &[&server, token]);
     }
 
     /// `QUIT [:<reason>]`
@@ -408,7 +409,7 @@ impl Chat {
             );
         }
         let to = self.cap_watchers(id, Caps::AWAY_NOTIFY, false);
-        let mut relay = Relay::new(now, &mask, "AWAY", text.into_iter().collect());
+        let mut relay = Relay::new(now, &mask, command::AWAY, text.into_iter().collect());
         self.deliver(&mut relay, to, out);
     }
 
@@ -416,15 +417,15 @@ impl Chat {
     pub(super) fn setname(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, now, out) = ctx.parts();
         let [realname, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "SETNAME", out);
+            return self.need_more_params(id, command::SETNAME, out);
         };
         if realname.is_empty() || realname.len() > REALNAME_LEN {
             self.server_line(
                 id,
                 out,
-                "FAIL",
+                command::FAIL,
                 &[
-                    "SETNAME",
+                    command::SETNAME,
                     "INVALID_REALNAME",
                     &format!("Realname must be 1 to {REALNAME_LEN} bytes"),
                 ],
@@ -437,7 +438,7 @@ impl Chat {
         client.realname = realname.clone();
         let mask = client.mask.clone();
         let to = self.cap_watchers(id, Caps::SETNAME, true);
-        let mut relay = Relay::new(now, &mask, "SETNAME", vec![realname.clone()]);
+        let mut relay = Relay::new(now, &mask, command::SETNAME, vec![realname.clone()]);
         self.deliver(&mut relay, to, out);
     }
 }

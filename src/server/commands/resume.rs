@@ -18,6 +18,7 @@ use super::super::chat::{Caps, Chat, Seat, Status};
 use super::super::outbox::ClientId;
 use super::super::relay::Relay;
 use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -27,7 +28,7 @@ impl Chat {
     pub(super) fn resume(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let (id, now, out) = ctx.parts();
         let [token, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "RESUME", out);
+            return self.need_more_params(id, command::RESUME, out);
         };
         let Some(client) = self.client(id) else {
             return;
@@ -66,9 +67,9 @@ impl Chat {
             self.server_line(
                 id,
                 out,
-                "FAIL",
+                command::FAIL,
                 &[
-                    "RESUME",
+                    command::RESUME,
                     "INVALID_TOKEN",
                     "That seat is not held (wrong or expired token)",
                 ],
@@ -115,7 +116,7 @@ impl Chat {
         if let Some(seat) = seat {
             self.take_seat(ctx, seat);
         }
-        self.server_line(id, ctx.out, "RESUME", &["TOKEN", &token]);
+        self.server_line(id, ctx.out, command::RESUME, &["TOKEN", &token]);
     }
 
     fn take_seat(&mut self, ctx: &mut Ctx<'_>, seat: Seat) {
@@ -144,7 +145,7 @@ impl Chat {
         let mask = client.mask.clone();
         let nick = client.target().to_owned();
         let bot = client.bot;
-        self.server_line(id, out, "RESUME", &["SUCCESS", &nick]);
+        self.server_line(id, out, command::RESUME, &["SUCCESS", &nick]);
         log::info!("{} took back the seat of {nick}", client.addr);
         for (folded, status) in seat.rooms {
             if self
@@ -174,7 +175,7 @@ impl Chat {
                     let mut params = vec![display.clone(), format!("+{modes}")];
                     params.extend(modes.chars().map(|_| nick.clone()));
                     let server = self.config.server_name.clone();
-                    let mut relay = Relay::new(now, &server, "MODE", params);
+                    let mut relay = Relay::new(now, &server, command::MODE, params);
                     self.deliver(&mut relay, ch.members.keys().copied(), out);
                 }
             }
