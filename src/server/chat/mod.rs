@@ -36,6 +36,7 @@ use super::config::Config;
 use super::history::{dm_key, Event, History};
 use super::outbox::{ClientId, Outbox};
 use super::relay::Relay;
+use crate::proto::command;
 use crate::proto::message::{check_length, TooLong};
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
@@ -296,7 +297,7 @@ impl Chat {
                 self.server_line(
                     id,
                     out,
-                    "FAIL",
+                    command::FAIL,
                     &[
                         &command,
                         "INVALID_UTF8",
@@ -389,7 +390,7 @@ impl Chat {
             } else if idle >= self.config.ping_interval && !client.ping_sent {
                 client.ping_sent = true;
                 let name = self.config.server_name.clone();
-                if let Some(line) = out.format([], None, "PING", &[&name]) {
+                if let Some(line) = out.format([], None, command::PING, &[&name]) {
                     out.send(id, line);
                 }
             }
@@ -417,7 +418,7 @@ impl Chat {
     pub fn shutdown(&mut self, _now: &Now, out: &mut Outbox) {
         // No QUIT is relayed: everyone is about to hear the same ERROR, and
         // relaying would cost n² deliveries in a full room.
-        let error = out.format([], None, "ERROR", &["Server shutting down"]);
+        let error = out.format([], None, command::ERROR, &["Server shutting down"]);
         for (id, slot) in self.clients.iter_mut().enumerate() {
             if slot.take().is_some() {
                 if let Some(line) = error {
@@ -466,7 +467,7 @@ impl Chat {
         if !self.is_client(id) {
             return;
         }
-        if let Some(line) = out.format([], None, "ERROR", &[error]) {
+        if let Some(line) = out.format([], None, command::ERROR, &[error]) {
             out.send(id, line);
         }
         self.remove_client(id, quit, now, out);
@@ -493,7 +494,7 @@ impl Chat {
             self.oper_count -= usize::from(client.oper);
             let peers = self.peers_of(&client.channels, id);
             let msgid = self.msgid();
-            let mut relay = Relay::new(now, &client.mask, "QUIT", vec![reason.to_owned()])
+            let mut relay = Relay::new(now, &client.mask, command::QUIT, vec![reason.to_owned()])
                 .with_msgid(msgid, client.bot);
             self.deliver(&mut relay, peers, out);
             for name in &client.channels {

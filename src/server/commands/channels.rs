@@ -6,6 +6,8 @@ use super::super::chat::{
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel, validate_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -20,24 +22,24 @@ enum Refusal {
 
 impl Chat {
     /// `JOIN <channel>{,<channel>} [<key>{,<key>}]` or `JOIN 0`
-    pub(super) fn join(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn join(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "JOIN", out);
+            return self.need_more_params(ctx.id, command::JOIN, ctx.out);
         };
         if channels == "0" {
             let joined: Vec<String> = self
-                .client(id)
+                .client(ctx.id)
                 .map(|c| c.channels.iter().cloned().collect())
                 .unwrap_or_default();
             for folded in joined {
-                self.part_one(id, &folded, None, now, out);
+                self.part_one(ctx, &folded, None);
             }
             return;
         }
         let mut keys = msg.param(1).unwrap_or("").split(',');
         for name in channels.split(',').filter(|n| !n.is_empty()) {
             let key = keys.next().filter(|k| !k.is_empty());
-            self.join_one(id, name, key, now, out);
+            self.join_one(ctx, name, key);
         }
     }
 
@@ -60,14 +62,8 @@ impl Chat {
         None
     }
 
-    fn join_one(
-        &mut self,
-        id: ClientId,
-        name: &str,
-        key: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn join_one(&mut self, ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         if let Err(e) = validate_channel(name) {
             self.reply(
                 id,
@@ -163,7 +159,7 @@ impl Chat {
                     .copied()
                     .filter(|&m| m != id && self.caps_of(m).has(Caps::AWAY_NOTIFY))
                     .collect();
-                let mut relay = Relay::new(now, &mask, "AWAY", vec![away]);
+                let mut relay = Relay::new(now, &mask, command::AWAY, vec![away]);
                 self.deliver(&mut relay, to, out);
             }
             if permanent && status.has(Status::OP) {
@@ -172,7 +168,7 @@ impl Chat {
                 let mut relay = Relay::new(
                     now,
                     &server,
-                    "MODE",
+                    command::MODE,
                     vec![display.clone(), "+o".into(), nick],
                 );
                 self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -203,7 +199,7 @@ impl Chat {
             return;
         };
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, mask, "JOIN", vec![display]).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, mask, command::JOIN, vec![display]).with_msgid(msgid, bot);
         self.record(folded, &relay, out);
         if let Some(ch) = self.channels.get(folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -211,34 +207,30 @@ impl Chat {
     }
 
     /// `PART <channel>{,<channel>} [:<reason>]`
-    pub(super) fn part(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn part(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let id = ctx.id;
         let [channels, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "PART", out);
+            return self.need_more_params(id, command::PART, ctx.out);
         };
         let reason = msg.param(1).map(|r| truncate(r, TOPIC_LEN));
         for name in channels.split(',').filter(|n| !n.is_empty()) {
             let folded = fold(name);
             if !self.channels.contains_key(&folded) {
-                self.reply(id, out, ERR_NOSUCHCHANNEL, &[name, "No such channel"]);
+                self.reply(id, ctx.out, ERR_NOSUCHCHANNEL, &[name, "No such channel"]);
             } else if !self
                 .client(id)
                 .is_some_and(|c| c.channels.contains(&folded))
             {
-                self.not_on_channel(id, name, out);
+                self.not_on_channel(id, name, ctx.out);
             } else {
-                self.part_one(id, &folded, reason, now, out);
+                self.part_one(ctx, &folded, reason);
             }
         }
     }
 
-    pub(crate) fn part_one(
-        &mut self,
-        id: ClientId,
-        folded: &str,
-        reason: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    /// Takes the sender out of one room it is in, telling the room.
+    fn part_one(&mut self, ctx: &mut Ctx<'_>, folded: &str, reason: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         let Some(ch) = self.channels.get(folded) else {
             return;
         };
@@ -249,7 +241,7 @@ impl Chat {
         params.extend(reason.map(str::to_owned));
         let (mask, bot) = (client.mask.clone(), client.bot);
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, &mask, "PART", params).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, &mask, command::PART, params).with_msgid(msgid, bot);
         self.record(folded, &relay, out);
         let Some(ch) = self.channels.get(folded) else {
             return;
@@ -340,7 +332,8 @@ impl Chat {
     }
 
     /// `NAMES [<channel>{,<channel>}]`
-    pub(super) fn names(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn names(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         match msg.param(0).filter(|p| !p.is_empty()) {
             Some(list) => {
                 for name in list
@@ -369,9 +362,10 @@ impl Chat {
     }
 
     /// `TOPIC <channel> [:<topic>]`
-    pub(super) fn topic(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn topic(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [name, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "TOPIC", out);
+            return self.need_more_params(id, command::TOPIC, out);
         };
         let folded = fold(name);
         let Some(ch) = self.channels.get(&folded) else {
@@ -419,8 +413,13 @@ impl Chat {
         });
         let display = ch.name.clone();
         let msgid = self.msgid();
-        let mut relay = Relay::new(now, &mask, "TOPIC", vec![display.clone(), text.clone()])
-            .with_msgid(msgid, false);
+        let mut relay = Relay::new(
+            now,
+            &mask,
+            command::TOPIC,
+            vec![display.clone(), text.clone()],
+        )
+        .with_msgid(msgid, false);
         self.record(&folded, &relay, out);
         if let Some(ch) = self.channels.get(&folded) {
             self.deliver(&mut relay, ch.members.keys().copied(), out);
@@ -433,7 +432,8 @@ impl Chat {
     /// `LIST [<channel>{,<channel>} | <filter>{,<filter>}]`: filters are
     /// `>n`/`<n` (members), `C>n`/`C<n` (created minutes ago), `T>n`/`T<n`
     /// (topic set minutes ago), a mask, or `!mask` (ELIST=CMNTU).
-    pub(super) fn list(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn list(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let terms: Vec<String> = msg
             .param(0)
             .map(|l| {
@@ -466,9 +466,9 @@ impl Chat {
 
     /// `KICK <channel>{,<channel>} <nick>{,<nick>} [:<reason>]`: one room
     /// and several people, or as many rooms as people, taken in pairs.
-    pub(super) fn kick(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn kick(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [rooms, targets, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "KICK", out);
+            return self.need_more_params(ctx.id, command::KICK, ctx.out);
         };
         let rooms: Vec<&str> = rooms.split(',').filter(|r| !r.is_empty()).collect();
         let targets: Vec<&str> = targets
@@ -478,25 +478,18 @@ impl Chat {
             .collect();
         let reason = msg.param(2);
         match rooms.as_slice() {
-            [room] => self.kick_from(id, room, &targets, reason, now, out),
+            [room] => self.kick_from(ctx, room, &targets, reason),
             _ if rooms.len() == targets.len() => {
                 for (room, target) in rooms.iter().zip(&targets) {
-                    self.kick_from(id, room, &[target], reason, now, out);
+                    self.kick_from(ctx, room, &[target], reason);
                 }
             }
-            _ => self.need_more_params(id, "KICK", out),
+            _ => self.need_more_params(ctx.id, command::KICK, ctx.out),
         }
     }
 
-    fn kick_from(
-        &mut self,
-        id: ClientId,
-        name: &str,
-        targets: &[&str],
-        reason: Option<&str>,
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn kick_from(&mut self, ctx: &mut Ctx<'_>, name: &str, targets: &[&str], reason: Option<&str>) {
+        let (id, now, out) = ctx.parts();
         let folded = fold(name);
         let Some(client) = self.client(id) else {
             return;
@@ -550,7 +543,7 @@ impl Chat {
             let mut relay = Relay::new(
                 now,
                 &kicker_mask,
-                "KICK",
+                command::KICK,
                 vec![display.clone(), shown.clone(), reason.clone()],
             )
             .with_msgid(msgid, false);
@@ -570,7 +563,8 @@ impl Chat {
     }
 
     /// `INVITE <nick> <channel>`, or `INVITE` alone to list one's invitations.
-    pub(super) fn invite(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn invite(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let (nick, name) = match msg.params.as_slice() {
             [] => {
                 let invites: Vec<String> = self
@@ -586,7 +580,7 @@ impl Chat {
                 return;
             }
             [nick, name, ..] => (nick, name),
-            [_] => return self.need_more_params(id, "INVITE", out),
+            [_] => return self.need_more_params(id, command::INVITE, out),
         };
         let Some(client) = self.client(id) else {
             return;
@@ -660,7 +654,7 @@ impl Chat {
         let mut relay = Relay::new(
             now,
             &inviter_mask,
-            "INVITE",
+            command::INVITE,
             vec![shown.clone(), display.clone()],
         );
         notify.push(target);

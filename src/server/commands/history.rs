@@ -1,9 +1,11 @@
 //! Reading room memory: IRCv3 `draft/chathistory` (CHATHISTORY) and the
 //! replay of recent lines on JOIN for clients that cannot ask for them.
 
-use super::super::chat::{Caps, Chat, Now};
+use super::super::chat::{Caps, Chat};
 use super::super::history::{dm_key, is_dm_key, Event, Selector};
 use super::super::outbox::{ClientId, Outbox};
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::time::{format_server_time, parse_server_time};
 use crate::proto::Message;
@@ -31,15 +33,16 @@ impl Chat {
     /// `CHATHISTORY LATEST|BEFORE|AFTER|AROUND <target> <ref> <limit>`,
     /// `CHATHISTORY BETWEEN <target> <ref> <ref> <limit>`,
     /// `CHATHISTORY TARGETS <timestamp> <timestamp> <limit>`
-    pub(super) fn chathistory(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn chathistory(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let fail = |chat: &Chat, out: &mut Outbox, code: &str, extra: &[&str], text: &str| {
-            let mut params = vec!["CHATHISTORY", code];
+            let mut params = vec![command::CHATHISTORY, code];
             params.extend_from_slice(extra);
             params.push(text);
-            chat.server_line(id, out, "FAIL", &params);
+            chat.server_line(id, out, command::FAIL, &params);
         };
         let [sub, rest @ ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "CHATHISTORY", out);
+            return self.need_more_params(id, command::CHATHISTORY, out);
         };
         let sub = sub.to_ascii_uppercase();
         let max = self.config.chathistory_max;
@@ -69,7 +72,7 @@ impl Chat {
                     "TARGETS takes timestamps",
                 );
             };
-            return self.history_targets(id, a.min(b), a.max(b), limit, now, out);
+            return self.history_targets(ctx, a.min(b), a.max(b), limit);
         }
         let (Some(target), Some(first)) = (rest.first(), rest.get(1)) else {
             return fail(
@@ -175,15 +178,8 @@ impl Chat {
         Some(dm_key(&fold(client.target()), &fold(target)))
     }
 
-    fn history_targets(
-        &mut self,
-        id: ClientId,
-        from: u64,
-        to: u64,
-        limit: usize,
-        _now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn history_targets(&mut self, ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
+        let (id, _, out) = ctx.parts();
         let Some(client) = self.client(id) else {
             return;
         };
@@ -232,7 +228,7 @@ impl Chat {
         if let Some(l) = out.format(
             [],
             Some(&server),
-            "BATCH",
+            command::BATCH,
             &[&open, "draft/chathistory-targets"],
         ) {
             out.send(id, l);
@@ -242,14 +238,14 @@ impl Chat {
             if let Some(l) = out.format(
                 [("batch", batch.as_str())],
                 Some(&server),
-                "CHATHISTORY",
+                command::CHATHISTORY,
                 &["TARGETS", &name, &time],
             ) {
                 out.send(id, l);
             }
         }
         let close = format!("-{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&close]) {
+        if let Some(l) = out.format([], Some(&server), command::BATCH, &[&close]) {
             out.send(id, l);
         }
     }
@@ -266,12 +262,17 @@ impl Chat {
         let batch = self.batch_ref();
         let server = self.config.server_name.clone();
         let open = format!("+{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&open, "chathistory", target]) {
+        if let Some(l) = out.format(
+            [],
+            Some(&server),
+            command::BATCH,
+            &[&open, "chathistory", target],
+        ) {
             out.send(id, l);
         }
         self.send_events(id, events, Some(&batch), true, out);
         let close = format!("-{batch}");
-        if let Some(l) = out.format([], Some(&server), "BATCH", &[&close]) {
+        if let Some(l) = out.format([], Some(&server), command::BATCH, &[&close]) {
             out.send(id, l);
         }
     }

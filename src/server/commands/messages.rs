@@ -1,9 +1,11 @@
 //! Messages: PRIVMSG, NOTICE and TAGMSG to rooms (also `@#room`/`+#room`
 //! for its operators or voiced members) and to people.
 
-use super::super::chat::{fold_mask, Caps, Chat, Now, Status, MAX_TARGETS};
-use super::super::outbox::{ClientId, Outbox};
+use super::super::chat::{fold_mask, Caps, Chat, Status, MAX_TARGETS};
+use super::super::outbox::ClientId;
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -11,9 +13,14 @@ use crate::proto::Message;
 impl Chat {
     /// `PRIVMSG <target>{,<target>} :<text>` (and `NOTICE`, which never gets
     /// an automatic reply: RFC 2812 §3.3.2)
-    pub(super) fn privmsg(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
-        let notice = msg.command.eq_ignore_ascii_case("NOTICE");
-        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+    pub(super) fn privmsg(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
+        let notice = msg.command.eq_ignore_ascii_case(command::NOTICE);
+        let command = if notice {
+            command::NOTICE
+        } else {
+            command::PRIVMSG
+        };
         let Some(targets) = msg.param(0).filter(|t| !t.is_empty()) else {
             if !notice {
                 self.reply(
@@ -47,16 +54,16 @@ impl Chat {
             c.last_spoke = now.instant;
         }
         for target in targets {
-            self.relay_to(id, command, target, Some(text), msg, now, out);
+            self.relay_to(ctx, command, target, Some(text), msg);
         }
     }
 
     /// `TAGMSG <target>{,<target>}`: tags only, for clients with `message-tags`.
-    pub(super) fn tagmsg(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn tagmsg(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [targets, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "TAGMSG", out);
+            return self.need_more_params(ctx.id, command::TAGMSG, ctx.out);
         };
-        if !self.caps_of(id).has(Caps::MESSAGE_TAGS) {
+        if !self.caps_of(ctx.id).has(Caps::MESSAGE_TAGS) {
             return;
         }
         for target in targets
@@ -64,7 +71,7 @@ impl Chat {
             .filter(|t| !t.is_empty())
             .take(MAX_TARGETS)
         {
-            self.relay_to(id, "TAGMSG", target, None, msg, now, out);
+            self.relay_to(ctx, command::TAGMSG, target, None, msg);
         }
     }
 
@@ -95,18 +102,16 @@ impl Chat {
     /// Delivers one message to a room's other members (or only its operators
     /// or voiced members, for `@#room` and `+#room`) or to one user, with a
     /// copy to the sender when it asked for `echo-message`.
-    #[allow(clippy::too_many_arguments)]
     fn relay_to(
         &mut self,
-        id: ClientId,
+        ctx: &mut Ctx<'_>,
         command: &'static str,
         target: &str,
         text: Option<&str>,
         msg: &Message,
-        now: &Now,
-        out: &mut Outbox,
     ) {
-        let quiet = command == "NOTICE";
+        let (id, now, out) = ctx.parts();
+        let quiet = command == command::NOTICE;
         let msgid = self.msgid();
         let Some(sender) = self.client(id) else {
             return;
@@ -124,7 +129,7 @@ impl Chat {
         if sender.caps.has(Caps::MESSAGE_TAGS) {
             relay = relay.with_client_tags(msg);
         }
-        let tags_only = command == "TAGMSG";
+        let tags_only = command == command::TAGMSG;
         let wants =
             |chat: &Chat, to: ClientId| !tags_only || chat.caps_of(to).has(Caps::MESSAGE_TAGS);
         let echo = sender.caps.has(Caps::ECHO_MESSAGE);
@@ -222,7 +227,7 @@ impl Chat {
         let (Some(sender), Some(recipient)) = (self.client(id), self.client(to)) else {
             return;
         };
-        if command == "PRIVMSG" {
+        if command == command::PRIVMSG {
             if let Some(away) = &recipient.away {
                 self.reply(id, out, RPL_AWAY, &[recipient.target(), away]);
             }

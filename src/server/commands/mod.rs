@@ -9,6 +9,12 @@
 //! work it does that its reply does not show, such as WHO scanning every
 //! client for a mask) plus a share of the reply it sent back, so that a WHO or
 //! NAMES on a 4,000-member room is not as cheap as a PING.
+//!
+//! A handler gets the chat, a [`Ctx`] (who sent the line, when, and where
+//! the answers go) and the line. The steps of a handler (one room of a JOIN,
+//! one target of a PRIVMSG, one registration step) take the `Ctx` too;
+//! replies and the chat's own helpers, which also serve timeouts and
+//! disconnects where no line was sent, take a client id and the outbox.
 
 mod channels;
 mod history;
@@ -26,7 +32,25 @@ use crate::proto::command;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
-type Handler = fn(&mut Chat, ClientId, &Message, &Now, &mut Outbox);
+/// What a handler needs besides the chat and the line. Built once per line
+/// by [`Chat::dispatch`]; it lives here rather than in `chat/` because only a
+/// received line has a sender to answer.
+pub(crate) struct Ctx<'a> {
+    /// The client whose line this is.
+    pub id: ClientId,
+    pub now: &'a Now,
+    pub out: &'a mut Outbox,
+}
+
+impl<'a> Ctx<'a> {
+    /// The three as plain bindings, for a body that uses them throughout
+    /// and hands the context on to no step.
+    pub fn parts(&mut self) -> (ClientId, &'a Now, &mut Outbox) {
+        (self.id, self.now, self.out)
+    }
+}
+
+type Handler = fn(&mut Chat, &mut Ctx<'_>, &Message);
 
 struct Command {
     name: &'static str,
@@ -77,7 +101,7 @@ const COMMANDS: &[Command] = &[
     cmd(command::NICK, 0, false, Chat::nick),
     cmd(command::USER, 4, false, Chat::user),
     cmd(command::PING, 0, false, Chat::ping),
-    cmd(command::PONG, 0, false, |_, _, _, _, _| {}),
+    cmd(command::PONG, 0, false, |_, _, _| {}),
     cmd(command::QUIT, 0, false, Chat::quit),
     // resume.rs
     // Compares the token with every connection's and every seat's, each in
@@ -139,7 +163,7 @@ impl Chat {
             .filter(|_| self.caps_of(id).has(Caps::LABELED_RESPONSE))
             .map(str::to_owned);
         let mark = out.mark();
-        let weight = self.dispatch_unlabeled(id, msg, now, out);
+        let weight = self.dispatch_unlabeled(&mut Ctx { id, now, out }, msg);
         // Counted only where it can matter: with flood control on, and
         // after at least a token's worth of lines went to anyone.
         let cost = if self.config.flood.is_some() && out.mark() - mark >= REPLY_LINES_PER_TOKEN {
@@ -159,13 +183,8 @@ impl Chat {
     }
 
     /// Runs the command; returns its weight.
-    fn dispatch_unlabeled(
-        &mut self,
-        id: ClientId,
-        msg: &Message,
-        now: &Now,
-        out: &mut Outbox,
-    ) -> u32 {
+    fn dispatch_unlabeled(&mut self, ctx: &mut Ctx<'_>, msg: &Message) -> u32 {
+        let (id, _, out) = ctx.parts();
         let registered = self.client(id).is_some_and(|c| c.registered);
         let Some(command) = COMMANDS
             .iter()
@@ -196,7 +215,7 @@ impl Chat {
             );
             return 1;
         }
-        (command.run)(self, id, msg, now, out);
+        (command.run)(self, ctx, msg);
         command.weight
     }
 

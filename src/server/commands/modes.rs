@@ -1,11 +1,11 @@
 //! MODE: channel modes (member status, flags, key, limit and the ban,
 //! exception, invite-exception and quiet lists) and user modes.
 
-use super::super::chat::{
-    fold_mask, normalize_mask, Channel, Chat, ListEntry, Now, Status, MAX_LIST,
-};
+use super::super::chat::{fold_mask, normalize_mask, Channel, Chat, ListEntry, Status, MAX_LIST};
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::message::{line_len, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
@@ -87,28 +87,22 @@ impl List {
 
 impl Chat {
     /// `MODE <channel> [<modes> [<params>...]]` or `MODE <nick> [<modes>]`
-    pub(super) fn mode(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn mode(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
         let [target, rest @ ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "MODE", out);
+            return self.need_more_params(ctx.id, command::MODE, ctx.out);
         };
         if is_channel(target) {
-            self.channel_mode(id, target, rest, now, out);
+            self.channel_mode(ctx, target, rest);
         } else {
-            self.user_mode(id, target, rest.first().map(String::as_str), out);
+            self.user_mode(ctx, target, rest.first().map(String::as_str));
         }
     }
 
-    fn channel_mode(
-        &mut self,
-        id: ClientId,
-        target: &str,
-        rest: &[String],
-        now: &Now,
-        out: &mut Outbox,
-    ) {
+    fn channel_mode(&mut self, ctx: &mut Ctx<'_>, target: &str, rest: &[String]) {
+        let (id, now) = (ctx.id, ctx.now);
         let folded = fold(target);
         let Some(ch) = self.channels.get(&folded) else {
-            self.reply(id, out, ERR_NOSUCHCHANNEL, &[target, "No such channel"]);
+            self.reply(id, ctx.out, ERR_NOSUCHCHANNEL, &[target, "No such channel"]);
             return;
         };
         let display = ch.name.clone();
@@ -117,10 +111,10 @@ impl Chat {
             let mut params = vec![display.clone()];
             params.extend(ch.modes.describe(member));
             let params: Vec<&str> = params.iter().map(String::as_str).collect();
-            self.reply(id, out, RPL_CHANNELMODEIS, &params);
+            self.reply(id, ctx.out, RPL_CHANNELMODEIS, &params);
             self.reply(
                 id,
-                out,
+                ctx.out,
                 RPL_CREATIONTIME,
                 &[&display, &ch.created_unix.to_string()],
             );
@@ -167,13 +161,13 @@ impl Chat {
             }
             // A list mode without a mask lists it, which anyone may do.
             if let (Some(list), None) = (List::of(c), &param) {
-                self.send_mode_list(id, &folded, list, out);
+                self.send_mode_list(id, &folded, list, ctx.out);
                 continue;
             }
             if !"ovbeIqklCimnst".contains(c) {
                 self.reply(
                     id,
-                    out,
+                    ctx.out,
                     ERR_UNKNOWNMODE,
                     &[&c.to_string(), "is an unknown mode char to me"],
                 );
@@ -187,14 +181,14 @@ impl Chat {
                 // `+k`/`+l`/`+o`/`+v` without their parameter: nothing to do.
                 continue;
             }
-            if let Some(change) = self.apply_channel_mode(id, &folded, adding, c, param, now, out) {
+            if let Some(change) = self.apply_channel_mode(ctx, &folded, adding, c, param) {
                 applied.push(change);
             }
         }
         if denied {
             self.reply(
                 id,
-                out,
+                ctx.out,
                 ERR_CHANOPRIVSNEEDED,
                 &[&display, "You're not a channel operator"],
             );
@@ -210,7 +204,7 @@ impl Chat {
         // the one set: changes go out in as many lines as it takes instead.
         // `:setter MODE #room <changes>\r\n` and the `:` a last one may
         // need; each change adds its sign and letter and its parameter.
-        let fixed = line_len(&setter_mask, "MODE", &[&display], 0);
+        let fixed = line_len(&setter_mask, command::MODE, &[&display], 0);
         let mut len = fixed;
         let mut lines = Vec::new();
         for (add, c, p) in applied {
@@ -240,26 +234,25 @@ impl Chat {
                 );
             }
             let msgid = self.msgid();
-            let mut relay = Relay::new(now, &setter_mask, "MODE", params).with_msgid(msgid, false);
-            self.record(&folded, &relay, out);
+            let mut relay =
+                Relay::new(now, &setter_mask, command::MODE, params).with_msgid(msgid, false);
+            self.record(&folded, &relay, ctx.out);
             if let Some(ch) = self.channels.get(&folded) {
-                self.deliver(&mut relay, ch.members.keys().copied(), out);
+                self.deliver(&mut relay, ch.members.keys().copied(), ctx.out);
             }
         }
     }
 
     /// Applies one change; what to announce, if it changed anything.
-    #[allow(clippy::too_many_arguments)]
     fn apply_channel_mode(
         &mut self,
-        id: ClientId,
+        ctx: &mut Ctx<'_>,
         folded: &str,
         adding: bool,
         c: char,
         param: Option<String>,
-        now: &Now,
-        out: &mut Outbox,
     ) -> Option<(bool, char, Option<String>)> {
+        let (id, now, out) = ctx.parts();
         let setter = self.client(id)?.mask.clone();
         let target_id = match (c, &param) {
             ('o' | 'v', Some(nick)) => {
@@ -390,7 +383,8 @@ impl Chat {
         self.reply(id, out, end, &params);
     }
 
-    fn user_mode(&mut self, id: ClientId, target: &str, changes: Option<&str>, out: &mut Outbox) {
+    fn user_mode(&mut self, ctx: &mut Ctx<'_>, target: &str, changes: Option<&str>) {
+        let (id, _, out) = ctx.parts();
         let Some(client) = self.client(id) else {
             return;
         };
@@ -462,7 +456,7 @@ impl Chat {
             self.reply(id, out, ERR_UMODEUNKNOWNFLAG, &["Unknown MODE flag"]);
         }
         if !line.is_empty() {
-            if let Some(l) = out.format([], Some(&mask), "MODE", &[&nick, &line]) {
+            if let Some(l) = out.format([], Some(&mask), command::MODE, &[&nick, &line]) {
                 out.send(id, l);
             }
         }

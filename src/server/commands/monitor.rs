@@ -1,16 +1,19 @@
 //! MONITOR (IRCv3): tell a client when the nicknames it watches come and go.
 
-use super::super::chat::{Chat, Now, MAX_MONITOR};
+use super::super::chat::{Chat, MAX_MONITOR};
 use super::super::outbox::{ClientId, Outbox};
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `MONITOR + <nick>{,<nick>} | - <nick>{,<nick>} | C | L | S`
-    pub(super) fn monitor(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn monitor(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [sub, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "MONITOR", out);
+            return self.need_more_params(id, command::MONITOR, out);
         };
         let targets: Vec<&str> = msg
             .param(1)
@@ -21,7 +24,7 @@ impl Chat {
         match sub.as_str() {
             "+" => {
                 if targets.is_empty() {
-                    return self.need_more_params(id, "MONITOR", out);
+                    return self.need_more_params(id, command::MONITOR, out);
                 }
                 let mut online = Vec::new();
                 let mut offline = Vec::new();
@@ -96,7 +99,7 @@ impl Chat {
                 id,
                 out,
                 ERR_UNKNOWNCOMMAND,
-                &["MONITOR", "Unknown MONITOR subcommand"],
+                &[command::MONITOR, "Unknown MONITOR subcommand"],
             ),
         }
     }

@@ -1,16 +1,19 @@
 //! Server operators: OPER, KILL and WALLOPS.
 
-use super::super::chat::{truncate, Chat, Now, Status, TOPIC_LEN};
-use super::super::outbox::{ClientId, Outbox};
+use super::super::chat::{truncate, Chat, Status, TOPIC_LEN};
+use super::super::outbox::ClientId;
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `OPER <name> <password>`
-    pub(super) fn oper(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn oper(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [name, password, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "OPER", out);
+            return self.need_more_params(id, command::OPER, out);
         };
         let ok = self
             .config
@@ -38,7 +41,7 @@ impl Chat {
         let joined: Vec<String> = client.channels.iter().cloned().collect();
         self.oper_count += 1;
         self.reply(id, out, RPL_YOUREOPER, &["You are now an IRC operator"]);
-        if let Some(line) = out.format([], Some(&mask), "MODE", &[&nick, "+ow"]) {
+        if let Some(line) = out.format([], Some(&mask), command::MODE, &[&nick, "+ow"]) {
             out.send(id, line);
         }
         log::info!("{addr} ({nick}) is now a server operator");
@@ -57,7 +60,7 @@ impl Chat {
             let mut relay = Relay::new(
                 now,
                 &server,
-                "MODE",
+                command::MODE,
                 vec![ch.name.clone(), "+o".into(), nick.clone()],
             );
             if let Some(ch) = self.channels.get(&folded) {
@@ -67,9 +70,10 @@ impl Chat {
     }
 
     /// `KILL <nick> [:<reason>]`
-    pub(super) fn kill(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn kill(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [nick, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "KILL", out);
+            return self.need_more_params(id, command::KILL, out);
         };
         if !self.require_oper(id, out) {
             return;
@@ -91,7 +95,7 @@ impl Chat {
             .client(victim)
             .map(|c| c.target().to_owned())
             .unwrap_or_default();
-        if let Some(line) = out.format([], Some(&killer_mask), "KILL", &[&shown, reason]) {
+        if let Some(line) = out.format([], Some(&killer_mask), command::KILL, &[&shown, reason]) {
             out.send(victim, line);
         }
         let quit = format!("Killed ({killer} ({reason}))");
@@ -101,9 +105,10 @@ impl Chat {
     }
 
     /// `WALLOPS :<text>`: a message to everyone with user mode `+w`.
-    pub(super) fn wallops(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn wallops(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [text, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "WALLOPS", out);
+            return self.need_more_params(id, command::WALLOPS, out);
         };
         if !self.require_oper(id, out) {
             return;
@@ -118,7 +123,7 @@ impl Chat {
             .filter(|(_, c)| c.as_ref().is_some_and(|c| c.registered && c.wallops))
             .map(|(i, _)| i)
             .collect();
-        let mut relay = Relay::new(now, &client.mask, "WALLOPS", vec![text.clone()]);
+        let mut relay = Relay::new(now, &client.mask, command::WALLOPS, vec![text.clone()]);
         self.deliver(&mut relay, to, out);
     }
 }

@@ -1,8 +1,10 @@
 //! Questions about people and the server: WHO (with masks and WHOX), WHOIS,
 //! WHOWAS, LUSERS, MOTD, USERHOST, ISON, TIME, VERSION, INFO, ADMIN, LINKS, HELP.
 
-use super::super::chat::{mask_matches, Caps, Chat, Client, Now, VERSION};
+use super::super::chat::{mask_matches, Caps, Chat, Client, VERSION};
 use super::super::outbox::{ClientId, Outbox};
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -93,13 +95,12 @@ impl Chat {
     /// One 352, or a 354 with the WHOX `fields` (and `token`).
     fn who_line(
         &self,
-        id: ClientId,
+        ctx: &mut Ctx<'_>,
         channel: Option<&str>,
         member: ClientId,
         whox: Option<(&str, &str)>,
-        now: &Now,
-        out: &mut Outbox,
     ) {
+        let (id, now, out) = ctx.parts();
         let Some(c) = self.client(member) else { return };
         let shown_channel = channel
             .and_then(|f| self.channels.get(f))
@@ -158,7 +159,8 @@ impl Chat {
     }
 
     /// `WHO [<mask>|<#room> [%<fields>[,<token>]]]`
-    pub(super) fn who(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn who(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let id = ctx.id;
         let mask = msg.param(0).filter(|m| !m.is_empty()).unwrap_or("*");
         let whox = msg.param(1).and_then(|o| o.strip_prefix('%')).map(|spec| {
             let (fields, token) = spec.split_once(',').unwrap_or((spec, ""));
@@ -178,7 +180,7 @@ impl Chat {
                     for &m in ch.members.keys() {
                         let visible = member || self.client(m).is_some_and(|c| !c.invisible);
                         if visible && (!opers_only || self.client(m).is_some_and(|c| c.oper)) {
-                            self.who_line(id, Some(&folded), m, whox, now, out);
+                            self.who_line(ctx, Some(&folded), m, whox);
                         }
                     }
                 }
@@ -190,7 +192,7 @@ impl Chat {
                 .unwrap_or_default();
             // A plain nickname is looked up directly, even if invisible.
             if let Some(target) = self.find_nick(mask).filter(|_| !mask.contains(['*', '?'])) {
-                self.who_line(id, None, target, whox, now, out);
+                self.who_line(ctx, None, target, whox);
             } else {
                 for (m, c) in self.clients.iter().enumerate() {
                     let Some(c) = c.as_ref().filter(|c| c.registered) else {
@@ -213,20 +215,21 @@ impl Chat {
                     .iter()
                     .any(|s| mask_matches(&folded, s));
                     if hit {
-                        self.who_line(id, None, m, whox, now, out);
+                        self.who_line(ctx, None, m, whox);
                     }
                 }
             }
         }
-        self.reply(id, out, RPL_ENDOFWHO, &[mask, "End of /WHO list."]);
+        self.reply(id, ctx.out, RPL_ENDOFWHO, &[mask, "End of /WHO list."]);
     }
 
     /// `WHOIS [<server>] <nick>`
-    pub(super) fn whois(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn whois(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let nick = match msg.params.as_slice() {
             [_, nick, ..] => nick,
             [nick] => nick,
-            [] => return self.need_more_params(id, "WHOIS", out),
+            [] => return self.need_more_params(id, command::WHOIS, out),
         };
         let Some(target) = self.find_nick(nick) else {
             self.reply(id, out, ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
@@ -292,9 +295,10 @@ impl Chat {
     }
 
     /// `WHOWAS <nick> [<count>]`
-    pub(super) fn whowas(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn whowas(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [nick, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "WHOWAS", out);
+            return self.need_more_params(id, command::WHOWAS, out);
         };
         let count = msg
             .param(1)
@@ -337,7 +341,8 @@ impl Chat {
     }
 
     /// `LUSERS`
-    pub(super) fn lusers(&mut self, id: ClientId, _msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn lusers(&mut self, ctx: &mut Ctx<'_>, _msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let users = self.registered_count;
         let max = self.max_registered;
         let invisible = self.invisible_count;
@@ -395,7 +400,8 @@ impl Chat {
     }
 
     /// `MOTD`
-    pub(super) fn send_motd(&mut self, id: ClientId, _msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn send_motd(&mut self, ctx: &mut Ctx<'_>, _msg: &Message) {
+        let (id, _, out) = ctx.parts();
         if self.motd().is_empty() {
             self.reply(id, out, ERR_NOMOTD, &["MOTD File is missing"]);
             return;
@@ -414,7 +420,8 @@ impl Chat {
     }
 
     /// `USERHOST <nick>{ <nick>}`
-    pub(super) fn userhost(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn userhost(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let replies: Vec<String> = msg
             .params
             .iter()
@@ -430,7 +437,8 @@ impl Chat {
     }
 
     /// `ISON <nick>{ <nick>}`
-    pub(super) fn ison(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn ison(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let online: Vec<&str> = msg
             .params
             .iter()
@@ -454,7 +462,8 @@ impl Chat {
     }
 
     /// `TIME [<server>]`
-    pub(super) fn time(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn time(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         if self.other_server(id, msg, out) {
             return;
         }
@@ -469,7 +478,8 @@ impl Chat {
     }
 
     /// `VERSION [<server>]`
-    pub(super) fn version(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn version(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         if self.other_server(id, msg, out) {
             return;
         }
@@ -484,7 +494,8 @@ impl Chat {
     }
 
     /// `INFO [<server>]`
-    pub(super) fn info(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn info(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         if self.other_server(id, msg, out) {
             return;
         }
@@ -501,7 +512,8 @@ impl Chat {
     }
 
     /// `ADMIN [<server>]`
-    pub(super) fn admin(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn admin(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         if self.other_server(id, msg, out) {
             return;
         }
@@ -513,7 +525,8 @@ impl Chat {
     }
 
     /// `LINKS [[<remote>] <mask>]`: this server alone, as it has no peers.
-    pub(super) fn links(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn links(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let server = self.config.server_name.clone();
         let mask = msg.params.last().map_or("*", String::as_str);
         if mask_matches(&fold(mask), &fold(&server)) {
@@ -528,7 +541,8 @@ impl Chat {
     }
 
     /// `HELP [<subject>]` (also `HELPOP`)
-    pub(super) fn help(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn help(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let subject = msg.param(0).filter(|s| !s.is_empty()).unwrap_or("index");
         let key = subject.to_ascii_lowercase();
         let Some((_, lines)) = HELP.iter().find(|(k, _)| *k == key) else {

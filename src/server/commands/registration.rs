@@ -2,11 +2,13 @@
 //! QUIT, AWAY, SETNAME, and the welcome burst.
 
 use super::super::chat::{
-    fold_mask, truncate, Caps, Chat, Now, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
+    fold_mask, truncate, Caps, Chat, Whowas, KICK_LEN, MAX_LIST, MAX_MONITOR, MAX_TARGETS,
     REALNAME_LEN, SUPPORTED_CAPS, TOPIC_LEN, VERSION,
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
@@ -14,9 +16,10 @@ use crate::proto::Message;
 
 impl Chat {
     /// `CAP LS [302] | LIST | REQ :<caps> | END`
-    pub(super) fn cap(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn cap(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [sub, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "CAP", out);
+            return self.need_more_params(id, command::CAP, out);
         };
         let sub_upper = sub.to_ascii_uppercase();
         let Some(client) = self.client_mut(id) else {
@@ -33,7 +36,7 @@ impl Chat {
                     client.caps.insert(Caps::CAP_NOTIFY);
                 }
                 let names: Vec<&str> = SUPPORTED_CAPS.iter().map(|(n, _)| *n).collect();
-                self.server_line(id, out, "CAP", &[&nick, "LS", &names.join(" ")]);
+                self.server_line(id, out, command::CAP, &[&nick, "LS", &names.join(" ")]);
             }
             "LIST" => {
                 let caps = client.caps;
@@ -42,7 +45,7 @@ impl Chat {
                     .filter(|(_, c)| caps.has(*c))
                     .map(|(n, _)| *n)
                     .collect();
-                self.server_line(id, out, "CAP", &[&nick, "LIST", &names.join(" ")]);
+                self.server_line(id, out, command::CAP, &[&nick, "LIST", &names.join(" ")]);
             }
             "REQ" => {
                 if !client.registered {
@@ -66,20 +69,21 @@ impl Chat {
                     client.caps = caps;
                 }
                 let verdict = if ok { "ACK" } else { "NAK" };
-                self.server_line(id, out, "CAP", &[&nick, verdict, requested]);
+                self.server_line(id, out, command::CAP, &[&nick, verdict, requested]);
             }
             "END" => {
                 client.cap_negotiating = false;
-                self.try_register(id, now, out);
+                self.try_register(ctx);
             }
             _ => self.reply(id, out, ERR_INVALIDCAPCMD, &[sub, "Invalid CAP command"]),
         }
     }
 
     /// `PASS <password>`
-    pub(super) fn pass(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn pass(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [password, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "PASS", out);
+            return self.need_more_params(id, command::PASS, out);
         };
         let expected = self.config.password.clone();
         let Some(client) = self.client_mut(id) else {
@@ -93,12 +97,13 @@ impl Chat {
     }
 
     /// `USER <username> <mode> <unused> :<realname>`
-    pub(super) fn user(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn user(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let [username, _, _, realname, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "USER", out);
+            return self.need_more_params(id, command::USER, out);
         };
         if username.is_empty() || realname.is_empty() {
-            return self.need_more_params(id, "USER", out);
+            return self.need_more_params(id, command::USER, out);
         }
         let Some(client) = self.client_mut(id) else {
             return;
@@ -119,11 +124,12 @@ impl Chat {
             format!("~{user}")
         });
         client.realname = truncate(realname, REALNAME_LEN).to_owned();
-        self.try_register(id, now, out);
+        self.try_register(ctx);
     }
 
     /// `NICK <nickname>`
-    pub(super) fn nick(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn nick(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let Some(wanted) = msg.param(0).filter(|n| !n.is_empty()) else {
             self.reply(id, out, ERR_NONICKNAMEGIVEN, &["No nickname given"]);
             return;
@@ -195,7 +201,7 @@ impl Chat {
             return;
         };
         if !client.registered {
-            self.try_register(id, now, out);
+            self.try_register(ctx);
             return;
         }
         let old_mask = std::mem::take(&mut client.mask);
@@ -210,8 +216,8 @@ impl Chat {
         let rooms: Vec<String> = client.channels.iter().cloned().collect();
         let bot = client.bot;
         let msgid = self.msgid();
-        let mut relay =
-            Relay::new(now, &old_mask, "NICK", vec![wanted.to_owned()]).with_msgid(msgid, bot);
+        let mut relay = Relay::new(now, &old_mask, command::NICK, vec![wanted.to_owned()])
+            .with_msgid(msgid, bot);
         self.deliver(&mut relay, to, out);
         for room in &rooms {
             self.record(room, &relay, out);
@@ -236,7 +242,8 @@ impl Chat {
         );
     }
 
-    fn try_register(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    fn try_register(&mut self, ctx: &mut Ctx<'_>) {
+        let (id, now, out) = ctx.parts();
         let Some(client) = self.client_mut(id) else {
             return;
         };
@@ -261,9 +268,9 @@ impl Chat {
             "{addr} registered as {nick}; {} online",
             self.registered_count
         );
-        self.welcome(id, now, out);
-        self.after_welcome(id, now, out);
-        self.notify_monitors(&nick, Some(&mask), out);
+        self.welcome(ctx);
+        self.after_welcome(ctx);
+        self.notify_monitors(&nick, Some(&mask), ctx.out);
     }
 
     /// The ISUPPORT (005) tokens, exactly as implemented.
@@ -311,7 +318,8 @@ impl Chat {
         }
     }
 
-    fn welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    fn welcome(&mut self, ctx: &mut Ctx<'_>) {
+        let (id, _, out) = ctx.parts();
         let Some(client) = self.client(id) else {
             return;
         };
@@ -347,22 +355,24 @@ impl Chat {
             &[&server, VERSION, "Biow", "CIbeiklmnoqstv", "Ibekloqv"],
         );
         self.send_isupport(id, out);
-        self.lusers(id, &Message::default(), now, out);
-        self.send_motd(id, &Message::default(), now, out);
+        self.lusers(ctx, &Message::default());
+        self.send_motd(ctx, &Message::default());
     }
 
     /// `PING <token>`
-    pub(super) fn ping(&mut self, id: ClientId, msg: &Message, _now: &Now, out: &mut Outbox) {
+    pub(super) fn ping(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, _, out) = ctx.parts();
         let Some(token) = msg.param(0).filter(|t| !t.is_empty()) else {
             self.reply(id, out, ERR_NOORIGIN, &["No origin specified"]);
             return;
         };
         let server = self.config.server_name.clone();
-        self.server_line(id, out, "PONG", &[&server, token]);
+        self.server_line(id, out, command::PONG, &[&server, token]);
     }
 
     /// `QUIT [:<reason>]`
-    pub(super) fn quit(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn quit(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let reason = match msg.param(0).filter(|r| !r.is_empty()) {
             Some(r) => format!("Quit: {}", truncate(r, TOPIC_LEN)),
             None => "Client Quit".into(),
@@ -371,7 +381,8 @@ impl Chat {
     }
 
     /// `AWAY [:<message>]`
-    pub(super) fn away(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn away(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let text = msg
             .param(0)
             .filter(|t| !t.is_empty())
@@ -398,22 +409,23 @@ impl Chat {
             );
         }
         let to = self.cap_watchers(id, Caps::AWAY_NOTIFY, false);
-        let mut relay = Relay::new(now, &mask, "AWAY", text.into_iter().collect());
+        let mut relay = Relay::new(now, &mask, command::AWAY, text.into_iter().collect());
         self.deliver(&mut relay, to, out);
     }
 
     /// `SETNAME :<realname>`
-    pub(super) fn setname(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn setname(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [realname, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "SETNAME", out);
+            return self.need_more_params(id, command::SETNAME, out);
         };
         if realname.is_empty() || realname.len() > REALNAME_LEN {
             self.server_line(
                 id,
                 out,
-                "FAIL",
+                command::FAIL,
                 &[
-                    "SETNAME",
+                    command::SETNAME,
                     "INVALID_REALNAME",
                     &format!("Realname must be 1 to {REALNAME_LEN} bytes"),
                 ],
@@ -426,7 +438,7 @@ impl Chat {
         client.realname = realname.clone();
         let mask = client.mask.clone();
         let to = self.cap_watchers(id, Caps::SETNAME, true);
-        let mut relay = Relay::new(now, &mask, "SETNAME", vec![realname.clone()]);
+        let mut relay = Relay::new(now, &mask, command::SETNAME, vec![realname.clone()]);
         self.deliver(&mut relay, to, out);
     }
 }

@@ -14,18 +14,21 @@
 //!    fetches with CHATHISTORY. A wrong or expired token gets
 //!    `FAIL RESUME INVALID_TOKEN` and registration goes on as usual.
 
-use super::super::chat::{Caps, Chat, Now, Seat, Status};
-use super::super::outbox::{ClientId, Outbox};
+use super::super::chat::{Caps, Chat, Seat, Status};
+use super::super::outbox::ClientId;
 use super::super::relay::Relay;
+use super::Ctx;
+use crate::proto::command;
 use crate::proto::names::fold;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
 impl Chat {
     /// `RESUME <token>` (before registration)
-    pub(super) fn resume(&mut self, id: ClientId, msg: &Message, now: &Now, out: &mut Outbox) {
+    pub(super) fn resume(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
+        let (id, now, out) = ctx.parts();
         let [token, ..] = msg.params.as_slice() else {
-            return self.need_more_params(id, "RESUME", out);
+            return self.need_more_params(id, command::RESUME, out);
         };
         let Some(client) = self.client(id) else {
             return;
@@ -64,9 +67,9 @@ impl Chat {
             self.server_line(
                 id,
                 out,
-                "FAIL",
+                command::FAIL,
                 &[
-                    "RESUME",
+                    command::RESUME,
                     "INVALID_TOKEN",
                     "That seat is not held (wrong or expired token)",
                 ],
@@ -95,7 +98,8 @@ impl Chat {
 
     /// After the welcome: the new token, and the seat taken back if this
     /// connection proved it owns one.
-    pub(crate) fn after_welcome(&mut self, id: ClientId, now: &Now, out: &mut Outbox) {
+    pub(super) fn after_welcome(&mut self, ctx: &mut Ctx<'_>) {
+        let id = ctx.id;
         if !self.caps_of(id).has(Caps::RESUME) {
             return;
         }
@@ -110,12 +114,13 @@ impl Chat {
         client.resuming = None;
         client.resume_token = Some(token.clone());
         if let Some(seat) = seat {
-            self.take_seat(id, seat, now, out);
+            self.take_seat(ctx, seat);
         }
-        self.server_line(id, out, "RESUME", &["TOKEN", &token]);
+        self.server_line(id, ctx.out, command::RESUME, &["TOKEN", &token]);
     }
 
-    fn take_seat(&mut self, id: ClientId, seat: Seat, now: &Now, out: &mut Outbox) {
+    fn take_seat(&mut self, ctx: &mut Ctx<'_>, seat: Seat) {
+        let (id, now, out) = ctx.parts();
         let Some(client) = self.client_mut(id) else {
             return;
         };
@@ -140,7 +145,7 @@ impl Chat {
         let mask = client.mask.clone();
         let nick = client.target().to_owned();
         let bot = client.bot;
-        self.server_line(id, out, "RESUME", &["SUCCESS", &nick]);
+        self.server_line(id, out, command::RESUME, &["SUCCESS", &nick]);
         log::info!("{} took back the seat of {nick}", client.addr);
         for (folded, status) in seat.rooms {
             if self
@@ -170,7 +175,7 @@ impl Chat {
                     let mut params = vec![display.clone(), format!("+{modes}")];
                     params.extend(modes.chars().map(|_| nick.clone()));
                     let server = self.config.server_name.clone();
-                    let mut relay = Relay::new(now, &server, "MODE", params);
+                    let mut relay = Relay::new(now, &server, command::MODE, params);
                     self.deliver(&mut relay, ch.members.keys().copied(), out);
                 }
             }
