@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use banter::proto::Message;
 use banter::server::chat::{Chat, Now};
-use banter::server::outbox::Outbox;
+use banter::server::outbox::{ClientId, Outbox};
 use banter::server::Config;
 
 /// A chat state, the time, and what the last call sent to whom.
@@ -35,20 +35,25 @@ impl Harness {
 
     fn connect(&mut self, id: usize) {
         let addr: SocketAddr = ([127, 0, 0, 1], 40000 + id as u16).into();
-        self.chat.connect(id, addr, &self.now);
+        self.chat
+            .connect(ClientId::from_slab_key(id), addr, &self.now);
     }
 
     /// Handles the lines and returns what `id` was sent, as raw lines.
     fn send(&mut self, id: usize, lines: &[&str]) -> Vec<Vec<u8>> {
         self.out.clear();
         for line in lines {
-            self.chat
-                .handle_line(id, line.as_bytes(), &self.now, &mut self.out);
+            self.chat.handle_line(
+                ClientId::from_slab_key(id),
+                line.as_bytes(),
+                &self.now,
+                &mut self.out,
+            );
         }
         let sent = self
             .out
             .sends()
-            .filter(|(to, _)| *to == id)
+            .filter(|(to, _)| to.slab_key() == id)
             .map(|(_, l)| l.to_vec())
             .collect();
         self.chat.check_invariants().expect("invariants hold");
@@ -98,7 +103,7 @@ fn shutdown_forgets_monitors_and_counts() {
     );
     h.register(4, "alice");
     assert!(
-        h.out.sends().all(|(to, _)| to != 3),
+        h.out.sends().all(|(to, _)| to.slab_key() != 3),
         "the newcomer watches nobody"
     );
 }

@@ -8,7 +8,11 @@ use std::time::Instant;
 use mio::net::TcpStream;
 
 use super::NICK_RETRIES;
-use crate::proto::LineReader;
+use crate::proto::numeric::{
+    ERR_ERRONEUSNICKNAME, ERR_NICKNAMEINUSE, ERR_PASSWDMISMATCH, ERR_UNAVAILRESOURCE,
+    ERR_YOUREBANNEDCREEP, RPL_ENDOFNAMES, RPL_WELCOME,
+};
+use crate::proto::{command, LineReader};
 
 /// Runs started in this process, so that two runs' nicknames differ even when
 /// the server has not yet seen the first run's connections close.
@@ -165,21 +169,23 @@ impl Talk {
             first
         };
         match command {
-            "PING" => {
+            command::PING => {
                 let token = text.split_once("PING ").map_or("", |(_, t)| t);
                 self.queue(&format!("PONG {token}\r\n"));
             }
-            "001" if self.stage == Stage::Registering => {
+            RPL_WELCOME if self.stage == Stage::Registering => {
                 self.stage = Stage::Joining;
                 self.queue(&format!("JOIN {channel}\r\n"));
             }
-            "366" if self.stage == Stage::Joining => {
+            RPL_ENDOFNAMES if self.stage == Stage::Joining => {
                 self.stage = Stage::Joined;
                 return Heard::Joined;
             }
             // In use, or held for a while (437, as servers do after a
             // nickname's owner left).
-            "433" | "437" if self.stage == Stage::Registering && self.nick_tries < NICK_RETRIES => {
+            ERR_NICKNAMEINUSE | ERR_UNAVAILRESOURCE
+                if self.stage == Stage::Registering && self.nick_tries < NICK_RETRIES =>
+            {
                 self.nick_tries += 1;
                 let next = nick(prefix, self.id, self.nick_tries);
                 self.queue(&format!("NICK {next}\r\n"));
@@ -187,10 +193,17 @@ impl Talk {
             }
             // The server keeps an unregistered connection open until its
             // registration timeout: give it up now.
-            "433" | "437" | "432" if self.stage == Stage::Registering => {
+            ERR_NICKNAMEINUSE | ERR_UNAVAILRESOURCE | ERR_ERRONEUSNICKNAME
+                if self.stage == Stage::Registering =>
+            {
                 return Heard::Refused(text.into_owned());
             }
-            "433" | "437" | "432" | "ERROR" | "464" | "465" => {
+            ERR_NICKNAMEINUSE
+            | ERR_UNAVAILRESOURCE
+            | ERR_ERRONEUSNICKNAME
+            | command::ERROR
+            | ERR_PASSWDMISMATCH
+            | ERR_YOUREBANNEDCREEP => {
                 return Heard::Error(text.into_owned());
             }
             _ => {}

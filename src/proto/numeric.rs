@@ -63,12 +63,17 @@ pub const ERR_ERRONEUSNICKNAME: &str = "432";
 pub const ERR_NICKNAMEINUSE: &str = "433";
 /// Solanum's ERR_BANNICKCHANGE: a banned or muted member may not rename.
 pub const ERR_BANNICKCHANGE: &str = "435";
+/// A nickname held for a while after its owner left (servers other than
+/// Banter send it; banter-bench retries on it).
+pub const ERR_UNAVAILRESOURCE: &str = "437";
 pub const ERR_USERNOTINCHANNEL: &str = "441";
 pub const ERR_NOTONCHANNEL: &str = "442";
 pub const ERR_NOTREGISTERED: &str = "451";
 pub const ERR_NEEDMOREPARAMS: &str = "461";
 pub const ERR_ALREADYREGISTERED: &str = "462";
 pub const ERR_PASSWDMISMATCH: &str = "464";
+/// Banned from the server (other servers' K-line).
+pub const ERR_YOUREBANNEDCREEP: &str = "465";
 pub const ERR_CHANOPRIVSNEEDED: &str = "482";
 pub const ERR_UMODEUNKNOWNFLAG: &str = "501";
 pub const ERR_USERSDONTMATCH: &str = "502";

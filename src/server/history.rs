@@ -32,7 +32,10 @@ pub struct Event {
 impl Event {
     /// Whether it is something someone said (shown without event-playback).
     pub fn is_message(&self) -> bool {
-        matches!(self.command.as_str(), "PRIVMSG" | "NOTICE")
+        matches!(
+            self.command.as_str(),
+            crate::proto::command::PRIVMSG | crate::proto::command::NOTICE
+        )
     }
 
     fn size(&self) -> usize {

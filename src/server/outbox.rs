@@ -5,11 +5,40 @@
 //! and one copy into that client's write buffer.
 
 use super::history::Event;
+use crate::proto::command;
 use crate::proto::message::MAX_BODY_LEN;
 use crate::proto::{escape_tag_value, write_line};
 
-/// The client a line goes to: the event loop's connection key.
-pub type ClientId = usize;
+/// A client of the chat state, and the connection it came on.
+///
+/// Invariant: the id is the key of the connection's entry in the event
+/// loop's slab, and so its mio `Token` too. The loop takes a vacant entry,
+/// registers the socket under that key, inserts the connection, and only
+/// then tells the chat state (`Chat::connect`, which checks that no live
+/// client holds the id). The entry leaves the slab only after the chat state
+/// has let the client go, so an id never names two clients at once; a later
+/// connection may reuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(usize);
+
+impl ClientId {
+    /// The id of the connection at `key` in the event loop's slab.
+    pub const fn from_slab_key(key: usize) -> ClientId {
+        ClientId(key)
+    }
+
+    /// The connection's key in the event loop's slab (and its token); also
+    /// the client's slot in the chat state.
+    pub const fn slab_key(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// A formatted line inside an [`Outbox`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,13 +156,17 @@ impl Outbox {
                 }
                 let open = format!("+{batch}");
                 let end_ref = format!("-{batch}");
-                let Some(start_line) =
-                    self.format([], Some(server), "BATCH", &[&open, "labeled-response"])
-                else {
+                let Some(start_line) = self.format(
+                    [],
+                    Some(server),
+                    command::BATCH,
+                    &[&open, "labeled-response"],
+                ) else {
                     return;
                 };
                 let start_line = self.with_tag(start_line, &tag);
-                let Some(end_line) = self.format([], Some(server), "BATCH", &[&end_ref]) else {
+                let Some(end_line) = self.format([], Some(server), command::BATCH, &[&end_ref])
+                else {
                     return;
                 };
                 self.sends.insert(last + 1, (to, end_line));
@@ -240,17 +273,18 @@ mod tests {
             .format([], Some("a!u@h"), "PRIVMSG", &["#c", "hi all"])
             .unwrap();
         for to in [3, 1, 2] {
-            out.send(to, line);
+            out.send(ClientId::from_slab_key(to), line);
         }
         assert!(out.format([], None, "X", &["a b", "c"]).is_none());
-        out.close(1);
+        out.close(ClientId::from_slab_key(1));
         let sends: Vec<_> = out.sends().collect();
         assert_eq!(sends.len(), 3);
         assert!(sends
             .iter()
             .all(|(_, l)| *l == b":a!u@h PRIVMSG #c :hi all\r\n"));
-        assert_eq!(sends.iter().map(|s| s.0).collect::<Vec<_>>(), [3, 1, 2]);
-        assert_eq!(out.closes(), [1]);
+        let keys: Vec<usize> = sends.iter().map(|s| s.0.slab_key()).collect();
+        assert_eq!(keys, [3, 1, 2]);
+        assert_eq!(out.closes(), [ClientId::from_slab_key(1)]);
         out.clear();
         assert!(out.is_empty());
     }
@@ -262,7 +296,7 @@ mod tests {
         let line = out
             .format([("time", "x")], Some("srv"), "NOTICE", &["n", &text])
             .unwrap();
-        out.send(1, line);
+        out.send(ClientId::from_slab_key(1), line);
         let (_, bytes) = out.sends().next().unwrap();
         assert!(body_len(bytes) <= MAX_BODY_LEN, "{}", body_len(bytes));
         assert!(std::str::from_utf8(bytes).is_ok());
@@ -280,29 +314,38 @@ mod tests {
     fn labels_acks_tags_and_batches() {
         let mut out = Outbox::new();
         let m = out.mark();
-        out.label(1, m, "a b", "srv", "b1");
-        assert_eq!(lines_to(&out, 1), ["@label=a\\sb :srv ACK\r\n"]);
+        out.label(ClientId::from_slab_key(1), m, "a b", "srv", "b1");
+        assert_eq!(
+            lines_to(&out, ClientId::from_slab_key(1)),
+            ["@label=a\\sb :srv ACK\r\n"]
+        );
 
         let mut out = Outbox::new();
         let m = out.mark();
         let l = out
             .format([("time", "t")], Some("srv"), "PONG", &["srv", "x"])
             .unwrap();
-        out.send(1, l);
-        out.send(2, l);
-        out.label(1, m, "L", "srv", "b1");
-        assert_eq!(lines_to(&out, 1), ["@label=L;time=t :srv PONG srv x\r\n"]);
-        assert_eq!(lines_to(&out, 2), ["@time=t :srv PONG srv x\r\n"]);
+        out.send(ClientId::from_slab_key(1), l);
+        out.send(ClientId::from_slab_key(2), l);
+        out.label(ClientId::from_slab_key(1), m, "L", "srv", "b1");
+        assert_eq!(
+            lines_to(&out, ClientId::from_slab_key(1)),
+            ["@label=L;time=t :srv PONG srv x\r\n"]
+        );
+        assert_eq!(
+            lines_to(&out, ClientId::from_slab_key(2)),
+            ["@time=t :srv PONG srv x\r\n"]
+        );
 
         let mut out = Outbox::new();
         let m = out.mark();
         for n in ["1", "2"] {
             let l = out.format([], Some("srv"), "NOTICE", &["n", n]).unwrap();
-            out.send(1, l);
+            out.send(ClientId::from_slab_key(1), l);
         }
-        out.label(1, m, "L", "srv", "b1");
+        out.label(ClientId::from_slab_key(1), m, "L", "srv", "b1");
         assert_eq!(
-            lines_to(&out, 1),
+            lines_to(&out, ClientId::from_slab_key(1)),
             [
                 "@label=L :srv BATCH +b1 labeled-response\r\n",
                 "@batch=b1 :srv NOTICE n 1\r\n",

@@ -1,6 +1,7 @@
 //! A room's transcript for its host, as plain text or HTML, from stored history.
 
 use super::history::Event;
+use crate::proto::command;
 use crate::proto::time::format_server_time;
 
 /// The transcript's form.
@@ -26,7 +27,7 @@ fn describe(e: &Event) -> Option<(String, String)> {
     let who = nick(&e.source).to_owned();
     let p = |i: usize| e.params.get(i).map(String::as_str).unwrap_or("");
     let line = match e.command.as_str() {
-        "PRIVMSG" | "NOTICE" => {
+        command::PRIVMSG | command::NOTICE => {
             let text = p(1);
             if let Some(action) = text
                 .strip_prefix("\u{1}ACTION ")
@@ -39,14 +40,14 @@ fn describe(e: &Event) -> Option<(String, String)> {
             }
             return Some((who, text.to_owned()));
         }
-        "JOIN" => format!("{who} joined"),
-        "PART" if p(1).is_empty() => format!("{who} left"),
-        "PART" => format!("{who} left ({})", p(1)),
-        "QUIT" => format!("{who} quit ({})", p(0)),
-        "KICK" => format!("{who} removed {} ({})", p(1), p(2)),
-        "NICK" => format!("{who} is now known as {}", p(0)),
-        "TOPIC" => format!("{who} set the topic: {}", p(1)),
-        "MODE" => format!(
+        command::JOIN => format!("{who} joined"),
+        command::PART if p(1).is_empty() => format!("{who} left"),
+        command::PART => format!("{who} left ({})", p(1)),
+        command::QUIT => format!("{who} quit ({})", p(0)),
+        command::KICK => format!("{who} removed {} ({})", p(1), p(2)),
+        command::NICK => format!("{who} is now known as {}", p(0)),
+        command::TOPIC => format!("{who} set the topic: {}", p(1)),
+        command::MODE => format!(
             "{who} set mode {}",
             e.params.get(1..).unwrap_or_default().join(" ")
         ),

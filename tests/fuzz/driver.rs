@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use banter::proto::message::{check_length, MAX_BODY_LEN};
 use banter::proto::{LineReader, Message};
 use banter::server::chat::{Chat, Now};
-use banter::server::outbox::Outbox;
+use banter::server::outbox::{ClientId, Outbox};
 use banter::server::Config;
 
 /// Connections at once; keys are `0..SLOTS`.
@@ -170,7 +170,7 @@ impl Exec {
                     // A few hosts, so that bans by host hit some and miss others.
                     SocketAddr::from((Ipv4Addr::new(127, 0, 0, 1 + (slot % 3) as u8), port))
                 };
-                self.chat.connect(slot, addr, &self.now());
+                self.chat.connect(id(slot), addr, &self.now());
                 self.conns[slot] = Some(Conn {
                     reader: LineReader::new(self.recvq),
                     labeled: false,
@@ -188,7 +188,7 @@ impl Exec {
                 self.conns[slot] = None;
                 let now = self.now();
                 self.chat
-                    .disconnect(slot, "Connection reset by peer", &now, &mut self.out);
+                    .disconnect(id(slot), "Connection reset by peer", &now, &mut self.out);
                 self.settle(None)
             }
             &Action::Tick { ms } => {
@@ -234,7 +234,7 @@ impl Exec {
                     self.conns[slot] = None;
                     let now = self.now();
                     self.chat
-                        .disconnect(slot, "RecvQ exceeded", &now, &mut self.out);
+                        .disconnect(id(slot), "RecvQ exceeded", &now, &mut self.out);
                     return self.settle(None);
                 }
             }
@@ -245,7 +245,7 @@ impl Exec {
             };
             let now = self.now();
             let line = std::mem::take(&mut self.line);
-            self.chat.handle_line(slot, &line, &now, &mut self.out);
+            self.chat.handle_line(id(slot), &line, &now, &mut self.out);
             let checked = self.settle(Some((slot, label)));
             self.line = line;
             checked?;
@@ -256,19 +256,20 @@ impl Exec {
     /// clears the outbox. `input` is the client whose line was handled and the
     /// label its reply must carry, if any.
     fn settle(&mut self, input: Option<(usize, Option<String>)>) -> Result<(), String> {
-        let closes = self.out.closes();
-        for &id in closes {
-            if !self.is_connected(id) {
-                return Err(format!("close for key {id}, which has no connection"));
+        let closes: Vec<usize> = self.out.closes().iter().map(|c| c.slab_key()).collect();
+        for &key in &closes {
+            if !self.is_connected(key) {
+                return Err(format!("close for key {key}, which has no connection"));
             }
-            if self.chat.is_client(id) {
-                return Err(format!("close for {id}, which the chat still knows"));
+            if self.chat.is_client(id(key)) {
+                return Err(format!("close for {key}, which the chat still knows"));
             }
         }
         let mut after_error = [false; SLOTS];
         let mut labels = [0usize; SLOTS];
         let mut batches: Vec<(usize, String)> = Vec::new();
         for (to, bytes) in self.out.sends() {
+            let to = to.slab_key();
             // Only for messages: formatting it for every line would cost more
             // than the checks.
             let text = Lossy(bytes);
@@ -286,7 +287,7 @@ impl Exec {
                     return Err(format!("ERROR to {to} without a close: {text:?}"));
                 }
                 after_error[to] = true;
-            } else if !self.chat.is_client(to) && !closes.contains(&to) {
+            } else if !self.chat.is_client(id(to)) && !closes.contains(&to) {
                 return Err(format!("line to {to}, forgotten without a close: {text:?}"));
             }
             if let Some(label) = msg.tag("label") {
@@ -320,23 +321,23 @@ impl Exec {
             return Err(format!("batch {r} to {t} never ended"));
         }
         if let Some((from, Some(label))) = &input {
-            if self.chat.is_client(*from) && labels[*from] != 1 {
+            if self.chat.is_client(id(*from)) && labels[*from] != 1 {
                 return Err(format!(
                     "label {label:?} came back {} times, not once",
                     labels[*from]
                 ));
             }
         }
-        for &id in self.out.closes() {
-            self.conns[id] = None;
+        for key in closes {
+            self.conns[key] = None;
         }
         self.out.clear();
         let mut open = 0;
-        for (id, conn) in self.conns.iter().enumerate() {
+        for (key, conn) in self.conns.iter().enumerate() {
             if conn.is_some() {
                 open += 1;
-                if !self.chat.is_client(id) {
-                    return Err(format!("the chat forgot {id} without asking to close it"));
+                if !self.chat.is_client(id(key)) {
+                    return Err(format!("the chat forgot {key} without asking to close it"));
                 }
             }
         }
@@ -448,4 +449,9 @@ pub fn replay(settings: &Settings, actions: &[Action]) -> Result<(), Failure> {
             .map_err(|message| Failure { step, message })?;
     }
     Ok(())
+}
+
+/// The chat's id for the driver's connection key, as the event loop makes it.
+fn id(key: usize) -> ClientId {
+    ClientId::from_slab_key(key)
 }

@@ -12,12 +12,7 @@ impl Chat {
     /// MONITOR map agree with the clients themselves; the first disagreement
     /// found, if any. Walks everything: for tests, not for the event loop.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let live = || {
-            self.clients
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| Some((i, c.as_ref()?)))
-        };
+        let live = || self.live_clients();
         let count = |f: fn(&Client) -> bool| live().filter(|(_, c)| f(c)).count();
         let counters = [
             ("client_count", self.client_count, count(|_| true)),

@@ -81,8 +81,6 @@ pub struct Chat {
     pub(crate) whowas: VecDeque<Whowas>,
     /// Seats held after a lost connection, by folded nickname.
     pub(crate) seats: HashMap<String, Seat>,
-    /// Keys the resume tokens are made from: random per process.
-    token_keys: std::collections::hash_map::RandomState,
     /// What was said and done in each room (and in private, while both stay).
     pub(crate) history: History,
     pub(crate) created_unix: u64,
@@ -117,7 +115,6 @@ impl Chat {
             monitors: HashMap::new(),
             whowas: VecDeque::new(),
             seats: HashMap::new(),
-            token_keys: std::collections::hash_map::RandomState::new(),
             history: History::new(config.history),
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
@@ -194,11 +191,19 @@ impl Chat {
     }
 
     pub(crate) fn client(&self, id: ClientId) -> Option<&Client> {
-        self.clients.get(id).and_then(Option::as_ref)
+        self.clients.get(id.slab_key()).and_then(Option::as_ref)
+    }
+
+    /// Every client connected now, with its id, in id order.
+    pub(crate) fn live_clients(&self) -> impl Iterator<Item = (ClientId, &Client)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .filter_map(|(key, c)| Some((ClientId::from_slab_key(key), c.as_ref()?)))
     }
 
     pub(crate) fn client_mut(&mut self, id: ClientId) -> Option<&mut Client> {
-        self.clients.get_mut(id).and_then(Option::as_mut)
+        self.clients.get_mut(id.slab_key()).and_then(Option::as_mut)
     }
 
     pub(crate) fn caps_of(&self, id: ClientId) -> Caps {
@@ -217,21 +222,6 @@ impl Chat {
         format!("{}-{}", self.msgid_base, base36(self.next_msgid))
     }
 
-    /// A fresh resume token: 128 bits from SipHash under this process's
-    /// random keys, over a counter, so it cannot be guessed from outside.
-    pub(crate) fn new_token(&mut self) -> String {
-        use std::hash::{BuildHasher, Hasher};
-        self.next_msgid += 1;
-        let mut words = [0u64; 2];
-        for (i, w) in words.iter_mut().enumerate() {
-            let mut h = self.token_keys.build_hasher();
-            h.write_u64(self.next_msgid);
-            h.write_usize(i);
-            *w = h.finish();
-        }
-        format!("{:016x}{:016x}", words[0], words[1])
-    }
-
     /// A fresh `BATCH` reference.
     pub(crate) fn batch_ref(&mut self) -> String {
         self.next_batch += 1;
@@ -239,11 +229,20 @@ impl Chat {
     }
 
     /// A new connection from `addr` under the event loop's key `id`.
+    ///
+    /// The loop hands out a key only once the chat state has let its last
+    /// client go (see [`ClientId`]); a live client under `id` would be a bug
+    /// in the loop, which this catches in tests and the fuzzer.
     pub fn connect(&mut self, id: ClientId, addr: SocketAddr, now: &Now) {
-        if self.clients.len() <= id {
-            self.clients.resize_with(id + 1, || None);
+        let slot = id.slab_key();
+        if self.clients.len() <= slot {
+            self.clients.resize_with(slot + 1, || None);
         }
-        self.clients[id] = Some(Client {
+        debug_assert!(
+            self.clients[slot].is_none(),
+            "client {id:?} connected while still live"
+        );
+        self.clients[slot] = Some(Client {
             addr,
             nick: None,
             user: None,
@@ -373,8 +372,9 @@ impl Chat {
     /// Sends PINGs to idle clients and drops those past a timeout.
     pub fn tick(&mut self, now: &Now, out: &mut Outbox) {
         let mut expired = Vec::new();
-        for (id, slot) in self.clients.iter_mut().enumerate() {
+        for (key, slot) in self.clients.iter_mut().enumerate() {
             let Some(client) = slot else { continue };
+            let id = ClientId::from_slab_key(key);
             if !client.registered {
                 if now.instant.duration_since(client.connected_at)
                     >= self.config.registration_timeout
@@ -419,8 +419,9 @@ impl Chat {
         // No QUIT is relayed: everyone is about to hear the same ERROR, and
         // relaying would cost n² deliveries in a full room.
         let error = out.format([], None, command::ERROR, &["Server shutting down"]);
-        for (id, slot) in self.clients.iter_mut().enumerate() {
+        for (key, slot) in self.clients.iter_mut().enumerate() {
             if slot.take().is_some() {
+                let id = ClientId::from_slab_key(key);
                 if let Some(line) = error {
                     out.send(id, line);
                 }
@@ -475,7 +476,7 @@ impl Chat {
     }
 
     fn remove_client(&mut self, id: ClientId, reason: &str, now: &Now, out: &mut Outbox) {
-        let Some(client) = self.clients.get_mut(id).and_then(Option::take) else {
+        let Some(client) = self.clients.get_mut(id.slab_key()).and_then(Option::take) else {
             return;
         };
         self.client_count -= 1;

@@ -276,6 +276,7 @@ mod tests {
         );
         let mut out = Outbox::new();
         for id in 0..members {
+            let id = ClientId::from_slab_key(id);
             chat.connect(id, ([127, 0, 0, 1], 40000).into(), &now);
             for line in [
                 format!("NICK m{id}"),
@@ -291,7 +292,7 @@ mod tests {
 
     fn cost(chat: &mut Chat, now: &Now, line: &str) -> u32 {
         let mut out = Outbox::new();
-        chat.handle_line(0, line.as_bytes(), now, &mut out)
+        chat.handle_line(ClientId::from_slab_key(0), line.as_bytes(), now, &mut out)
     }
 
     #[test]

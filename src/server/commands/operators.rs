@@ -117,10 +117,8 @@ impl Chat {
             return;
         };
         let to: Vec<ClientId> = self
-            .clients
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.as_ref().is_some_and(|c| c.registered && c.wallops))
+            .live_clients()
+            .filter(|(_, c)| c.registered && c.wallops)
             .map(|(i, _)| i)
             .collect();
         let mut relay = Relay::new(now, &client.mask, command::WALLOPS, vec![text.clone()]);

@@ -194,10 +194,10 @@ impl Chat {
             if let Some(target) = self.find_nick(mask).filter(|_| !mask.contains(['*', '?'])) {
                 self.who_line(ctx, None, target, whox);
             } else {
-                for (m, c) in self.clients.iter().enumerate() {
-                    let Some(c) = c.as_ref().filter(|c| c.registered) else {
+                for (m, c) in self.live_clients() {
+                    if !c.registered {
                         continue;
-                    };
+                    }
                     let shares = c.channels.iter().any(|f| me.contains(f));
                     if c.invisible && m != id && !shares {
                         continue;

@@ -40,8 +40,7 @@ impl Chat {
         // The old connection may not have been noticed as lost yet (a silent
         // drop takes the ping timeout to show): the token proves the new one
         // is the same client, so the old one gives way now.
-        let stale = self.clients.iter().enumerate().find_map(|(i, c)| {
-            let c = c.as_ref()?;
+        let stale = self.live_clients().find_map(|(i, c)| {
             let t = c.resume_token.as_deref()?;
             (i != id && super::operators::constant_time_eq(t.as_bytes(), token.as_bytes()))
                 .then_some(i)
@@ -107,16 +106,20 @@ impl Chat {
             .client(id)
             .and_then(|c| c.resuming.clone())
             .and_then(|f| self.seats.remove(&f));
-        let token = self.new_token();
+        // No token if the random source failed: this connection cannot be
+        // resumed later, which is better than a token someone could guess.
+        let token = crate::secret::hex128();
         let Some(client) = self.client_mut(id) else {
             return;
         };
         client.resuming = None;
-        client.resume_token = Some(token.clone());
+        client.resume_token = token.clone();
         if let Some(seat) = seat {
             self.take_seat(ctx, seat);
         }
-        self.server_line(id, ctx.out, command::RESUME, &["TOKEN", &token]);
+        if let Some(token) = token {
+            self.server_line(id, ctx.out, command::RESUME, &["TOKEN", &token]);
+        }
     }
 
     fn take_seat(&mut self, ctx: &mut Ctx<'_>, seat: Seat) {

@@ -14,6 +14,7 @@ use mio::{Interest, Token};
 use super::{Server, Side};
 use crate::server::chat::Now;
 use crate::server::connection::{discard_input, Connection, Phase};
+use crate::server::outbox::ClientId;
 use crate::server::sys::{open_spare_fd, out_of_fds};
 
 /// Refused connections kept open to deliver their `ERROR` line; beyond this
@@ -197,7 +198,7 @@ impl Server {
         entry.insert(conn);
         if is_client {
             *self.per_ip.entry(addr.ip()).or_insert(0) += 1;
-            self.chat.connect(key, addr, now);
+            self.chat.connect(ClientId::from_slab_key(key), addr, now);
             log::info!("{addr} connected; {} connected", self.chat.client_count());
         } else {
             self.refused_lingering += 1;

@@ -30,6 +30,7 @@ use std::time::Duration;
 use super::Server;
 use crate::server::chat::Now;
 use crate::server::connection::Phase;
+use crate::server::outbox::ClientId;
 
 /// How long a closing connection gets to take its last words.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
@@ -39,7 +40,8 @@ const LINGER: Duration = Duration::from_secs(2);
 impl Server {
     /// Announces the departure, queues `ERROR :reason` and closes after flushing.
     pub(super) fn close_with_error(&mut self, key: usize, reason: &str, now: &Now) {
-        self.chat.disconnect(key, reason, now, &mut self.out);
+        self.chat
+            .disconnect(ClientId::from_slab_key(key), reason, now, &mut self.out);
         let Some(conn) = self.conns.get_mut(key) else {
             return;
         };
@@ -138,7 +140,8 @@ impl Server {
                     self.per_ip.remove(&conn.addr.ip());
                 }
             }
-            self.chat.disconnect(key, reason, now, &mut self.out);
+            self.chat
+                .disconnect(ClientId::from_slab_key(key), reason, now, &mut self.out);
         } else {
             self.refused_lingering -= 1;
         }

@@ -48,7 +48,7 @@ use super::chat::{Chat, Now};
 use super::config::Config;
 use super::connection::{Connection, Flushed, Phase, Received};
 use super::discovery::Discovery;
-use super::outbox::Outbox;
+use super::outbox::{ClientId, Outbox};
 use super::store::{Store, StoreError};
 use super::sys::{open_spare_fd, raise_fd_limit};
 use crate::proto::discovery::RoomInfo;
@@ -562,7 +562,10 @@ impl Server {
             let Some(conn) = self.conns.get_mut(key) else {
                 return false;
             };
-            if conn.phase != Phase::Open || conn.dead || !self.chat.is_client(key) {
+            if conn.phase != Phase::Open
+                || conn.dead
+                || !self.chat.is_client(ClientId::from_slab_key(key))
+            {
                 return false;
             }
             if let Some(cfg) = &flood {
@@ -583,7 +586,12 @@ impl Server {
                     let cost = if line.is_empty() {
                         1
                     } else {
-                        self.chat.handle_line(key, line, now, &mut self.out)
+                        self.chat.handle_line(
+                            ClientId::from_slab_key(key),
+                            line,
+                            now,
+                            &mut self.out,
+                        )
                     };
                     if let (Some(cfg), Some(conn)) = (&flood, self.conns.get_mut(key)) {
                         conn.flood.charge(now.instant, cfg, cost);
@@ -649,7 +657,8 @@ impl Server {
         let sendq = self.chat.config().sendq;
         let mut overflowed = Vec::new();
         for (to, bytes) in self.out.sends() {
-            let Some(conn) = self.conns.get_mut(to) else {
+            let key = to.slab_key();
+            let Some(conn) = self.conns.get_mut(key) else {
                 continue;
             };
             if conn.sendq_exceeded {
@@ -664,18 +673,18 @@ impl Server {
             }
             if !conn.dirty {
                 conn.dirty = true;
-                self.dirty.push(to);
+                self.dirty.push(key);
             }
         }
         let closes = self.out.closes().to_vec();
         self.out.clear();
-        for key in closes {
-            self.begin_close(key, now);
+        for id in closes {
+            self.begin_close(id.slab_key(), now);
         }
-        for key in overflowed {
+        for id in overflowed {
             self.chat
-                .disconnect(key, "SendQ exceeded", now, &mut self.out);
-            self.begin_close(key, now);
+                .disconnect(id, "SendQ exceeded", now, &mut self.out);
+            self.begin_close(id.slab_key(), now);
         }
         // The QUITs of those just dropped can overflow someone else in turn.
         if !self.out.is_empty() {

@@ -1,7 +1,7 @@
 //! Loop internals no client can see, driven turn by turn over real
 //! loopback sockets.
 use super::*;
-use crate::server::{sys, FloodConfig};
+use crate::server::FloodConfig;
 use std::io::{Read, Write};
 use std::net::TcpStream as StdStream;
 
@@ -117,7 +117,10 @@ fn a_heavy_command_costs_more_of_the_burst() {
         // The lines arrive as one segment: once registered with nothing
         // left in the reader, every line was handled.
         turn_until(&mut server, &mut events, |s| {
-            let registered = s.chat.client(key).is_some_and(|c| c.registered);
+            let registered = s
+                .chat
+                .client(ClientId::from_slab_key(key))
+                .is_some_and(|c| c.registered);
             s.conns[key].throttled_until.is_some()
                 || (registered && s.conns[key].reader.pending() == 0)
         });
@@ -159,7 +162,7 @@ fn a_blocked_queue_resumes_on_the_writable_edge() {
     let mut events = Events::with_capacity(64);
     let (client, key) = connect(&mut server, &mut events);
     // The smallest send buffer, so that a few replies fill it.
-    sys::set_send_buffer(&server.conns[key].stream, 4096).expect("SO_SNDBUF");
+    crate::server::sys::set_send_buffer(&server.conns[key].stream, 4096).expect("SO_SNDBUF");
     const LINES: usize = 1000;
     let token = "t".repeat(200);
     let pings: String = (0..LINES).map(|i| format!("PING {i}{token}\r\n")).collect();
