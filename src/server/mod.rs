@@ -1,4 +1,17 @@
 //! The Banter server: a single-threaded mio event loop around a pure chat state.
+//!
+//! Where to look:
+//! - a connection's life (accept, read, write, close): [`event_loop`], one
+//!   socket's buffers in [`connection`], flood control in [`flood`], the
+//!   operating system's limits and socket options in [`sys`];
+//! - what a line does: the table in `commands/mod.rs`, then the handler's
+//!   family file; the state it changes in [`chat`] (the model in
+//!   `chat/model.rs`); what it sends in [`outbox`], and one message to many
+//!   in `relay`;
+//! - what a room remembers: [`history`] in memory, [`store`] on disk,
+//!   [`transcript`] for its host;
+//! - the rest: [`config`] (every setting and its default), [`tls`] (the TLS
+//!   port), [`discovery`] (answering LAN discovery).
 
 pub mod chat;
 mod commands;
