@@ -378,6 +378,9 @@ impl Server {
                     if event.is_readable() || event.is_read_closed() || event.is_error() {
                         self.on_readable(key, &now);
                     }
+                    if event.is_read_closed() {
+                        self.drop_backlog_of_departed(key);
+                    }
                     if event.is_writable() {
                         self.on_writable(key);
                     }
@@ -487,6 +490,22 @@ impl Server {
         match self.dead.iter_mut().find(|(k, _)| *k == key) {
             Some((_, why)) => *why = reason,
             None => self.mark_dead(key, &reason),
+        }
+    }
+
+    /// The peer closed its side while flood control still holds lines of
+    /// its back: nobody is there to read the answers, and the backlog (a
+    /// long paste, say) would otherwise go on "talking" to the room at the
+    /// throttled rate, for hours, from someone who left. The close is known
+    /// from the socket's state (`EPOLLRDHUP` and its equivalents), not by
+    /// reading the backlog to its end.
+    fn drop_backlog_of_departed(&mut self, key: usize) {
+        if self
+            .conns
+            .get(key)
+            .is_some_and(|c| c.phase == Phase::Open && c.throttled_until.is_some())
+        {
+            self.mark_dead(key, "Connection closed");
         }
     }
 
