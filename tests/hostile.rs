@@ -120,6 +120,70 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
     );
 }
 
+/// A flooder that hangs up cleanly (a FIN, not a reset) is gone at once too:
+/// nobody is left to read its answers, so its backlog is not spoken.
+#[test]
+fn a_flooder_that_hangs_up_takes_its_backlog_with_it() {
+    let _shared = shared();
+    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+    let mut watcher = server.member("watcher", "#lobby");
+    let mut flooder = server.member("flooder", "#lobby");
+    watcher.sync();
+    flooder.sync();
+    let flood: String = (0..2000)
+        .map(|i| format!("PRIVMSG #lobby :flood {i}\r\n"))
+        .collect();
+    flooder.send_raw(flood.as_bytes());
+    assert_eq!(watcher.expect("PRIVMSG").params[1], "flood 0");
+    flooder
+        .stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("half-close");
+    let mut relayed = 1;
+    let quit = loop {
+        let m = watcher.recv().expect("watcher stays connected");
+        match m.command.as_str() {
+            "PRIVMSG" => relayed += 1,
+            "QUIT" => break m,
+            other => panic!("unexpected {other}"),
+        }
+        // Held-back lines trickle out at 4 a second; the backlog is 2000.
+        assert!(
+            relayed < 50,
+            "still relaying the departed flooder's backlog"
+        );
+    };
+    assert_eq!(quit.source_nick(), Some("flooder"));
+    assert_eq!(quit.params, ["Connection closed"]);
+    assert!(
+        only(&watcher.sync(), "PRIVMSG").is_empty(),
+        "nothing after the QUIT"
+    );
+}
+
+/// A web request sent to the IRC port is refused in one line and closed:
+/// its headers and body never run as IRC.
+#[test]
+fn an_http_request_is_refused_not_run_as_irc() {
+    let server = TestServer::start();
+    let mut watcher = server.member("watcher", "#lobby");
+    for request in [
+        "POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 52\r\n\r\nNICK web\r\nUSER w 0 * :w\r\nJOIN #lobby\r\nPRIVMSG #lobby :hi\r\n",
+        "GET / HTTP/1.0\r\n\r\n",
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    ] {
+        let mut web = server.connect();
+        web.send_raw(request.as_bytes());
+        let got = web.expect_closed();
+        let last = got.last().expect("one line before the close");
+        assert_eq!(last.command, "ERROR", "{got:?}");
+        assert!(last.params[0].contains("not a web server"), "{got:?}");
+        assert!(got.iter().all(|m| m.command != "001"), "{got:?}");
+    }
+    // Nobody joined or spoke from those requests.
+    assert!(watcher.sync().is_empty());
+}
+
 /// A QUIT sent just before a reset still counts: flood control admitted it,
 /// so it was said.
 #[cfg(unix)]

@@ -146,39 +146,6 @@ fn flood_control_delays_but_loses_nothing() {
 }
 
 #[test]
-fn a_flooder_that_hangs_up_takes_its_backlog_with_it() {
-    // After a burst of 5, two lines a second: the whole paste would take
-    // 100 s to be spoken.
-    let server = TestServer::with(|c| {
-        c.flood = Some(FloodConfig {
-            burst: 5,
-            interval: Duration::from_millis(500),
-        })
-    });
-    let mut a = server.member("alice", "#lobby");
-    let mut b = server.member("bob", "#lobby");
-    let mut paste = String::new();
-    for i in 0..200 {
-        paste.push_str(&format!("PRIVMSG #lobby :line {i}\r\n"));
-    }
-    a.send_raw(paste.as_bytes());
-    // The server is speaking the paste: the rest waits in its backlog.
-    b.expect("PRIVMSG");
-    a.stream
-        .shutdown(std::net::Shutdown::Write)
-        .expect("half-close");
-    // Alice has gone: bob hears her leave now, not when her backlog ends,
-    // and hears nothing of hers after that.
-    let quit = b.expect("QUIT");
-    assert_eq!(quit.source_nick(), Some("alice"));
-    let after = b.sync();
-    assert!(
-        after.iter().all(|m| m.command != "PRIVMSG"),
-        "lines after the quit: {after:?}"
-    );
-}
-
-#[test]
 fn registration_timeout_closes_with_error() {
     // Long enough that "lazy" below registers in time on a slow machine.
     let server = TestServer::with(|c| c.registration_timeout = Duration::from_secs(1));
