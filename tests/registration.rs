@@ -207,3 +207,33 @@ fn unknown_commands_get_421_and_short_ones_461() {
     c.send("USER");
     c.expect("461");
 }
+
+/// An IPv6 peer's host reads as other servers write it (`0::1`, never a
+/// parameter starting with `:`, which WHO and WHOIS would have to hide).
+#[test]
+fn an_ipv6_peer_shows_a_usable_host() {
+    let server = TestServer::with(|c| c.bind = "[::1]:0".parse().unwrap());
+    let mut ana = server.client("ana");
+    ana.send("WHOIS ana");
+    let whois = ana.expect("311");
+    assert_eq!(whois.params[3], "0::1", "{whois:?}");
+    ana.send("WHO ana");
+    let who = ana.expect("352");
+    assert_eq!(who.params[3], "0::1", "{who:?}");
+}
+
+/// An IPv4 peer on a dual-stack listener shows (and is banned) as the IPv4
+/// address it is, not as `::ffff:127.0.0.1`.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_ipv4_peer_on_a_dual_stack_listener_shows_its_ipv4_address() {
+    // Bound to the v4-mapped loopback address: dual-stack without
+    // listening beyond this computer.
+    let server = TestServer::with(|c| c.bind = "[::ffff:127.0.0.1]:0".parse().unwrap());
+    let v4 = std::net::SocketAddr::from(([127, 0, 0, 1], server.addr.port()));
+    let mut ana = common::TestClient::connect(v4);
+    ana.register("ana");
+    ana.send("WHOIS ana");
+    let whois = ana.expect("311");
+    assert_eq!(whois.params[3], "127.0.0.1", "{whois:?}");
+}

@@ -68,7 +68,7 @@ impl Chat {
                 let host = host
                     .and_then(|r| r.strip_prefix(user.as_str()))
                     .and_then(|r| r.strip_prefix('@'));
-                if host.and_then(|h| h.parse::<std::net::IpAddr>().ok()) != Some(c.addr.ip()) {
+                if host != Some(c.host().as_str()) {
                     return Err(format!("client {id}'s mask {:?} is stale", c.mask));
                 }
             } else if !c.channels.is_empty() || c.oper || c.invisible {

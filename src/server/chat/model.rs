@@ -3,7 +3,7 @@
 //! that bound them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use super::masks::mask_matches;
@@ -129,7 +129,7 @@ impl Client {
     }
 
     pub fn host(&self) -> String {
-        self.addr.ip().to_string()
+        display_host(self.addr.ip())
     }
 
     pub fn username(&self) -> &str {
@@ -378,4 +378,32 @@ pub(crate) struct Seat {
     /// Rooms (folded) and the status held in each.
     pub rooms: Vec<(String, Status)>,
     pub until: Instant,
+}
+
+/// How a peer's address is shown as its host (WHO, WHOIS, masks and bans):
+/// an IPv4 peer on a dual-stack socket (`::ffff:a.b.c.d`) as the IPv4
+/// address it is, and an IPv6 address that would start with `:`, which
+/// cannot begin an IRC parameter, with a `0` in front (`0::1`), as other
+/// servers write it.
+pub(crate) fn display_host(ip: IpAddr) -> String {
+    let text = ip.to_canonical().to_string();
+    if text.starts_with(':') {
+        format!("0{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_shown_as_other_servers_show_them() {
+        let host = |s: &str| display_host(s.parse().unwrap());
+        assert_eq!(host("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(host("::1"), "0::1");
+        assert_eq!(host("2001:db8::5"), "2001:db8::5");
+        assert_eq!(host("127.0.0.1"), "127.0.0.1");
+    }
 }

@@ -4,7 +4,7 @@
 //! telling the backlog goodbye at shutdown.
 
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -155,7 +155,7 @@ impl Server {
             _ => None,
         };
         let cfg = self.chat.config();
-        let from_ip = self.per_ip.get(&addr.ip()).copied().unwrap_or(0);
+        let from_ip = self.per_ip.get(&limit_key(addr.ip())).copied().unwrap_or(0);
         let refusal = if self.chat.client_count() >= cfg.max_clients {
             Some("Too many connections: the server is full")
         } else if cfg.max_per_ip > 0 && from_ip >= cfg.max_per_ip {
@@ -197,12 +197,27 @@ impl Server {
         let is_client = conn.is_client;
         entry.insert(conn);
         if is_client {
-            *self.per_ip.entry(addr.ip()).or_insert(0) += 1;
+            *self.per_ip.entry(limit_key(addr.ip())).or_insert(0) += 1;
             self.chat.connect(ClientId::from_slab_key(key), addr, now);
             log::info!("{addr} connected; {} connected", self.chat.client_count());
         } else {
             self.refused_lingering += 1;
             self.mark_dirty(key);
         }
+    }
+}
+
+/// What `--max-per-ip` counts under: an IPv4 address (also one that came as
+/// `::ffff:a.b.c.d` on a dual-stack socket), or an IPv6 address's /64: one
+/// home or school network is handed a whole /64 and could otherwise open a
+/// connection from each of its addresses, as ergo, Solanum and UnrealIRCd
+/// also assume.
+pub(super) fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }

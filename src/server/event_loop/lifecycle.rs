@@ -134,10 +134,14 @@ impl Server {
         self.dirty.retain(|&k| k != key);
         self.ready_again.retain(|&k| k != key);
         if conn.is_client {
-            if let Some(n) = self.per_ip.get_mut(&conn.addr.ip()) {
+            if let Some(n) = self
+                .per_ip
+                .get_mut(&super::accept::limit_key(conn.addr.ip()))
+            {
                 *n -= 1;
                 if *n == 0 {
-                    self.per_ip.remove(&conn.addr.ip());
+                    self.per_ip
+                        .remove(&super::accept::limit_key(conn.addr.ip()));
                 }
             }
             self.chat

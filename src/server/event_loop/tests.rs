@@ -213,3 +213,13 @@ fn connections_in_the_backlog_at_shutdown_are_told_goodbye() {
         assert_eq!(all, b"ERROR :Server shutting down\r\n");
     }
 }
+
+#[test]
+fn the_per_address_limit_counts_ipv6_by_its_64_and_unmaps_ipv4() {
+    use super::accept::limit_key;
+    let key = |s: &str| limit_key(s.parse().unwrap());
+    assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
+    assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    assert_eq!(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+    assert_ne!(key("192.0.2.7"), key("192.0.2.8"));
+}
