@@ -6,7 +6,7 @@ mod common;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use banter::client::discovery::{scan, targets};
+use banter::client::discovery::{scan, targets, MAX_ROOMS};
 use banter::proto::discovery::{self, Mode, QUERY_LEN};
 use banter::server::discovery::PER_SECOND;
 use banter::server::{Server, ServerHandle};
@@ -79,7 +79,8 @@ fn only_well_formed_queries_are_answered_and_never_with_more_bytes() {
         .set_read_timeout(Some(Duration::from_millis(300)))
         .expect("timeout");
     let mut buf = [0u8; 4096];
-    let query = discovery::query();
+    let nonce = "0123456789abcdef";
+    let query = discovery::query(nonce).expect("a nonce");
     for bad in [
         b"hello".to_vec(),
         query[..100].to_vec(),
@@ -104,7 +105,7 @@ fn only_well_formed_queries_are_answered_and_never_with_more_bytes() {
     let mut answers = 0;
     while let Ok((n, _)) = socket.recv_from(&mut buf) {
         assert!(n <= query.len(), "no amplification");
-        assert!(discovery::parse_reply(&buf[..n]).is_some());
+        assert!(discovery::parse_reply(&buf[..n], nonce).is_some());
         answers += 1;
         socket
             .set_read_timeout(Some(Duration::from_millis(300)))
@@ -129,4 +130,43 @@ fn loopback_mode_never_leaves_this_computer_and_off_sends_nothing() {
     assert!(scan(Mode::Off, 6667, Duration::from_millis(10))
         .expect("scan")
         .is_empty());
+}
+
+/// A machine that answers without having seen the query (a forged room one
+/// click from joining) is not listed, and a flood of answers lists at most
+/// [`MAX_ROOMS`] rooms.
+#[test]
+fn only_answers_to_this_scan_are_listed_and_the_list_is_bounded() {
+    let fake = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = fake.local_addr().expect("addr").port();
+    let answering = std::thread::spawn(move || {
+        fake.set_read_timeout(Some(common::WAIT)).expect("timeout");
+        let mut buf = [0u8; QUERY_LEN];
+        // First scan: answers that did not see the query.
+        let (_, asker) = fake.recv_from(&mut buf).expect("a query");
+        let room = |nonce: &str, port: u16| {
+            format!("BANTER-ROOM 2\nnonce={nonce}\nserver=x\nroom=#lobby\nusers=1\nport={port}\n")
+        };
+        for forged in [
+            "BANTER-ROOM 1\nserver=x\nroom=#lobby\nusers=1\nport=7000\n".to_owned(),
+            room("0123456789abcdef", 7001),
+        ] {
+            fake.send_to(forged.as_bytes(), asker).expect("send");
+        }
+        // Second scan: echo the nonce, as a real server does, but claim
+        // a hundred rooms.
+        let (n, asker) = fake.recv_from(&mut buf).expect("a query");
+        let Some(discovery::Query::V2 { nonce }) = discovery::parse_query(&buf[..n]) else {
+            panic!("the scan's query carries a nonce");
+        };
+        for i in 0..100 {
+            fake.send_to(room(&nonce, 7000 + i).as_bytes(), asker)
+                .expect("send");
+        }
+    });
+    let first = scan(Mode::Loopback, port, SCAN_WINDOW).expect("scan");
+    assert!(first.is_empty(), "forged answers listed: {first:?}");
+    let second = scan(Mode::Loopback, port, SCAN_WINDOW).expect("scan");
+    assert_eq!(second.len(), MAX_ROOMS, "{} rooms listed", second.len());
+    answering.join().expect("the fake server");
 }

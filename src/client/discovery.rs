@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use crate::proto::discovery::{self, Mode, RoomInfo, QUERY_LEN};
 
+/// Rooms listed from one scan at most: a machine that floods the network
+/// with answers cannot bury the real rooms under a list nobody can read.
+pub const MAX_ROOMS: usize = 32;
+
 /// A room found on the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -45,8 +49,9 @@ pub fn targets(mode: Mode, port: u16) -> Vec<SocketAddr> {
         .collect()
 }
 
-/// Asks every target once and gathers the answers that arrive within
-/// `wait`, one per room (address and port), sorted by room name.
+/// Asks every target once and gathers the answers to this query (its nonce
+/// echoed) that arrive within `wait`, one per room (address and port), at
+/// most [`MAX_ROOMS`], sorted by room name.
 pub fn scan(mode: Mode, port: u16, wait: Duration) -> io::Result<Vec<Found>> {
     let to = targets(mode, port);
     if to.is_empty() {
@@ -59,7 +64,11 @@ pub fn scan(mode: Mode, port: u16, wait: Duration) -> io::Result<Vec<Found>> {
     };
     let socket = UdpSocket::bind((bind, 0))?;
     socket.set_broadcast(mode == Mode::Lan)?;
-    let query = discovery::query();
+    // Fresh for every scan: a reply must have seen this query to be listed.
+    let nonce = crate::secret::hex128()
+        .ok_or_else(|| io::Error::other("the operating system's random source failed"))?;
+    let query =
+        discovery::query(&nonce).ok_or_else(|| io::Error::other("not a discovery nonce"))?;
     for addr in &to {
         // One unreachable network (a down interface) must not stop the rest.
         if let Err(e) = socket.send_to(&query, addr) {
@@ -77,9 +86,12 @@ pub fn scan(mode: Mode, port: u16, wait: Duration) -> io::Result<Vec<Found>> {
         socket.set_read_timeout(Some(left))?;
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => {
-                if let Some(info) = discovery::parse_reply(&buf[..n]) {
+                if let Some(info) = discovery::parse_reply(&buf[..n], &nonce) {
                     let ip: IpAddr = from.ip();
-                    found.insert(SocketAddr::new(ip, info.port), info);
+                    let at = SocketAddr::new(ip, info.port);
+                    if found.len() < MAX_ROOMS || found.contains_key(&at) {
+                        found.insert(at, info);
+                    }
                 }
             }
             Err(e)

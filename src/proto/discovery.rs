@@ -1,18 +1,28 @@
 //! LAN discovery datagrams: the query a client sends to find rooms, and the
 //! room description a server answers with. Sans-io: bytes in, values out.
 //!
-//! A query is `BANTER-DISCOVER 1` and a line feed, padded with spaces to
-//! [`QUERY_LEN`] bytes. A reply is `BANTER-ROOM 1` and `key=value` lines, at
-//! most as long as the query that asked for it: a server never sends more
-//! than it received, so discovery cannot be used to amplify traffic.
+//! A query is `BANTER-DISCOVER 2`, a line feed and `nonce=` with 16 to 64
+//! hex digits the client chose at random, padded with spaces to
+//! [`QUERY_LEN`] bytes. A reply is `BANTER-ROOM 2`, the same `nonce=` line
+//! and `key=value` lines, at most as long as the query that asked for it: a
+//! server never sends more than it received, so discovery cannot be used to
+//! amplify traffic. The nonce ties a reply to its query: a machine that did
+//! not see the query cannot list a room of its own in a client's list.
+//!
+//! Servers still answer version 1 queries (no nonce) with version 1 replies,
+//! for clients from before the nonce; clients take version 2 replies only.
 
 /// The UDP port servers listen on for discovery queries.
 pub const DISCOVERY_PORT: u16 = 6667;
 /// Bytes of a query (and so the most a reply may have).
 pub const QUERY_LEN: usize = 512;
 
-const QUERY_MAGIC: &[u8] = b"BANTER-DISCOVER 1\n";
-const REPLY_MAGIC: &str = "BANTER-ROOM 1\n";
+const QUERY_MAGIC_V1: &[u8] = b"BANTER-DISCOVER 1\n";
+const QUERY_MAGIC: &[u8] = b"BANTER-DISCOVER 2\n";
+const REPLY_MAGIC_V1: &str = "BANTER-ROOM 1\n";
+const REPLY_MAGIC: &str = "BANTER-ROOM 2\n";
+/// Hex digits a nonce may have: at least 64 bits, at most 256.
+const NONCE_DIGITS: std::ops::RangeInclusive<usize> = 16..=64;
 
 /// What a server tells a client looking for rooms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,19 +41,49 @@ pub struct RoomInfo {
     pub password: bool,
 }
 
-/// The query datagram.
-pub fn query() -> Vec<u8> {
-    let mut q = QUERY_MAGIC.to_vec();
-    q.resize(QUERY_LEN, b' ');
-    q
+/// Whether `nonce` is one a query may carry: 16 to 64 hex digits.
+fn valid_nonce(nonce: &str) -> bool {
+    NONCE_DIGITS.contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Whether `datagram` is a well-formed query: the magic line, padded to
-/// exactly [`QUERY_LEN`] bytes.
-pub fn is_query(datagram: &[u8]) -> bool {
-    datagram.len() == QUERY_LEN
-        && datagram.starts_with(QUERY_MAGIC)
-        && datagram[QUERY_MAGIC.len()..].iter().all(|&b| b == b' ')
+/// The query datagram carrying `nonce` (16 to 64 hex digits; the client
+/// picks it at random for each scan). `None` for a nonce that is not one.
+pub fn query(nonce: &str) -> Option<Vec<u8>> {
+    if !valid_nonce(nonce) {
+        return None;
+    }
+    let mut q = QUERY_MAGIC.to_vec();
+    q.extend_from_slice(format!("nonce={nonce}\n").as_bytes());
+    q.resize(QUERY_LEN, b' ');
+    Some(q)
+}
+
+/// A well-formed query: the magic line (and, from version 2, the nonce
+/// line), padded with spaces to exactly [`QUERY_LEN`] bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// A client from before the nonce.
+    V1,
+    /// The nonce to echo.
+    V2 { nonce: String },
+}
+
+/// Reads a query; `None` for anything that is not one.
+pub fn parse_query(datagram: &[u8]) -> Option<Query> {
+    if datagram.len() != QUERY_LEN {
+        return None;
+    }
+    let padded = |rest: &[u8]| rest.iter().all(|&b| b == b' ');
+    if let Some(rest) = datagram.strip_prefix(QUERY_MAGIC_V1) {
+        return padded(rest).then_some(Query::V1);
+    }
+    let rest = datagram.strip_prefix(QUERY_MAGIC)?;
+    let rest = rest.strip_prefix(b"nonce=")?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    let nonce = std::str::from_utf8(&rest[..end]).ok()?;
+    (valid_nonce(nonce) && padded(&rest[end + 1..])).then(|| Query::V2 {
+        nonce: nonce.to_owned(),
+    })
 }
 
 /// A value made safe for one `key=value` line.
@@ -54,11 +94,16 @@ fn clean(value: &str) -> String {
         .collect::<String>()
 }
 
-/// The reply datagram for `info`, at most `max` bytes: the topic is cut (at
-/// a character boundary) to fit, then dropped if it still does not.
-pub fn reply(info: &RoomInfo, max: usize) -> Option<Vec<u8>> {
+/// The reply datagram for `info` to `query`, at most `max` bytes: the topic
+/// is cut (at a character boundary) to fit, then dropped if it still does
+/// not.
+pub fn reply(info: &RoomInfo, query: &Query, max: usize) -> Option<Vec<u8>> {
+    let magic = match query {
+        Query::V1 => REPLY_MAGIC_V1.to_owned(),
+        Query::V2 { nonce } => format!("{REPLY_MAGIC}nonce={nonce}\n"),
+    };
     let head = format!(
-        "{REPLY_MAGIC}server={}\nroom={}\nusers={}\nport={}\n{}password={}\n",
+        "{magic}server={}\nroom={}\nusers={}\nport={}\n{}password={}\n",
         clean(&info.server),
         clean(&info.room),
         info.users,
@@ -86,13 +131,19 @@ pub fn reply(info: &RoomInfo, max: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Reads a reply; `None` for anything that is not one.
-pub fn parse_reply(datagram: &[u8]) -> Option<RoomInfo> {
+/// Reads a reply to the query that carried `nonce`; `None` for anything
+/// that is not one, including a reply to someone else's query (or one
+/// forged by a machine that never saw ours).
+pub fn parse_reply(datagram: &[u8], nonce: &str) -> Option<RoomInfo> {
     if datagram.len() > QUERY_LEN {
         return None;
     }
     let text = std::str::from_utf8(datagram).ok()?;
     let body = text.strip_prefix(REPLY_MAGIC)?;
+    let (first, body) = body.split_once('\n')?;
+    if first.strip_prefix("nonce=") != Some(nonce) {
+        return None;
+    }
     let mut info = RoomInfo::default();
     let mut has_port = false;
     for line in body.lines() {
@@ -123,23 +174,33 @@ pub fn parse_reply(datagram: &[u8]) -> Option<RoomInfo> {
 mod tests {
     use super::*;
 
+    const NONCE: &str = "0123456789abcdef0123456789abcdef";
+
     #[test]
     fn control_characters_in_a_reply_are_dropped() {
-        let reply = format!("{REPLY_MAGIC}server=x\u{1b}[2J\nroom=#a\u{7}\ntopic=t\u{1b}]0;pwned\u{7}\nusers=1\nport=6667\n");
-        let info = parse_reply(reply.as_bytes()).expect("a reply");
+        let reply = format!("{REPLY_MAGIC}nonce={NONCE}\nserver=x\u{1b}[2J\nroom=#a\u{7}\ntopic=t\u{1b}]0;pwned\u{7}\nusers=1\nport=6667\n");
+        let info = parse_reply(reply.as_bytes(), NONCE).expect("a reply");
         assert_eq!((info.server.as_str(), info.room.as_str()), ("x[2J", "#a"));
         assert_eq!(info.topic, "t]0;pwned");
     }
 
     #[test]
     fn queries_and_replies_round_trip_within_the_query_size() {
-        let q = query();
-        assert!(is_query(&q));
-        assert!(!is_query(&q[..100]));
-        assert!(!is_query(b"BANTER-DISCOVER 1\n"));
+        let q = query(NONCE).expect("a nonce");
+        let parsed = parse_query(&q).expect("a query");
+        assert_eq!(
+            parsed,
+            Query::V2 {
+                nonce: NONCE.into()
+            }
+        );
+        assert!(parse_query(&q[..100]).is_none());
+        assert!(parse_query(b"BANTER-DISCOVER 2\n").is_none());
         let mut bad = q.clone();
         bad[400] = b'x';
-        assert!(!is_query(&bad));
+        assert!(parse_query(&bad).is_none());
+        assert!(query("xyz").is_none(), "not hex");
+        assert!(query("abcd").is_none(), "too short to be unguessable");
         let info = RoomInfo {
             server: "class.local".into(),
             room: "#lobby".into(),
@@ -149,18 +210,38 @@ mod tests {
             tls_port: Some(6697),
             password: true,
         };
-        let r = reply(&info, QUERY_LEN).expect("fits");
+        let r = reply(&info, &parsed, QUERY_LEN).expect("fits");
         assert!(r.len() <= QUERY_LEN);
-        let back = parse_reply(&r).expect("parses");
+        let back = parse_reply(&r, NONCE).expect("parses");
         assert_eq!(back.users, 12);
         assert_eq!(back.tls_port, Some(6697));
         assert!(back.password);
         assert!(back.topic.starts_with("作业 很"));
         assert!(!back.topic.contains('\n'));
-        assert!(parse_reply(b"BANTER-ROOM 1\nusers=x\nport=1\n").is_none());
-        assert!(parse_reply(b"hello").is_none());
-        assert!(parse_reply(&[0xff; 40]).is_none());
-        assert!(reply(&info, 20).is_none());
+        assert!(
+            parse_reply(&r, "fedcba9876543210").is_none(),
+            "another query's reply"
+        );
+        let nonce_line = format!("{REPLY_MAGIC}nonce={NONCE}\n");
+        assert!(parse_reply(format!("{nonce_line}users=x\nport=1\n").as_bytes(), NONCE).is_none());
+        assert!(parse_reply(b"hello", NONCE).is_none());
+        assert!(parse_reply(&[0xff; 40], NONCE).is_none());
+        assert!(reply(&info, &parsed, 20).is_none());
+    }
+
+    #[test]
+    fn a_client_from_before_the_nonce_is_still_answered_the_old_way() {
+        let mut old = b"BANTER-DISCOVER 1\n".to_vec();
+        old.resize(QUERY_LEN, b' ');
+        assert_eq!(parse_query(&old), Some(Query::V1));
+        let info = RoomInfo {
+            port: 6667,
+            ..RoomInfo::default()
+        };
+        let r = reply(&info, &Query::V1, QUERY_LEN).expect("fits");
+        assert!(r.starts_with(REPLY_MAGIC_V1.as_bytes()));
+        // A current client takes no reply without its nonce.
+        assert!(parse_reply(&r, NONCE).is_none());
     }
 }
 

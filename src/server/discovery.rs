@@ -3,7 +3,10 @@
 //! description, rate-limited per address.
 //!
 //! Contract:
-//! 1. Only a well-formed query gets an answer, never larger than the query.
+//! 1. Only a well-formed query gets an answer, never larger than the query,
+//!    echoing the query's nonce; and only from this computer, a private
+//!    network or a link-local address: a server with a public address does
+//!    not tell the internet its room.
 //! 2. Each address gets at most [`PER_SECOND`] answers a second; at most
 //!    [`MAX_SOURCES`] addresses are tracked per second, the rest wait for
 //!    the next second. Nothing here allocates per datagram beyond the reply.
@@ -99,9 +102,10 @@ impl Responder {
         now_secs: u64,
         info: &RoomInfo,
     ) -> Option<Vec<u8>> {
-        if !discovery::is_query(datagram) {
+        if !is_local_network(from) {
             return None;
         }
+        let query = discovery::parse_query(datagram)?;
         if now_secs != self.second {
             self.second = now_secs;
             self.counts.clear();
@@ -114,7 +118,27 @@ impl Responder {
             return None;
         }
         *count += 1;
-        discovery::reply(info, QUERY_LEN.min(datagram.len()))
+        discovery::reply(info, &query, QUERY_LEN.min(datagram.len()))
+    }
+}
+
+/// Whether `ip` is on this computer or a network no one routes on the
+/// internet: loopback, the private ranges (10/8, 172.16/12, 192.168/16,
+/// and the 100.64/10 that carrier and some school networks share), link-local
+/// (169.254/16, fe80::/10) and IPv6's unique local fc00::/7.
+fn is_local_network(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -132,7 +156,7 @@ mod tests {
         let a: IpAddr = [127, 0, 0, 2].into();
         let b: IpAddr = [127, 0, 0, 3].into();
         assert!(r.answer(b"hello", a, 1, &info).is_none());
-        let q = discovery::query();
+        let q = discovery::query("0123456789abcdef").expect("a nonce");
         let answered = (0..10)
             .filter(|_| r.answer(&q, a, 1, &info).is_some())
             .count();
@@ -144,5 +168,35 @@ mod tests {
         assert!(r.answer(&q, a, 2, &info).is_some(), "a new second");
         let reply = r.answer(&q, b, 2, &info).expect("reply");
         assert!(reply.len() <= q.len());
+    }
+
+    #[test]
+    fn only_this_computer_and_local_networks_are_answered() {
+        let mut r = Responder::new();
+        let info = RoomInfo {
+            port: 6667,
+            ..RoomInfo::default()
+        };
+        let q = discovery::query("0123456789abcdef").expect("a nonce");
+        // Addresses as values only: nothing is sent anywhere.
+        for local in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.20.0.5",
+            "192.168.1.20",
+            "169.254.7.7",
+            "100.100.0.1",
+            "::1",
+            "fd12::5",
+            "fe80::1",
+            "::ffff:192.168.1.20",
+        ] {
+            let ip: IpAddr = local.parse().unwrap();
+            assert!(r.answer(&q, ip, 1, &info).is_some(), "{local}");
+        }
+        for public in ["8.8.8.8", "172.32.0.1", "2001:db8::1", "::ffff:1.1.1.1"] {
+            let ip: IpAddr = public.parse().unwrap();
+            assert!(r.answer(&q, ip, 1, &info).is_none(), "{public}");
+        }
     }
 }
