@@ -373,3 +373,37 @@ fn without_a_permanent_room_the_first_to_join_runs_every_room() {
     a.join("#lobby");
     assert_eq!(names(&mut a, "#lobby"), ["@alice"]);
 }
+
+/// A ban a host set can always be seen whole, so it can be lifted: when the
+/// listing line would pass 512 bytes, the setter's mask gives way, never the
+/// ban's; and a mask too long for that is refused with a reason.
+#[test]
+fn a_long_ban_is_listed_whole_and_an_overlong_one_is_refused() {
+    // Long nicknames (50 characters of Chinese, 150 bytes) for the host,
+    // who both sets the ban and reads the list.
+    let server = TestServer::with(|c| c.nick_len = 50);
+    let host_nick = "老".repeat(50);
+    let room = format!("#{}", "课".repeat(16));
+    let mut host = server.member(&host_nick, &room);
+    let mask = format!("{}!*@*", "学".repeat(65));
+    assert!(mask.len() <= 200);
+    host.send(&format!("MODE {room} +b {mask}"));
+    host.expect("MODE");
+    host.send(&format!("MODE {room} +b"));
+    let listed = host.expect("367");
+    assert_eq!(listed.params[2], mask, "{listed:?}");
+    assert_ne!(
+        listed.params[3],
+        format!("{host_nick}!~tester@127.0.0.1"),
+        "the setter gave way"
+    );
+    assert!(host.longest_line <= 512);
+    host.expect("368");
+    let overlong = format!("{}!*@*", "x".repeat(300));
+    host.send(&format!("MODE {room} +b {overlong}"));
+    let refused = host.expect("696");
+    assert_eq!(refused.params.last().unwrap(), "That mask is too long");
+    host.send(&format!("MODE {room} +b"));
+    assert_eq!(host.expect("367").params[2], mask, "only the first ban");
+    host.expect("368");
+}

@@ -124,6 +124,8 @@ pub const ERR_INVITEONLYCHAN: &str = "473";
 pub const ERR_BANNEDFROMCHAN: &str = "474";
 pub const ERR_BADCHANNELKEY: &str = "475";
 pub const ERR_BANLISTFULL: &str = "478";
+/// A mode parameter the server will not take (modern IRC's numeric).
+pub const ERR_INVALIDMODEPARAM: &str = "696";
 pub const ERR_NOPRIVILEGES: &str = "481";
 pub const ERR_NOOPERHOST: &str = "491";
 pub const ERR_HELPNOTFOUND: &str = "524";

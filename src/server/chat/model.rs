@@ -71,6 +71,10 @@ pub const KICK_LEN: usize = 390;
 pub const REALNAME_LEN: usize = 100;
 /// Most targets in one PRIVMSG or NOTICE.
 pub const MAX_TARGETS: usize = 4;
+/// Most bytes of a list entry's mask: room for any `nick!user@host`, and
+/// short enough that its listing line always fits 512 bytes with the mask
+/// whole (the setter is shortened first).
+pub const MASK_LEN: usize = 200;
 /// Most entries in each of a channel's ban, exception, invite-exception and
 /// quiet lists.
 pub const MAX_LIST: usize = 100;

@@ -1,7 +1,9 @@
 //! MODE: channel modes (member status, flags, key, limit and the ban,
 //! exception, invite-exception and quiet lists) and user modes.
 
-use super::super::chat::{fold_mask, normalize_mask, Channel, Chat, ListEntry, Status, MAX_LIST};
+use super::super::chat::{
+    fold_mask, normalize_mask, Channel, Chat, ListEntry, Status, MASK_LEN, MAX_LIST,
+};
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
@@ -286,6 +288,15 @@ impl Chat {
             }
             'b' | 'e' | 'I' | 'q' => {
                 let mask = normalize_mask(&param?);
+                if adding && mask.len() > MASK_LEN {
+                    self.reply(
+                        id,
+                        out,
+                        ERR_INVALIDMODEPARAM,
+                        &[&display, &c.to_string(), &mask, "That mask is too long"],
+                    );
+                    return None;
+                }
                 let list = List::of(c)?.entries_mut(ch);
                 let key = fold_mask(&mask);
                 let pos = list.iter().position(|e| e.folded == key);
@@ -372,10 +383,22 @@ impl Chat {
             .into_iter()
             .chain(list.letter())
             .collect();
+        let target = self.client(id).map_or("*", |c| c.target());
         for e in list.entries(ch) {
             let time = e.set_at_unix.to_string();
+            // The mask is what a host needs to see and lift, so when the line
+            // would not fit, the setter gives way: its nick, then nothing.
+            let setter = [e.set_by.as_str(), source_nick(&e.set_by), "*"]
+                .into_iter()
+                .find(|setter| {
+                    let mut middle = vec![target];
+                    middle.extend(head.iter().copied());
+                    middle.extend([e.mask.as_str(), setter]);
+                    line_len(&self.config.server_name, item, &middle, time.len()) <= MAX_BODY_LEN
+                })
+                .unwrap_or("*");
             let mut params = head.clone();
-            params.extend([e.mask.as_str(), &e.set_by, &time]);
+            params.extend([e.mask.as_str(), setter, &time]);
             self.reply(id, out, item, &params);
         }
         let mut params = head;
@@ -461,4 +484,9 @@ impl Chat {
             }
         }
     }
+}
+
+/// The nick of a `nick!user@host` source (all of it if it has no `!`).
+fn source_nick(source: &str) -> &str {
+    source.split('!').next().unwrap_or(source)
 }
