@@ -335,9 +335,7 @@ impl App {
                 NameError::TooLong => tr::NAME_TOO_LONG.to_string(),
                 NameError::BadStart => tr::NAME_BAD_START.to_string(),
                 NameError::BadChar(c) => tr::NAME_BAD_CHAR.fill(&[("char", &c)]),
-                NameError::Empty | NameError::NotChannel | NameError::MixedScripts => {
-                    e.to_string()
-                }
+                NameError::Empty | NameError::NotChannel | NameError::MixedScripts => e.to_string(),
             };
             let text = if nick.is_empty() {
                 tr::TYPE_A_NAME.to_string()
