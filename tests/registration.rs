@@ -237,3 +237,147 @@ fn an_ipv4_peer_on_a_dual_stack_listener_shows_its_ipv4_address() {
     let whois = ana.expect("311");
     assert_eq!(whois.params[3], "127.0.0.1", "{whois:?}");
 }
+
+/// Cyrillic capital A, which looks like the Latin one.
+const CYRILLIC_A: char = '\u{410}';
+
+/// Sends `NICK nick` on an unregistered connection and returns the reply's
+/// numeric and text.
+#[track_caller]
+fn try_nick(c: &mut common::TestClient, nick: &str) -> (String, String) {
+    c.send(&format!("NICK {nick}"));
+    let reply = c.recv().expect("a reply to NICK");
+    (
+        reply.command.clone(),
+        reply.params.last().cloned().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_look_alike_of_someone_present_is_refused_with_a_reason() {
+    let server = TestServer::start();
+    let mut ana = server.member("Ana", "#class");
+    let mut bob = server.member("bob_2", "#class");
+    let mut c = server.connect();
+    c.send("USER x 0 * :X");
+    // Cyrillic А, then Latin "na": looks like Ana, so "in use" is the reason.
+    let fake = format!("{CYRILLIC_A}na");
+    let (code, reason) = try_nick(&mut c, &fake);
+    assert_eq!(code, "433");
+    assert!(reason.contains("looks the same"), "{reason}");
+    // Latin look-alikes too (a capital I for an l, a zero for an O).
+    let _bill = server.client("Bill");
+    for fake in ["BiII", "BILL", "Bi11"] {
+        assert_eq!(try_nick(&mut c, fake).0, "433", "{fake}");
+    }
+    // The same after registering: a rename is held to the same rule, and
+    // nobody saw a NICK.
+    bob.send(&format!("NICK {fake}"));
+    let refused = bob.expect("433");
+    assert_eq!(refused.params[1], fake);
+    assert!(refused.params[2].contains("looks the same"));
+    bob.send("PRIVMSG #class :still bob");
+    assert_eq!(ana.expect("PRIVMSG").source_nick(), Some("bob_2"));
+    c.send("NICK Anna");
+    assert_eq!(c.expect("001").params[0], "Anna");
+}
+
+#[test]
+fn names_mixing_alphabets_are_refused_and_names_of_one_language_work() {
+    let server = TestServer::start();
+    let mut c = server.connect();
+    c.send("USER x 0 * :X");
+    // Cyrillic А and а around a Latin n: nobody is called that.
+    let (code, reason) = try_nick(&mut c, &format!("{CYRILLIC_A}n\u{430}"));
+    assert_eq!(code, "432");
+    assert!(reason.contains("mixes alphabets"), "{reason}");
+    assert_eq!(try_nick(&mut c, "Ελena").0, "432", "Greek with Latin");
+    c.send("NICK 小明");
+    assert_eq!(c.expect("001").params[0], "小明");
+    for nick in ["学生10", "Мария", "Ελένη", "محمد", "bob_2", "Ming小明"] {
+        let mut c = server.connect();
+        c.register(nick);
+    }
+}
+
+#[test]
+fn renaming_to_a_look_alike_of_your_own_name_works() {
+    let server = TestServer::start();
+    let mut bill = server.member("Bill", "#class");
+    let mut watcher = server.member("watcher", "#class");
+    bill.expect("JOIN");
+    for new in ["BiII", "bill", "Bi11"] {
+        bill.send(&format!("NICK {new}"));
+        let renamed = bill.expect("NICK");
+        assert_eq!(renamed.params[0], new);
+        assert_eq!(watcher.expect("NICK").params[0], new);
+    }
+    // A whole word in Cyrillic that reads as Latin is one script.
+    let mut bob = server.client("BOB");
+    let cyrillic = "\u{412}\u{41E}\u{412}";
+    bob.send(&format!("NICK {cyrillic}"));
+    assert_eq!(bob.expect("NICK").params[0], cyrillic);
+    // BOB still reads as the name in use.
+    let mut c = server.connect();
+    c.send("USER x 0 * :X");
+    assert_eq!(try_nick(&mut c, "BOB").0, "433");
+    // A name that does not look like one in use is free at once.
+    bill.send("NICK William");
+    bill.expect("NICK");
+    c.send("NICK Bill");
+    assert_eq!(c.expect("001").params[0], "Bill");
+}
+
+#[test]
+fn a_look_alike_is_free_once_the_owner_quits() {
+    let server = TestServer::start();
+    let mut bill = server.client("Bill");
+    let mut c = server.connect();
+    c.send("USER x 0 * :X");
+    assert_eq!(try_nick(&mut c, "BiII").0, "433");
+    bill.send("QUIT :bye");
+    bill.expect_closed();
+    c.send("NICK BiII");
+    assert_eq!(c.expect("001").params[0], "BiII");
+    // And the other way round: Bill is now the look-alike.
+    let mut d = server.connect();
+    d.send("USER x 0 * :X");
+    assert_eq!(try_nick(&mut d, "Bill").0, "433");
+}
+
+#[test]
+fn a_look_alike_of_a_held_seat_is_refused() {
+    let server = TestServer::start();
+    let mut watcher = server.member("watcher", "#class");
+    let mut ana = server.connect();
+    ana.nick = "Ana".into();
+    ana.send("CAP REQ :banter.chat/resume");
+    assert_eq!(ana.expect("CAP").params[1], "ACK");
+    ana.send("CAP END");
+    ana.register("Ana");
+    let token = ana.expect("RESUME").params[1].clone();
+    ana.join("#class");
+    watcher.expect("JOIN");
+    // Ana's connection drops without a QUIT: her seat is held.
+    drop(ana);
+    assert_eq!(watcher.expect("QUIT").source_nick(), Some("Ana"));
+    let mut c = server.connect();
+    c.send("USER x 0 * :X");
+    let (code, reason) = try_nick(&mut c, &format!("{CYRILLIC_A}na"));
+    assert_eq!(code, "433");
+    assert!(reason.contains("looks the same"), "{reason}");
+    assert_eq!(try_nick(&mut c, "ANA").0, "433", "held");
+    // Ana takes her seat back, and the look-alike is still refused.
+    let mut back = server.connect();
+    back.nick = "Ana".into();
+    back.send("CAP REQ :banter.chat/resume");
+    back.expect("CAP");
+    back.send(&format!("RESUME {token}"));
+    back.send("NICK Ana");
+    back.send("USER ana 0 * :Ana");
+    back.send("CAP END");
+    assert_eq!(back.expect("001").params[0], "Ana");
+    assert_eq!(back.expect("RESUME").params, ["SUCCESS", "Ana"]);
+    back.sync();
+    assert_eq!(try_nick(&mut c, &format!("{CYRILLIC_A}na")).0, "433");
+}

@@ -24,7 +24,7 @@ use super::settings::ThemeChoice;
 use super::tr;
 use super::ui::{AppWindow, Controller, Ui};
 use crate::proto::discovery::{Mode, DISCOVERY_PORT};
-use crate::proto::names::{validate_nick, NameError};
+use crate::proto::names::{check_scripts, validate_nick, NameError};
 use crate::server::Config;
 
 /// The room everyone lands in.
@@ -330,11 +330,14 @@ impl App {
             password,
             host: hosting,
         } = self.ui.login_form();
-        if let Err(e) = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN) {
+        let checked = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN)
+            .and_then(|()| check_scripts(&nick));
+        if let Err(e) = checked {
             let reason = match e {
                 NameError::TooLong => tr::NAME_TOO_LONG.to_string(),
                 NameError::BadStart => tr::NAME_BAD_START.to_string(),
                 NameError::BadChar(c) => tr::NAME_BAD_CHAR.fill(&[("char", &c)]),
+                NameError::MixedScripts => tr::NAME_MIXED_SCRIPTS.to_string(),
                 NameError::Empty | NameError::NotChannel => e.to_string(),
             };
             let text = if nick.is_empty() {

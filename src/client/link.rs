@@ -170,7 +170,11 @@ impl Link {
                         w.set_reconnect(true);
                     }
                 }
-                Update::LoginFailed(LoginError::NickTaken(_) | LoginError::NickInvalid { .. }) => {
+                Update::LoginFailed(
+                    LoginError::NickTaken(_)
+                    | LoginError::NickLookalike(_)
+                    | LoginError::NickInvalid { .. },
+                ) => {
                     self.awaiting_new_nick = true;
                 }
                 Update::LoginFailed(_) => self.awaiting_new_nick = false,

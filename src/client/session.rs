@@ -151,6 +151,8 @@ impl Conversation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginError {
     NickTaken(String),
+    /// The server found the name reads the same as one in use.
+    NickLookalike(String),
     NickInvalid {
         nick: String,
         reason: String,
@@ -164,6 +166,9 @@ impl std::fmt::Display for LoginError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LoginError::NickTaken(nick) => f.write_str(&tr::NICK_TAKEN.fill(&[("nick", nick)])),
+            LoginError::NickLookalike(nick) => {
+                f.write_str(&tr::NICK_LOOKALIKE.fill(&[("nick", nick)]))
+            }
             LoginError::NickInvalid { nick, reason } => {
                 f.write_str(&tr::BAD_NAME.fill(&[("nick", nick), ("reason", reason)]))
             }

@@ -104,7 +104,10 @@ catalog! {
     NAME_TOO_LONG = "it is too long";
     NAME_BAD_START = "it may not start with a digit or “-”";
     NAME_BAD_CHAR = "it may not contain “{char}”";
+    NAME_MIXED_SCRIPTS = "it mixes alphabets that no language mixes, such as Latin with Cyrillic";
     NICK_TAKEN = "The name “{nick}” is taken, try another.";
+    /// A name that reads the same as someone's here (`Аna` with a Cyrillic А).
+    NICK_LOOKALIKE = "The name “{nick}” looks the same as someone else’s here, try another.";
     BAD_PASSWORD = "Wrong password for this server.";
     REFUSED = "The server refused the connection: {reason}";
     NOT_A_PORT = "“{port}” is not a port number";

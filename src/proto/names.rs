@@ -9,8 +9,18 @@
 //! (PRECIS), which is why the server advertises `CASEMAPPING=rfc8265`; unlike the
 //! full profile no NFC normalisation is done, which matters little because
 //! combining accents are not letters and so are refused in nicknames.
+//!
+//! Two further rules keep anyone from passing for someone else (UTS #39,
+//! Unicode's security mechanisms):
+//! - a nickname may not mix scripts that no language mixes, such as Latin with
+//!   Cyrillic ([`check_scripts`]);
+//! - the server refuses a nickname whose [`skeleton`] equals that of a name in
+//!   use, so `Ana` written with a Cyrillic `А` is not a second `Ana`.
 
 use std::fmt;
+
+use unicode_script::Script;
+use unicode_security::mixed_script::AugmentedScriptSet;
 
 /// The characters besides letters and digits that nicknames may contain.
 pub const NICK_SPECIALS: &str = "[]\\`_^{|}-";
@@ -18,6 +28,14 @@ pub const NICK_SPECIALS: &str = "[]\\`_^{|}-";
 pub const DEFAULT_NICK_LEN: usize = 30;
 /// Most bytes in a channel name, `#` included.
 pub const CHANNEL_LEN: usize = 64;
+
+/// The text of the `433` a server sends for a nickname whose [`skeleton`]
+/// is someone else's: the client tells this case from a plain "taken" by it.
+pub const LOOKALIKE_REASON: &str = "Nickname looks the same as one in use";
+
+/// The text of the `432` a server sends for a name [`check_scripts`] refuses.
+pub const MIXED_SCRIPTS_REASON: &str =
+    "Nickname mixes alphabets that no language mixes, such as Latin with Cyrillic";
 
 /// Why a name was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +48,8 @@ pub enum NameError {
     BadChar(char),
     /// A channel name that does not start with `#`.
     NotChannel,
+    /// A nickname mixing scripts that no language mixes (see [`check_scripts`]).
+    MixedScripts,
 }
 
 impl fmt::Display for NameError {
@@ -40,6 +60,10 @@ impl fmt::Display for NameError {
             NameError::BadStart => write!(f, "name may not start with a digit or '-'"),
             NameError::BadChar(c) => write!(f, "name may not contain {c:?}"),
             NameError::NotChannel => write!(f, "channel names start with '#'"),
+            NameError::MixedScripts => write!(
+                f,
+                "name mixes alphabets that no language mixes, such as Latin with Cyrillic"
+            ),
         }
     }
 }
@@ -47,7 +71,9 @@ impl fmt::Display for NameError {
 impl std::error::Error for NameError {}
 
 /// Checks a nickname: 1 to `max_chars` characters, letters and digits of any
-/// script plus [`NICK_SPECIALS`], not starting with a digit or `-`.
+/// script plus [`NICK_SPECIALS`], not starting with a digit or `-`. Whether
+/// its scripts go together is [`check_scripts`]'s to say: a server asks that
+/// after whether the name looks like one in use, which is the better reason.
 pub fn validate_nick(nick: &str, max_chars: usize) -> Result<(), NameError> {
     let first = nick.chars().next().ok_or(NameError::Empty)?;
     if nick.chars().count() > max_chars {
@@ -62,6 +88,59 @@ pub fn validate_nick(nick: &str, max_chars: usize) -> Result<(), NameError> {
     {
         Some(c) => Err(NameError::BadChar(c)),
         None => Ok(()),
+    }
+}
+
+/// Checks that a name's letters could all come from one language's writing:
+/// UTS #39's "Moderately Restrictive" level (section 5.2). Digits and
+/// punctuation belong to every script; beyond that a name is
+/// 1. of one script (Chinese with Bopomofo, Japanese and Korean count as one
+///    each: `田中さん`, `Мария`, `محمد`), or
+/// 2. Latin with Chinese, Japanese or Korean (`Ming小明`), or
+/// 3. Latin with one other script in common use that is not Cyrillic or Greek,
+///    the two whose letters pass for Latin ones (`Ravi_रवि`).
+///
+/// So `Аna` with a Cyrillic `А` is refused. Unlike the crate's own
+/// restriction level, characters outside UTS #39's identifier profile (the
+/// IRC specials among them) do not fail the check: which characters may be
+/// used is [`validate_nick`]'s business.
+pub fn check_scripts(name: &str) -> Result<(), NameError> {
+    let mut all = AugmentedScriptSet::default();
+    let mut but_latin = AugmentedScriptSet::default();
+    for c in name.chars() {
+        let set = AugmentedScriptSet::for_char(c);
+        all.intersect_with(set);
+        if !set.base.contains_script(Script::Latin) {
+            but_latin.intersect_with(set);
+        }
+    }
+    if !all.is_empty() || but_latin.hanb || but_latin.jpan || but_latin.kore {
+        return Ok(());
+    }
+    let mut others = but_latin.base.iter();
+    match (others.next(), others.next()) {
+        (Some(s), None) if s.is_recommended() && s != Script::Cyrillic && s != Script::Greek => {
+            Ok(())
+        }
+        _ => Err(NameError::MixedScripts),
+    }
+}
+
+/// The confusable skeleton of a nickname, as ergo computes it: full-width
+/// forms narrowed, each character replaced by the one UTS #39 says it is
+/// confused with (section 4), then case-folded. Names that read alike have
+/// equal skeletons: `Ana` with a Latin or a Cyrillic `А`, `Bill` and `BiII`,
+/// `Bob` and `B0b`. A key for comparing, never for showing (`m` becomes `rn`).
+pub fn skeleton(nick: &str) -> String {
+    let narrow: String = nick.chars().map(narrow).collect();
+    fold(&unicode_security::skeleton(&narrow).collect::<String>())
+}
+
+/// Full-width ASCII variants (U+FF01..U+FF5E) sit 0xFEE0 above ASCII.
+fn narrow(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -102,12 +181,7 @@ pub fn room_name(typed: &str) -> String {
 /// The case-folded form of a nickname or channel name (see the module doc).
 pub fn fold(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        let c = match c {
-            // Full-width ASCII variants (U+FF01..U+FF5E) sit 0xFEE0 above ASCII.
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        };
+    for c in name.chars().map(narrow) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
         } else {
@@ -211,6 +285,59 @@ mod tests {
         // ASCII specials are not folded into each other (unlike rfc1459).
         assert_ne!(fold("a[b"), fold("a{b"));
         assert_eq!(fold("#Lobby"), "#lobby");
+    }
+
+    #[test]
+    fn names_of_one_language_pass_the_script_check() {
+        for nick in [
+            "Ana",
+            "bob_2",
+            "小明",
+            "学生10",
+            "Ming小明",
+            "Мария",
+            "Ελένη",
+            "محمد",
+            "アキラ",
+            "田中さん",
+            "김민수",
+            "Ravi_रवि",
+            "x^y|z`",
+            "ｍｉｎｇ",
+        ] {
+            assert_eq!(check_scripts(nick), Ok(()), "{nick}");
+        }
+    }
+
+    #[test]
+    fn names_mixing_look_alike_scripts_are_refused() {
+        // Cyrillic А, а and о among Latin letters; Greek with Latin.
+        for nick in [
+            "\u{410}na",
+            "\u{410}n\u{430}",
+            "J\u{43E}hn",
+            "Ελena",
+            "Мария小明",
+        ] {
+            assert_eq!(check_scripts(nick), Err(NameError::MixedScripts), "{nick}");
+            // Letters all, so well-formed otherwise.
+            assert_eq!(validate_nick(nick, 30), Ok(()));
+        }
+    }
+
+    #[test]
+    fn look_alikes_share_a_skeleton() {
+        let ana = skeleton("Ana");
+        for same in ["\u{410}na", "ana", "ANA", "\u{410}n\u{430}", "Ａｎａ"] {
+            assert_eq!(skeleton(same), ana, "{same}");
+        }
+        assert_eq!(skeleton("Bill"), skeleton("BiII"));
+        assert_eq!(skeleton("Bob"), skeleton("B0b"));
+        assert_ne!(skeleton("Ana"), skeleton("Anna"));
+        assert_ne!(skeleton("小明"), skeleton("小朋"));
+        assert_eq!(skeleton("小明"), "小明");
+        // Whole words of another script too: Cyrillic ВОВ reads as BOB.
+        assert_eq!(skeleton("\u{412}\u{41E}\u{412}"), skeleton("BOB"));
     }
 
     #[test]

@@ -168,11 +168,20 @@ impl Session {
         }
         self.login_failed = true;
         let nick = m.param(1).unwrap_or("").to_owned();
-        let error = if taken {
-            LoginError::NickTaken(nick)
-        } else {
-            let reason = m.params.last().map_or("", String::as_str).to_owned();
-            LoginError::NickInvalid { nick, reason }
+        // Banter's own reasons have a sentence in the user's language;
+        // another server's words are shown as they are.
+        let reason = m.params.last().map_or("", String::as_str);
+        let error = match (taken, reason) {
+            (true, names::LOOKALIKE_REASON) => LoginError::NickLookalike(nick),
+            (true, _) => LoginError::NickTaken(nick),
+            (false, names::MIXED_SCRIPTS_REASON) => LoginError::NickInvalid {
+                nick,
+                reason: tr::NAME_MIXED_SCRIPTS.to_string(),
+            },
+            (false, _) => LoginError::NickInvalid {
+                nick,
+                reason: reason.to_owned(),
+            },
         };
         self.updates.push(Update::LoginFailed(error));
     }

@@ -145,6 +145,38 @@ fn taken_name_fails_login_and_retry_works() {
 }
 
 #[test]
+fn look_alike_and_mixed_alphabet_refusals_read_as_sentences() {
+    let mut s = Session::new("\u{410}na", None, vec![]);
+    s.on_connected();
+    let u = feed(
+        &mut s,
+        &[":srv 433 * \u{410}na :Nickname looks the same as one in use"],
+    );
+    assert_eq!(
+        u,
+        [Update::LoginFailed(LoginError::NickLookalike(
+            "\u{410}na".into()
+        ))]
+    );
+    let text = LoginError::NickLookalike("\u{410}na".into()).to_string();
+    assert!(text.contains("looks the same as someone else"), "{text}");
+
+    let mut s = Session::new("\u{410}n\u{430}", None, vec![]);
+    s.on_connected();
+    let u = feed(
+        &mut s,
+        &[":srv 432 * \u{410}n\u{430} :Nickname mixes alphabets that no language mixes, such as Latin with Cyrillic"],
+    );
+    let [Update::LoginFailed(e @ LoginError::NickInvalid { .. })] = u.as_slice() else {
+        panic!("{u:?}");
+    };
+    assert_eq!(
+        e.to_string(),
+        "“\u{410}n\u{430}” cannot be used as a name: it mixes alphabets that no language mixes, such as Latin with Cyrillic"
+    );
+}
+
+#[test]
 fn other_login_failures() {
     let mut s = Session::new("9x", None, vec![]);
     s.on_connected();

@@ -3,12 +3,14 @@
 //! turn on for themselves (a dev-dependency of the package on itself).
 
 use super::{Chat, Client, MAX_INVITES, MAX_LIST, MAX_MONITOR, WHOWAS_LEN};
-use crate::proto::names::fold;
+use std::collections::HashMap;
+
+use crate::proto::names::{fold, skeleton};
 
 /// The harness may drive only the public API and so cannot look at the
 /// state directly: these walks look for it.
 impl Chat {
-    /// Whether the counters, the nickname map, channel membership and the
+    /// Whether the counters, the nickname and skeleton maps, membership and the
     /// MONITOR map agree with the clients themselves; the first disagreement
     /// found, if any. Walks everything: for tests, not for the event loop.
     pub fn check_invariants(&self) -> Result<(), String> {
@@ -47,6 +49,26 @@ impl Chat {
             return Err(format!(
                 "{} nicks kept for {named} named clients",
                 self.nicks.len()
+            ));
+        }
+        // The skeleton map holds exactly the names in use, by clients and by
+        // held seats, and no two of them look alike.
+        let mut skeletons = HashMap::new();
+        let in_use = live()
+            .filter_map(|(_, c)| c.nick.as_deref())
+            .chain(self.seats.values().map(|s| s.nick.as_str()));
+        for nick in in_use {
+            let folded = fold(nick);
+            if let Some(other) = skeletons.insert(skeleton(nick), folded.clone()) {
+                if other != folded {
+                    return Err(format!("{nick:?} looks the same as {other:?}, also in use"));
+                }
+            }
+        }
+        if skeletons != self.skeletons {
+            return Err(format!(
+                "the skeleton map {:?} does not match the names in use {skeletons:?}",
+                self.skeletons
             ));
         }
         for (id, c) in live() {

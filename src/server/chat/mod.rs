@@ -38,7 +38,7 @@ use super::outbox::{ClientId, Outbox};
 use super::relay::Relay;
 use crate::proto::command;
 use crate::proto::message::{check_length, TooLong};
-use crate::proto::names::fold;
+use crate::proto::names::{fold, skeleton};
 use crate::proto::numeric::*;
 use crate::proto::{Message, ParseError};
 
@@ -73,6 +73,11 @@ pub struct Chat {
     pub(crate) oper_count: usize,
     /// Folded nickname to owner, claimed at NICK (also before registration).
     pub(crate) nicks: HashMap<String, ClientId>,
+    /// Confusable skeleton of each name in use, a client's (in `nicks`) or a
+    /// held seat's, to the folded name it belongs to: no two names that look
+    /// alike can be in use at once (see `commands/registration.rs`). Bounded
+    /// like `nicks` and `seats`: one entry per nickname or seat at most.
+    pub(crate) skeletons: HashMap<String, String>,
     /// Folded channel name to channel; ordered so LIST is stable.
     pub(crate) channels: BTreeMap<String, Channel>,
     /// Folded nickname to the clients that MONITOR it.
@@ -111,6 +116,7 @@ impl Chat {
             invisible_count: 0,
             oper_count: 0,
             nicks: HashMap::new(),
+            skeletons: HashMap::new(),
             channels: BTreeMap::new(),
             monitors: HashMap::new(),
             whowas: VecDeque::new(),
@@ -214,6 +220,46 @@ impl Chat {
     pub(crate) fn find_nick(&self, nick: &str) -> Option<ClientId> {
         let id = *self.nicks.get(&fold(nick))?;
         self.client(id).filter(|c| c.registered).map(|_| id)
+    }
+
+    /// Files `nick`'s skeleton under its folded form; call after putting
+    /// `nick` in the nick map or the seats.
+    pub(crate) fn claim_skeleton(&mut self, nick: &str) {
+        self.skeletons.insert(skeleton(nick), fold(nick));
+    }
+
+    /// Lets `nick`'s skeleton go unless a client or a held seat still goes
+    /// by a name of that skeleton and fold; call after taking `nick` out of
+    /// the nick map or the seats (or renaming the client that had it).
+    pub(crate) fn release_skeleton(&mut self, nick: &str) {
+        let (s, folded) = (skeleton(nick), fold(nick));
+        if self.skeletons.get(&s) != Some(&folded) {
+            return;
+        }
+        let by_client = self
+            .nicks
+            .get(&folded)
+            .and_then(|&id| self.client(id)?.nick.as_deref())
+            .is_some_and(|n| skeleton(n) == s);
+        let by_seat = self
+            .seats
+            .get(&folded)
+            .is_some_and(|seat| skeleton(&seat.nick) == s);
+        if !by_client && !by_seat {
+            self.skeletons.remove(&s);
+        }
+    }
+
+    /// Whether `nick` looks the same as a name someone else goes by or holds
+    /// a seat under. A name of the same fold is left to the nick map and the
+    /// seats to decide; `id`'s own current name is no one else's, unless a
+    /// seat is held under it (while a RESUME is under way).
+    pub(crate) fn looks_like_another(&self, nick: &str, id: ClientId) -> bool {
+        match self.skeletons.get(&skeleton(nick)) {
+            None => false,
+            Some(folded) if *folded == fold(nick) => false,
+            Some(folded) => self.nicks.get(folded) != Some(&id) || self.seats.contains_key(folded),
+        }
     }
 
     /// A fresh message id (`msgid` tag): unique on this server, across restarts.
@@ -376,7 +422,12 @@ impl Chat {
         // Bounded by the clients that can exist: one seat per dropped client,
         // and at most max_clients of them.
         if self.seats.len() < self.config.max_clients {
-            self.seats.insert(fold(nick), seat);
+            let nick = nick.clone();
+            let replaced = self.seats.insert(fold(&nick), seat);
+            self.claim_skeleton(&nick);
+            if let Some(old) = replaced {
+                self.release_skeleton(&old.nick);
+            }
         }
     }
 
@@ -419,7 +470,9 @@ impl Chat {
             .map(|(k, _)| k.clone())
             .collect();
         for folded in gone {
-            self.seats.remove(&folded);
+            if let Some(seat) = self.seats.remove(&folded) {
+                self.release_skeleton(&seat.nick);
+            }
             // Private history lives while both are here or holding a seat.
             self.history.forget_dms_of(&folded);
         }
@@ -449,6 +502,13 @@ impl Chat {
         self.oper_count = 0;
         self.monitors.clear();
         self.nicks.clear();
+        // Held seats keep their names.
+        let seats = &self.seats;
+        self.skeletons.retain(|s, folded| {
+            seats
+                .get(folded)
+                .is_some_and(|seat| skeleton(&seat.nick) == *s)
+        });
         self.channels.retain(|_, ch| ch.permanent);
         for ch in self.channels.values_mut() {
             ch.members.clear();
@@ -499,6 +559,7 @@ impl Chat {
             if self.nicks.get(&folded) == Some(&id) {
                 self.nicks.remove(&folded);
             }
+            self.release_skeleton(nick);
         }
         if client.registered {
             self.registered_count -= 1;

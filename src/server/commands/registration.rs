@@ -9,7 +9,9 @@ use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
 use crate::proto::command;
-use crate::proto::names::{fold, validate_nick, CHANNEL_LEN};
+use crate::proto::names::{
+    check_scripts, fold, validate_nick, CHANNEL_LEN, LOOKALIKE_REASON, MIXED_SCRIPTS_REASON,
+};
 use crate::proto::numeric::*;
 use crate::proto::time::format_server_time;
 use crate::proto::Message;
@@ -168,6 +170,23 @@ impl Chat {
             }
             _ => {}
         }
+        // `Аna` with a Cyrillic `А` is not a second `Ana` (UTS #39 skeletons,
+        // as ergo does), whether Ana is here, logging in or holding a seat.
+        if self.looks_like_another(wanted, id) {
+            self.reply(id, out, ERR_NICKNAMEINUSE, &[wanted, LOOKALIKE_REASON]);
+            return;
+        }
+        // After the look-alike check: "looks the same as one in use" says
+        // more than "mixes alphabets" when both hold.
+        if check_scripts(wanted).is_err() {
+            self.reply(
+                id,
+                out,
+                ERR_ERRONEUSNICKNAME,
+                &[wanted, MIXED_SCRIPTS_REASON],
+            );
+            return;
+        }
         // A new name would slip out of a `nick!*@*` ban or mute, which is
         // how hosts usually set them: refused while one applies (Solanum).
         if let Some(room) = self.held_back_by_room(id) {
@@ -197,6 +216,10 @@ impl Chat {
             }
         }
         self.nicks.insert(folded, id);
+        if let Some(old) = &old {
+            self.release_skeleton(old);
+        }
+        self.claim_skeleton(wanted);
         let Some(client) = self.client_mut(id) else {
             return;
         };

@@ -76,17 +76,22 @@ impl Chat {
             return;
         };
         // The connection now speaks for the seat: its name is the seat's.
-        if let Some(old) = self.client(id).and_then(|c| c.nick.clone()) {
-            let old = fold(&old);
+        let old = self.client(id).and_then(|c| c.nick.clone());
+        if let Some(old) = &old {
+            let old = fold(old);
             if self.nicks.get(&old) == Some(&id) {
                 self.nicks.remove(&old);
             }
         }
         self.nicks.insert(folded.clone(), id);
         if let Some(c) = self.client_mut(id) {
-            c.nick = Some(nick);
+            c.nick = Some(nick.clone());
             c.resuming = Some(folded);
         }
+        if let Some(old) = &old {
+            self.release_skeleton(old);
+        }
+        self.claim_skeleton(&nick);
     }
 
     /// Whether `folded` is held for someone else than `id` (433 then).
@@ -106,6 +111,10 @@ impl Chat {
             .client(id)
             .and_then(|c| c.resuming.clone())
             .and_then(|f| self.seats.remove(&f));
+        if let Some(seat) = &seat {
+            // Its name is this connection's now (claimed at RESUME).
+            self.release_skeleton(&seat.nick);
+        }
         // No token if the random source failed: this connection cannot be
         // resumed later, which is better than a token someone could guess.
         let token = crate::secret::hex128();
