@@ -24,7 +24,7 @@ dir=$(mktemp -d)
 # TOGGLE='*privmsg*' counts only inside matching functions (and what they call).
 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out/$name.%p" \
   ${TOGGLE:+--toggle-collect="$TOGGLE"} \
-  "$server" --bind 127.0.0.1 --port "$PORT" --no-flood-control --max-per-ip 0 \
+  "$server" --bind 127.0.0.1 --port "$PORT" --no-flood-control --max-per-ip 0 --connects-per-minute 0 \
   --log-level warn --no-message-log --ping-interval 3000 --ping-timeout 6000 \
   --registration-timeout 3000 "$@" > "$dir/server.log" 2>&1 &
 pid=$!

@@ -80,7 +80,7 @@ start_server() { # NAME PORT CPU DIR -> PID on stdout
       local history=(--data-dir "$dir")
       [ "$name" = banter-memory ] && history=(--no-history-file)
       taskset -c "$cpu" "$BANTER_SERVER" --bind 127.0.0.1 --port "$port" --no-flood-control \
-        --max-clients 20000 --max-per-ip 0 --sendq 16777216 --ping-interval 300 --ping-timeout 600 \
+        --max-clients 20000 --max-per-ip 0 --connects-per-minute 0 --sendq 16777216 --ping-interval 300 --ping-timeout 600 \
         --registration-timeout 300 --log-level warn --no-message-log "${history[@]}" > "$dir/banter.log" 2>&1 &
       pid=$!
       ;;

@@ -48,6 +48,7 @@ fn help_lists_the_flags() {
         "--password",
         "--max-clients",
         "--max-per-ip",
+        "--connects-per-minute",
         "--log-level",
         "--log-file",
         "--no-message-log",

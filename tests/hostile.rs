@@ -218,6 +218,7 @@ fn running_out_of_file_descriptors_refuses_with_error_and_recovers() {
         .arg(SERVER_BIN)
         .args(["--bind", "127.0.0.1", "--port", "0"])
         .args(["--max-clients", "1000", "--max-per-ip", "0"])
+        .args(["--connects-per-minute", "0"])
         .args(["--no-flood-control", "--log-level", "info"]);
     let server = ServerProcess::start(command);
     let clamp = server

@@ -312,3 +312,27 @@ fn shutdown_is_one_error_per_client_and_no_quits() {
         assert_eq!(last[0].params, ["Server shutting down"]);
     }
 }
+
+/// One address may open `connects_per_minute` connections at once, then is
+/// told to wait: a script cannot try passwords (or names) as fast as it can
+/// connect. The refusal is a sentence before the close.
+#[test]
+fn new_connections_from_one_address_are_limited_per_minute() {
+    let server = TestServer::with(|c| c.connects_per_minute = 3);
+    let clients: Vec<_> = ["a1", "a2", "a3"]
+        .iter()
+        .map(|nick| server.client(nick))
+        .collect();
+    let mut fourth = server.connect();
+    let last = fourth.expect_closed();
+    assert_eq!(last.len(), 1, "{last:?}");
+    assert_eq!(last[0].command, "ERROR");
+    assert_eq!(
+        last[0].params,
+        ["Too many new connections from your address: wait a minute and try again"]
+    );
+    // Those already in are not affected.
+    for mut c in clients {
+        c.sync();
+    }
+}

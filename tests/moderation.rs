@@ -407,3 +407,32 @@ fn a_long_ban_is_listed_whole_and_an_overlong_one_is_refused() {
     assert_eq!(host.expect("367").params[2], mask, "only the first ban");
     host.expect("368");
 }
+
+/// Wrong OPER passwords slow the next try (1 s, then 2 s, 4 s … at most a
+/// minute), so a student cannot guess the teacher's password at flood
+/// control's pace; the right one still works once the wait is over.
+#[test]
+fn wrong_oper_passwords_make_the_next_try_wait() {
+    let server = TestServer::with(|c| c.opers = vec![("teacher".into(), "sesame".into())]);
+    let mut guesser = server.client("guesser");
+    guesser.send("OPER teacher guess1");
+    assert_eq!(guesser.expect("464").params[1], "Password incorrect");
+    guesser.send("OPER teacher sesame");
+    let wait = guesser.expect("464");
+    assert!(
+        wait.params[1].starts_with("Too many wrong passwords: wait"),
+        "{wait:?}"
+    );
+    // Once the wait is over (a bounded poll: it is a second), it works.
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        guesser.send("OPER teacher sesame");
+        let m = guesser.recv().expect("a reply to OPER");
+        if m.command == "381" {
+            break;
+        }
+        assert_eq!(m.command, "464", "{m:?}");
+        assert!(std::time::Instant::now() < deadline, "still waiting");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

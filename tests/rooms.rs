@@ -206,3 +206,29 @@ fn names_who_and_whois() {
     a.send("ISON bob nobody alice");
     assert_eq!(a.expect("303").params[1], "bob alice");
 }
+
+/// A new room may not pass for one that exists: `#lоbby` (a Cyrillic о) is
+/// refused while `#lobby` is there, and so are names that mix alphabets or
+/// hide bidirectional overrides; rooms named in one alphabet are fine.
+#[test]
+fn a_room_cannot_be_named_to_pass_for_another() {
+    let server = TestServer::start();
+    let mut ana = server.member("ana", "#lobby");
+    let mut bob = server.client("bob");
+    bob.send("JOIN #l\u{43e}bby");
+    let refused = bob.expect("479");
+    assert!(
+        refused.params.last().unwrap().contains("#lobby"),
+        "{refused:?}"
+    );
+    bob.send("JOIN #mix\u{41c}");
+    assert_eq!(bob.expect("479").params[1], "#mix\u{41c}");
+    bob.send("JOIN #cba\u{202e}");
+    bob.expect("403");
+    for fine in ["#Маша", "#数学课", "#7b-maths"] {
+        bob.send(&format!("JOIN {fine}"));
+        assert_eq!(bob.expect("JOIN").params[0], fine);
+    }
+    // Nobody was lured anywhere: ana's room has only her and no one joined.
+    assert!(ana.sync().is_empty());
+}

@@ -66,6 +66,9 @@ struct Args {
     /// Most connections from one IP address (0: no limit).
     #[arg(long, default_value_t = 64, value_parser = whole_number::<usize>(0, 1_000_000))]
     max_per_ip: usize,
+    /// New connections one IP address may open per minute (0: no limit).
+    #[arg(long, default_value_t = 30, value_parser = whole_number::<u32>(0, 1_000_000))]
+    connects_per_minute: u32,
     /// Most rooms on the server.
     #[arg(long, default_value_t = 1000, value_parser = whole_number::<usize>(1, 1_000_000))]
     max_channels: usize,
@@ -373,6 +376,7 @@ fn config_from(args: &Args) -> Result<Config, String> {
         opers: args.oper.clone(),
         max_clients: args.max_clients,
         max_per_ip: args.max_per_ip,
+        connects_per_minute: args.connects_per_minute,
         max_channels: args.max_channels,
         max_joined: args.max_joined,
         nick_len: args.nick_len,

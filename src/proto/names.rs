@@ -145,7 +145,10 @@ fn narrow(c: char) -> char {
 }
 
 /// Checks a channel name: `#` then 1 or more characters, at most
-/// [`CHANNEL_LEN`] bytes, without spaces, commas, colons or control characters.
+/// [`CHANNEL_LEN`] bytes, without spaces, commas, colons, control characters
+/// or invisible formatting: bidirectional overrides and isolates (U+202A to
+/// U+202E, U+2066 to U+2069), which make a name read backwards, and
+/// zero-width characters, which make two names look the same.
 pub fn validate_channel(name: &str) -> Result<(), NameError> {
     let rest = name.strip_prefix('#').ok_or(NameError::NotChannel)?;
     if rest.is_empty() {
@@ -156,11 +159,20 @@ pub fn validate_channel(name: &str) -> Result<(), NameError> {
     }
     match rest
         .chars()
-        .find(|&c| c == ' ' || c == ',' || c == ':' || c.is_control())
+        .find(|&c| c == ' ' || c == ',' || c == ':' || c.is_control() || is_invisible_format(c))
     {
         Some(c) => Err(NameError::BadChar(c)),
         None => Ok(()),
     }
+}
+
+/// Bidirectional controls and zero-width characters: nothing to see, but
+/// they change how a name reads or make two names look alike.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 /// Whether a target names a channel rather than a user.
@@ -348,6 +360,15 @@ mod tests {
         assert_eq!(validate_channel("#"), Err(NameError::Empty));
         assert_eq!(validate_channel("#a,b"), Err(NameError::BadChar(',')));
         assert_eq!(validate_channel("#a\x07"), Err(NameError::BadChar('\x07')));
+        // Reads as "#abc" after a right-to-left override; looks like "#ab".
+        assert_eq!(
+            validate_channel("#cba\u{202E}"),
+            Err(NameError::BadChar('\u{202E}'))
+        );
+        assert_eq!(
+            validate_channel("#a\u{200B}b"),
+            Err(NameError::BadChar('\u{200B}'))
+        );
         assert_eq!(
             validate_channel(&format!("#{}", "x".repeat(64))),
             Err(NameError::TooLong)

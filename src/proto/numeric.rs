@@ -124,6 +124,8 @@ pub const ERR_INVITEONLYCHAN: &str = "473";
 pub const ERR_BANNEDFROMCHAN: &str = "474";
 pub const ERR_BADCHANNELKEY: &str = "475";
 pub const ERR_BANLISTFULL: &str = "478";
+/// A channel name the server will not create.
+pub const ERR_BADCHANNAME: &str = "479";
 /// A mode parameter the server will not take (modern IRC's numeric).
 pub const ERR_INVALIDMODEPARAM: &str = "696";
 pub const ERR_NOPRIVILEGES: &str = "481";

@@ -48,6 +48,10 @@ pub struct Config {
     pub max_clients: usize,
     /// Most connections from one IP address; 0 for no limit.
     pub max_per_ip: usize,
+    /// New connections one address (counted as `max_per_ip` counts) may
+    /// open per minute, all at once or spread out; beyond that it is
+    /// refused until the minute's allowance refills. 0 for no limit.
+    pub connects_per_minute: u32,
     /// Most channels on the server.
     pub max_channels: usize,
     /// Most channels one client may be in (`CHANLIMIT`).
@@ -101,6 +105,7 @@ impl Default for Config {
             opers: Vec::new(),
             max_clients: 4096,
             max_per_ip: 64,
+            connects_per_minute: 30,
             max_channels: 1000,
             max_joined: 50,
             nick_len: DEFAULT_NICK_LEN,

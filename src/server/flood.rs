@@ -29,6 +29,12 @@ impl FloodGate {
         }
     }
 
+    /// Whether anything is still owed at `now`: a gate that is not is the
+    /// same as a new one, and can be forgotten.
+    pub fn is_owed_at(&self, now: Instant) -> bool {
+        self.paid_until.is_some_and(|p| p > now)
+    }
+
     /// Records that a line costing `tokens` (one for most lines) was
     /// processed at `now`: the next line waits until the debt is back within
     /// the burst.

@@ -33,6 +33,7 @@ pub fn test_config() -> Config {
     Config {
         flood: None,
         max_per_ip: 0,
+        connects_per_minute: 0,
         message_log: false,
         ..Config::loopback()
     }

@@ -128,6 +128,8 @@ class BanterController(BaseServerController, DirectoryBasedController):
             "operuser:operpassword",
             "--max-per-ip",
             "0",
+            "--connects-per-minute",
+            "0",
             "--no-flood-control",
             "--log-level",
             "warn",

@@ -163,6 +163,9 @@ impl Chat {
                 }
             }
         }
+        if let Some(id) = self.oper_backoff.keys().find(|&&id| !self.is_client(id)) {
+            return Err(format!("OPER backoff kept for {id}, who has gone"));
+        }
         if self.whowas.len() > WHOWAS_LEN {
             return Err("WHOWAS is over its bound".into());
         }

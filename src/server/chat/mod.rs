@@ -86,6 +86,9 @@ pub struct Chat {
     pub(crate) whowas: VecDeque<Whowas>,
     /// Seats held after a lost connection, by folded nickname.
     pub(crate) seats: HashMap<String, Seat>,
+    /// Clients whose last OPER failed: how many failed in a row, and when
+    /// the next try is heard. At most one entry per client; gone with it.
+    pub(crate) oper_backoff: HashMap<ClientId, (u32, Instant)>,
     /// What was said and done in each room (and in private, while both stay).
     pub(crate) history: History,
     pub(crate) created_unix: u64,
@@ -121,6 +124,7 @@ impl Chat {
             monitors: HashMap::new(),
             whowas: VecDeque::new(),
             seats: HashMap::new(),
+            oper_backoff: HashMap::new(),
             history: History::new(config.history),
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
@@ -493,6 +497,7 @@ impl Chat {
             }
         }
         self.clients.clear();
+        self.oper_backoff.clear();
         self.client_count = 0;
         self.registered_count = 0;
         // Every count and map keyed by clients goes with them: stale MONITOR
@@ -551,6 +556,7 @@ impl Chat {
             return;
         };
         self.client_count -= 1;
+        self.oper_backoff.remove(&id);
         for watched in &client.monitoring {
             self.unwatch(watched, id);
         }

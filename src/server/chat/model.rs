@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::masks::mask_matches;
 use super::Now;
-use crate::proto::names::fold;
+use crate::proto::names::{fold, skeleton};
 use crate::server::outbox::ClientId;
 
 /// IRCv3 capabilities a client negotiated.
@@ -264,6 +264,9 @@ impl ChannelModes {
 #[derive(Debug)]
 pub(crate) struct Channel {
     pub name: String,
+    /// The name's confusable skeleton (see `proto::names::skeleton`): a new
+    /// room whose name looks the same as this one is refused.
+    pub skeleton: String,
     pub topic: Option<Topic>,
     pub members: BTreeMap<ClientId, Status>,
     pub created_unix: u64,
@@ -281,6 +284,7 @@ impl Channel {
     pub fn new(name: &str, now: &Now, permanent: bool) -> Channel {
         Channel {
             name: name.to_owned(),
+            skeleton: skeleton(name),
             topic: None,
             members: BTreeMap::new(),
             created_unix: now.unix_secs(),

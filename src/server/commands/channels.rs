@@ -8,7 +8,7 @@ use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
 use crate::proto::command;
-use crate::proto::names::{fold, is_channel, validate_channel};
+use crate::proto::names::{check_scripts, fold, is_channel, skeleton, validate_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
@@ -60,6 +60,22 @@ impl Chat {
             return Some(Refusal::Full);
         }
         None
+    }
+
+    /// Why a new room may not be called `name`, by the rule for names: it
+    /// mixes alphabets no language mixes, or it looks the same as a room
+    /// that exists (`#lоbby`, with a Cyrillic о, beside `#lobby`), where
+    /// someone could be lured into the wrong one.
+    fn unfit_room_name(&self, name: &str) -> Option<String> {
+        let bare = name.strip_prefix('#').unwrap_or(name);
+        if check_scripts(bare).is_err() {
+            return Some("Room names cannot mix alphabets that no language mixes".into());
+        }
+        let look = skeleton(name);
+        self.channels
+            .values()
+            .find(|ch| ch.skeleton == look)
+            .map(|ch| format!("A room whose name looks the same exists: {}", ch.name))
     }
 
     fn join_one(&mut self, ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
@@ -125,6 +141,10 @@ impl Chat {
                 }
             }
             None => {
+                if let Some(why) = self.unfit_room_name(name) {
+                    self.reply(id, out, ERR_BADCHANNAME, &[name, &why]);
+                    return;
+                }
                 if self.channels.len() >= self.config.max_channels {
                     self.reply(
                         id,

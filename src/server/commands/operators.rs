@@ -8,6 +8,9 @@ use crate::proto::command;
 use crate::proto::numeric::*;
 use crate::proto::Message;
 
+/// The longest wait after failed OPER attempts.
+const MAX_OPER_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Chat {
     /// `OPER <name> <password>`
     pub(super) fn oper(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
@@ -15,16 +18,33 @@ impl Chat {
         let [name, password, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, command::OPER, out);
         };
+        // Each failure doubles the wait before the next try is heard (1 s,
+        // 2 s, 4 s … at most a minute): guessing gets slow, a typo does not.
+        if let Some(&(_, until)) = self.oper_backoff.get(&id) {
+            if now.instant < until {
+                let secs = (until - now.instant).as_secs() + 1;
+                let why = format!("Too many wrong passwords: wait {secs} s and try again");
+                self.reply(id, out, ERR_PASSWDMISMATCH, &[&why]);
+                return;
+            }
+        }
         let ok = self
             .config
             .opers
             .iter()
             .any(|(n, p)| n == name && constant_time_eq(p.as_bytes(), password.as_bytes()));
+        if ok {
+            self.oper_backoff.remove(&id);
+        }
         let Some(client) = self.client_mut(id) else {
             return;
         };
         if !ok {
             let addr = client.addr;
+            let failures = self.oper_backoff.get(&id).map_or(0, |&(n, _)| n) + 1;
+            let wait =
+                std::time::Duration::from_secs(1 << (failures - 1).min(6)).min(MAX_OPER_WAIT);
+            self.oper_backoff.insert(id, (failures, now.instant + wait));
             self.reply(id, out, ERR_PASSWDMISMATCH, &["Password incorrect"]);
             log::warn!("{addr}: failed OPER attempt as {name:?}");
             return;

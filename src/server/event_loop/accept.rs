@@ -13,6 +13,7 @@ use mio::{Interest, Token};
 
 use super::{Server, Side};
 use crate::server::chat::Now;
+use crate::server::config::FloodConfig;
 use crate::server::connection::{discard_input, Connection, Phase};
 use crate::server::outbox::ClientId;
 use crate::server::sys::{open_spare_fd, out_of_fds};
@@ -20,6 +21,10 @@ use crate::server::sys::{open_spare_fd, out_of_fds};
 /// Refused connections kept open to deliver their `ERROR` line; beyond this
 /// they are told and dropped at once.
 const MAX_REFUSED_LINGERING: usize = 256;
+/// Addresses whose connection allowance is tracked at once. Past it, a new
+/// address is let through unmetered (and still counts for `max_per_ip`): a
+/// crowd of addresses must not lock everyone out by filling the table.
+pub(super) const MAX_RATE_ENTRIES: usize = 65_536;
 
 /// Best effort, holding no state for the connection (no descriptor may be
 /// spare, or the loop is about to return): one non-blocking write of the
@@ -139,6 +144,31 @@ impl Server {
         go_on
     }
 
+    /// Takes one new connection from `from`'s allowance of
+    /// `connects_per_minute`; `false` when it is used up. The allowance is
+    /// flood control's gate: the whole minute's worth at once, then one
+    /// every `60 s / rate`. A refused attempt draws nothing, so a client
+    /// that waits as told gets in.
+    fn draw_connect_allowance(&mut self, from: IpAddr, now: &Now) -> bool {
+        let rate = self.chat.config().connects_per_minute;
+        if rate == 0 {
+            return true;
+        }
+        let cfg = FloodConfig {
+            burst: rate,
+            interval: Duration::from_secs(60) / rate,
+        };
+        if !self.connect_rates.contains_key(&from) && self.connect_rates.len() >= MAX_RATE_ENTRIES {
+            return true;
+        }
+        let gate = self.connect_rates.entry(from).or_default();
+        if gate.check(now.instant, &cfg).is_err() {
+            return false;
+        }
+        gate.charge(now.instant, &cfg, 1);
+        true
+    }
+
     /// Registers a new connection: a client of the chat, or a refused one
     /// that only waits to deliver its `ERROR` line.
     fn admit(&mut self, stream: TcpStream, addr: SocketAddr, side: Side, now: &Now) {
@@ -154,12 +184,16 @@ impl Server {
             }
             _ => None,
         };
+        let from = limit_key(addr.ip());
+        let over_rate = !self.draw_connect_allowance(from, now);
         let cfg = self.chat.config();
-        let from_ip = self.per_ip.get(&limit_key(addr.ip())).copied().unwrap_or(0);
+        let from_ip = self.per_ip.get(&from).copied().unwrap_or(0);
         let refusal = if self.chat.client_count() >= cfg.max_clients {
             Some("Too many connections: the server is full")
         } else if cfg.max_per_ip > 0 && from_ip >= cfg.max_per_ip {
             Some("Too many connections from your address")
+        } else if over_rate {
+            Some("Too many new connections from your address: wait a minute and try again")
         } else {
             None
         };

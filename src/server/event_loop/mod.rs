@@ -48,6 +48,7 @@ use super::chat::{Chat, Now};
 use super::config::Config;
 use super::connection::{Connection, Flushed, Phase, Received};
 use super::discovery::Discovery;
+use super::flood::FloodGate;
 use super::outbox::{ClientId, Outbox};
 use super::store::{Store, StoreError};
 use super::sys::{open_spare_fd, raise_fd_limit};
@@ -143,6 +144,9 @@ pub struct Server {
     conns: Slab<Connection>,
     chat: Chat,
     per_ip: HashMap<IpAddr, usize>,
+    /// Each address's allowance of new connections (`connects_per_minute`),
+    /// kept while it is being drawn on; at most [`MAX_RATE_ENTRIES`].
+    connect_rates: HashMap<IpAddr, FloodGate>,
     refused_lingering: usize,
     /// When connections held back by flood control may go on, soonest
     /// first. An entry is live while it matches the connection's
@@ -277,6 +281,7 @@ impl Server {
             conns: Slab::new(),
             chat,
             per_ip: HashMap::new(),
+            connect_rates: HashMap::new(),
             refused_lingering: 0,
             throttled: BinaryHeap::new(),
             ready_again: Vec::new(),
@@ -398,6 +403,9 @@ impl Server {
             self.next_tick = now.instant + self.chat.config().tick();
             self.chat.tick(&now, &mut self.out);
             self.expire_closing(&now);
+            // An address whose allowance has refilled is forgotten.
+            self.connect_rates
+                .retain(|_, gate| gate.is_owed_at(now.instant));
             for side in [Side::Plain, Side::Tls] {
                 if self.accept_pending[side as usize] {
                     if self.spare_fd.is_none() {

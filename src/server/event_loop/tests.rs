@@ -8,6 +8,7 @@ use std::net::TcpStream as StdStream;
 fn server(adjust: impl FnOnce(&mut Config)) -> Server {
     let mut config = Config {
         max_per_ip: 0,
+        connects_per_minute: 0,
         message_log: false,
         ..Config::loopback()
     };
