@@ -6,7 +6,10 @@
 //! 1. Pure: events and the time come in, nothing touches a disk; what must be
 //!    stored goes out through the [`super::outbox::Outbox`] (see `store.rs`).
 //! 2. Each conversation keeps at most `lines` events and `bytes` of text, and
-//!    none older than `max_age` when one is set; the oldest go first.
+//!    none older than `max_age` when one is set; the oldest go first. Age is
+//!    enforced on every read ([`History::trim`] before a conversation is
+//!    read) and by a sweep ([`History::expire`]), so a quiet conversation
+//!    ages too, not only one that is still being written to.
 //! 3. At most `max_targets` conversations are kept; the one updated least
 //!    recently goes first.
 //! 4. Events of one conversation are in the order they happened; their times
@@ -92,6 +95,17 @@ struct Ring {
     touched: u64,
 }
 
+impl Ring {
+    /// Drops the events before `cutoff` (Unix ms); they are the oldest.
+    fn drop_older(&mut self, cutoff: u64) {
+        while self.events.front().is_some_and(|e| e.time_ms < cutoff) {
+            if let Some(old) = self.events.pop_front() {
+                self.bytes -= old.size();
+            }
+        }
+    }
+}
+
 /// See the module contract.
 #[derive(Debug)]
 pub struct History {
@@ -111,6 +125,27 @@ impl History {
 
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// The oldest time (Unix ms) still kept at `now_ms`: 0 without an age limit.
+    pub fn cutoff(&self, now_ms: u64) -> u64 {
+        match self.limits.max_age {
+            Some(age) => now_ms.saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
+            None => 0,
+        }
+    }
+
+    /// Drops what `target` holds beyond the age limit at `now_ms`: called
+    /// before a conversation is read, so no read serves an expired event.
+    pub fn trim(&mut self, target: &str, now_ms: u64) {
+        let cutoff = self.cutoff(now_ms);
+        let Some(ring) = self.rings.get_mut(target) else {
+            return;
+        };
+        ring.drop_older(cutoff);
+        if ring.events.is_empty() {
+            self.rings.remove(target);
+        }
     }
 
     /// Remembers `event` (contract 2-4); returns it as stored (its time
@@ -143,28 +178,21 @@ impl History {
             }
         }
         if let (Some(age), Some(newest)) = (limits.max_age, ring.events.back()) {
-            let cutoff = newest.time_ms.saturating_sub(age.as_millis() as u64);
-            while ring.events.front().is_some_and(|e| e.time_ms < cutoff) {
-                if let Some(old) = ring.events.pop_front() {
-                    ring.bytes -= old.size();
-                }
-            }
+            let age = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+            ring.drop_older(newest.time_ms.saturating_sub(age));
         }
         self.rings.get(&key)?.events.back()
     }
 
-    /// Drops events older than the age limit everywhere (called now and then).
+    /// Drops events older than the age limit everywhere (`Chat::tick` calls
+    /// it about once a minute, so memory follows the limit between reads).
     pub fn expire(&mut self, now_ms: u64) {
-        let Some(age) = self.limits.max_age else {
+        if self.limits.max_age.is_none() {
             return;
-        };
-        let cutoff = now_ms.saturating_sub(age.as_millis() as u64);
+        }
+        let cutoff = self.cutoff(now_ms);
         self.rings.retain(|_, ring| {
-            while ring.events.front().is_some_and(|e| e.time_ms < cutoff) {
-                if let Some(old) = ring.events.pop_front() {
-                    ring.bytes -= old.size();
-                }
-            }
+            ring.drop_older(cutoff);
             !ring.events.is_empty()
         });
     }
@@ -386,6 +414,15 @@ mod tests {
         assert_eq!(h.events("#c").count(), 6);
         h.expire(10_000);
         assert_eq!(h.events("#c").count(), 0);
+
+        // A quiet conversation ages on read, without a newer event or a sweep.
+        h.push(ev("#q", 1));
+        h.push(ev("#q", 2));
+        assert_eq!(h.cutoff(1_065), 1_015);
+        h.trim("#q", 1_065);
+        assert_eq!(ids(&h.latest("#q", None, 10)), ["m2"]);
+        h.trim("#q", 1_100);
+        assert_eq!(h.targets().count(), 0, "an emptied conversation is gone");
 
         let mut h = History::new(Limits {
             max_targets: 2,

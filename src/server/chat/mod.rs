@@ -36,6 +36,7 @@ use super::config::Config;
 use super::history::{dm_key, Event, History};
 use super::outbox::{ClientId, Outbox};
 use super::relay::Relay;
+use super::store::StoreOp;
 use crate::proto::command;
 use crate::proto::message::{check_length, TooLong};
 use crate::proto::names::fold;
@@ -83,6 +84,8 @@ pub struct Chat {
     pub(crate) seats: HashMap<String, Seat>,
     /// What was said and done in each room (and in private, while both stay).
     pub(crate) history: History,
+    /// When the age limit is next applied to all of history (Unix ms).
+    next_history_sweep: u64,
     pub(crate) created_unix: u64,
     /// Makes message ids unique across restarts: the start time in base 36.
     msgid_base: String,
@@ -116,6 +119,7 @@ impl Chat {
             whowas: VecDeque::new(),
             seats: HashMap::new(),
             history: History::new(config.history),
+            next_history_sweep: 0,
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
             next_msgid: 0,
@@ -422,6 +426,27 @@ impl Chat {
             self.seats.remove(&folded);
             // Private history lives while both are here or holding a seat.
             self.history.forget_dms_of(&folded);
+        }
+        self.sweep_history(now, out);
+    }
+
+    /// Applies the age limit to every conversation in memory and in the file,
+    /// at most once a minute (reads apply it too, so none serves an expired
+    /// event meanwhile); a shorter limit sweeps as often as it is long.
+    fn sweep_history(&mut self, now: &Now, out: &mut Outbox) {
+        let Some(age) = self.config.history.max_age else {
+            return;
+        };
+        if now.unix_ms < self.next_history_sweep {
+            return;
+        }
+        let every = age.min(std::time::Duration::from_secs(60));
+        self.next_history_sweep = now
+            .unix_ms
+            .saturating_add(u64::try_from(every.as_millis()).unwrap_or(u64::MAX));
+        self.history.expire(now.unix_ms);
+        if self.config.history_file.is_some() {
+            out.store_op(StoreOp::Expire(self.history.cutoff(now.unix_ms)));
         }
     }
 

@@ -176,7 +176,7 @@ impl Chat {
         }
         self.send_topic(id, &folded, false, out);
         self.send_names(id, &folded, out);
-        self.replay_on_join(id, &folded, out);
+        self.replay_on_join(id, &folded, now.unix_ms, out);
         if self.config.message_log {
             log::info!(
                 "{display}: {} joined",

@@ -1,0 +1,154 @@
+//! What the server keeps, through the real server: `--history-days` (a short
+//! `Limits::max_age` here) holds for a quiet room on every read, in the file,
+//! after a restart and in the transcript export.
+
+mod common;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use banter::proto::Message;
+use banter::server::Config;
+use common::{only, TestClient, TestServer, SERVER_BIN, WAIT};
+
+/// Long enough to see a line before it ages on a loaded machine, short
+/// enough for a test.
+const MAX_AGE: Duration = Duration::from_secs(3);
+
+const CAPS: &str = "batch server-time message-tags draft/chathistory";
+
+/// A fresh folder for one test's history file, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("banter-retention-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn file(&self) -> PathBuf {
+        self.0.join("history.sqlite3")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn texts(msgs: &[Message]) -> Vec<String> {
+    only(msgs, "PRIVMSG")
+        .iter()
+        .map(|m| m.params[1].clone())
+        .collect()
+}
+
+/// What `CHATHISTORY LATEST <room> * 100` returns to `c`.
+fn latest(c: &mut TestClient, room: &str) -> Vec<String> {
+    c.send(&format!("CHATHISTORY LATEST {room} * 100"));
+    let open = c.expect("BATCH");
+    let reference = open.params[0].trim_start_matches('+').to_owned();
+    let mut inner = Vec::new();
+    loop {
+        let m = c.recv().expect("batch line");
+        if m.command == "BATCH" && m.params[0] == format!("-{reference}") {
+            return texts(&inner);
+        }
+        inner.push(m);
+    }
+}
+
+/// Messages the file holds for `room` (read beside the running server: WAL).
+fn rows(file: &Path, room: &str) -> i64 {
+    let conn =
+        rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open the history file");
+    conn.query_row(
+        "SELECT COUNT(*) FROM events WHERE target = ?1 AND command = 'PRIVMSG'",
+        [room],
+        |r| r.get(0),
+    )
+    .expect("count rows")
+}
+
+/// Polls `done` every 50 ms until it holds, failing after [`WAIT`].
+#[track_caller]
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn with_file(file: &Path) -> impl FnOnce(&mut Config) {
+    let file = file.to_owned();
+    move |c: &mut Config| {
+        c.history_file = Some(file);
+        c.history.max_age = Some(MAX_AGE);
+        c.replay_lines = 10;
+    }
+}
+
+fn export(file: &Path) -> String {
+    let out = Command::new(SERVER_BIN)
+        .args(["export", "--room", "#lobby", "--history-file"])
+        .arg(file)
+        .output()
+        .expect("run export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_quiet_rooms_old_lines_are_gone_on_read_on_disk_after_a_restart_and_in_the_export() {
+    let dir = TempDir::new("quiet");
+    let file = dir.file();
+    let mut server = TestServer::with(with_file(&file));
+    let mut a = server.member_with_caps("alice", CAPS, "#lobby");
+    a.send("PRIVMSG #lobby :last term's news");
+    a.sync();
+    // Kept while young: everywhere the test looks below.
+    assert_eq!(latest(&mut a, "#lobby"), ["last term's news"]);
+    wait_until("the line on disk", || rows(&file, "#lobby") == 1);
+    assert!(export(&file).contains("last term's news"));
+
+    // The room stays quiet; the line ages out of every read...
+    wait_until("CHATHISTORY to age", || latest(&mut a, "#lobby").is_empty());
+    let mut b = server.member("bob", "#lobby");
+    assert!(texts(&b.sync()).is_empty(), "no replay of an aged line");
+    // ...and out of the file, by the loop's sweep.
+    wait_until("the file to be pruned", || rows(&file, "#lobby") == 0);
+    drop((a, b));
+    server.stop();
+
+    // A row the server never saw age (written while it was down, dated
+    // last year) is neither read back at start nor exported.
+    let old = banter::clock::unix_ms() - 365 * 86_400_000;
+    rusqlite::Connection::open(&file)
+        .expect("open")
+        .execute(
+            "INSERT INTO events (target, msgid, time_ms, source, command, params)
+             VALUES ('#lobby', 'old1', ?1, 'alice!a@h', 'PRIVMSG', ?2)",
+            rusqlite::params![old as i64, "#lobby\nfrom last year"],
+        )
+        .expect("insert an old row");
+    assert!(
+        !export(&file).contains("from last year"),
+        "the export keeps to the server's window"
+    );
+    let server = TestServer::with(with_file(&file));
+    let mut c = server.member("carol", "#lobby");
+    assert!(texts(&c.sync()).is_empty(), "not read back at start");
+    let mut d = server.member_with_caps("dave", CAPS, "#lobby");
+    assert!(latest(&mut d, "#lobby").is_empty());
+    assert_eq!(rows(&file, "#lobby"), 0, "pruned at start");
+}
