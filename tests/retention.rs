@@ -152,3 +152,66 @@ fn a_quiet_rooms_old_lines_are_gone_on_read_on_disk_after_a_restart_and_in_the_e
     assert!(latest(&mut d, "#lobby").is_empty());
     assert_eq!(rows(&file, "#lobby"), 0, "pruned at start");
 }
+
+#[test]
+fn a_rooms_history_ends_with_the_room_but_the_servers_own_room_keeps_its() {
+    let dir = TempDir::new("ended");
+    let file = dir.file();
+    let f = file.clone();
+    let mut server = TestServer::with(move |c| {
+        c.history_file = Some(f);
+        c.replay_lines = 10;
+    });
+    let mut a = server.member_with_caps("alice", CAPS, "#secret");
+    a.send("MODE #secret +ik hunter2");
+    a.send("PRIVMSG #secret :the answer is 42");
+    a.send("JOIN #lobby");
+    a.send("PRIVMSG #lobby :welcome, all");
+    a.sync();
+    assert_eq!(latest(&mut a, "#secret"), ["the answer is 42"]);
+    wait_until("the line on disk", || rows(&file, "#secret") == 1);
+    let mut b = server.member_with_caps("bob", CAPS, "#diary");
+    b.send("PRIVMSG #diary :dear diary");
+    b.sync();
+    wait_until("the diary on disk", || rows(&file, "#diary") == 1);
+
+    // #secret ends by PART, #diary by QUIT; #lobby empties but is permanent.
+    a.send("PART #secret");
+    a.send("PART #lobby");
+    a.sync();
+    b.send("QUIT :bye");
+    b.expect_closed();
+    let mut eve = server.member_with_caps("eve", CAPS, "#secret");
+    assert!(
+        latest(&mut eve, "#secret").is_empty(),
+        "nothing through CHATHISTORY"
+    );
+    eve.join("#diary");
+    assert!(latest(&mut eve, "#diary").is_empty());
+    let mut mallory = server.member("mallory", "#secret");
+    assert!(texts(&mallory.sync()).is_empty(), "no replay on JOIN");
+    let mut carol = server.member("carol", "#lobby");
+    assert_eq!(
+        texts(&carol.sync()),
+        ["welcome, all"],
+        "the server's room keeps its"
+    );
+    wait_until("the rows to go", || {
+        rows(&file, "#secret") == 0 && rows(&file, "#diary") == 0
+    });
+    drop((a, eve, mallory, carol));
+    server.stop();
+
+    let f = file.clone();
+    let server = TestServer::with(move |c| {
+        c.history_file = Some(f);
+        c.replay_lines = 10;
+    });
+    let mut later = server.member_with_caps("trudy", CAPS, "#secret");
+    assert!(
+        latest(&mut later, "#secret").is_empty(),
+        "nor after a restart"
+    );
+    let mut carol = server.member("carol", "#lobby");
+    assert_eq!(texts(&carol.sync()), ["welcome, all"]);
+}

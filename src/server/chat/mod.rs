@@ -423,9 +423,14 @@ impl Chat {
             .map(|(k, _)| k.clone())
             .collect();
         for folded in gone {
-            self.seats.remove(&folded);
+            let Some(seat) = self.seats.remove(&folded) else {
+                continue;
+            };
             // Private history lives while both are here or holding a seat.
             self.history.forget_dms_of(&folded);
+            for (room, _) in &seat.rooms {
+                self.end_room_history(room, out);
+            }
         }
         self.sweep_history(now, out);
     }
@@ -536,7 +541,7 @@ impl Chat {
             self.deliver(&mut relay, peers, out);
             for name in &client.channels {
                 self.record(name, &relay, out);
-                self.leave_channel(name, id);
+                self.leave_channel(name, id, out);
             }
             // Private history lives only while both people are here (or
             // the one who left holds a seat).
@@ -581,13 +586,35 @@ impl Chat {
         peers
     }
 
-    /// Removes `id` from a channel, destroying it if it empties and is not permanent.
-    pub(crate) fn leave_channel(&mut self, folded: &str, id: ClientId) {
+    /// Removes `id` from a channel, destroying it if it empties and is not
+    /// permanent; its history goes with it (see [`Chat::end_room_history`]).
+    pub(crate) fn leave_channel(&mut self, folded: &str, id: ClientId, out: &mut Outbox) {
         if let Some(ch) = self.channels.get_mut(folded) {
             ch.members.remove(&id);
             if ch.members.is_empty() && !ch.permanent {
                 self.channels.remove(folded);
+                self.end_room_history(folded, out);
             }
+        }
+    }
+
+    /// A room that ended takes its history along, in memory and in the file,
+    /// so whoever creates a room of that name later reads nothing of it
+    /// (as ergo does for rooms nobody registered). Not while a held seat
+    /// (a dropped connection that may resume) still names the room: its
+    /// owner comes back to the room as it was; the seat's expiry ends it.
+    fn end_room_history(&mut self, folded: &str, out: &mut Outbox) {
+        if self.channels.contains_key(folded)
+            || self
+                .seats
+                .values()
+                .any(|s| s.rooms.iter().any(|(r, _)| r == folded))
+        {
+            return;
+        }
+        self.history.forget(folded);
+        if self.config.history_file.is_some() {
+            out.store_op(StoreOp::Forget(folded.to_owned()));
         }
     }
 

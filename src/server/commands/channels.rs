@@ -256,7 +256,7 @@ impl Chat {
         if let Some(c) = self.client_mut(id) {
             c.channels.remove(folded);
         }
-        self.leave_channel(folded, id);
+        self.leave_channel(folded, id, out);
     }
 
     /// 332 and 333, or 331 when asked and there is no topic.
@@ -558,7 +558,7 @@ impl Chat {
             if let Some(c) = self.client_mut(victim) {
                 c.channels.remove(&folded);
             }
-            self.leave_channel(&folded, victim);
+            self.leave_channel(&folded, victim, out);
         }
     }
 
