@@ -14,6 +14,9 @@
 //!    recently goes first.
 //! 4. Events of one conversation are in the order they happened; their times
 //!    never go backwards (a clock step back is clamped to the last time).
+//! 5. Every private conversation is indexed under both its nicknames, and
+//!    only those that exist are: forgetting someone's private conversations
+//!    costs what they had, not a walk over every conversation.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -87,6 +90,11 @@ pub fn is_dm_key(key: &str) -> bool {
     key.starts_with('\u{0}')
 }
 
+/// The two nicknames of a private conversation key.
+fn dm_parts(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix('\u{0}')?.split_once('\u{0}')
+}
+
 #[derive(Debug, Default)]
 struct Ring {
     events: VecDeque<Event>,
@@ -111,6 +119,8 @@ impl Ring {
 pub struct History {
     limits: Limits,
     rings: HashMap<String, Ring>,
+    /// Folded nickname to the keys of its private conversations (contract 5).
+    dms: HashMap<String, Vec<String>>,
     clock: u64,
 }
 
@@ -119,6 +129,7 @@ impl History {
         History {
             limits,
             rings: HashMap::new(),
+            dms: HashMap::new(),
             clock: 0,
         }
     }
@@ -144,7 +155,24 @@ impl History {
         };
         ring.drop_older(cutoff);
         if ring.events.is_empty() {
-            self.rings.remove(target);
+            self.remove_ring(target);
+        }
+    }
+
+    /// Removes a conversation and its index entries (contract 5).
+    fn remove_ring(&mut self, key: &str) {
+        if self.rings.remove(key).is_none() {
+            return;
+        }
+        if let Some((a, b)) = dm_parts(key) {
+            for nick in [a, b] {
+                if let Some(keys) = self.dms.get_mut(nick) {
+                    keys.retain(|k| k != key);
+                    if keys.is_empty() {
+                        self.dms.remove(nick);
+                    }
+                }
+            }
         }
     }
 
@@ -159,11 +187,21 @@ impl History {
                 .min_by_key(|(_, r)| r.touched)
                 .map(|(k, _)| k.clone())
             {
-                self.rings.remove(&oldest);
+                self.remove_ring(&oldest);
             }
         }
         let limits = self.limits;
         let key = event.target.clone();
+        if !self.rings.contains_key(&key) {
+            if let Some((a, b)) = dm_parts(&key) {
+                for nick in [a, b] {
+                    self.dms
+                        .entry(nick.to_owned())
+                        .or_default()
+                        .push(key.clone());
+                }
+            }
+        }
         let ring = self.rings.entry(key.clone()).or_default();
         ring.touched = self.clock;
         if let Some(last) = ring.events.back() {
@@ -191,23 +229,29 @@ impl History {
             return;
         }
         let cutoff = self.cutoff(now_ms);
-        self.rings.retain(|_, ring| {
+        let mut emptied = Vec::new();
+        for (key, ring) in &mut self.rings {
             ring.drop_older(cutoff);
-            !ring.events.is_empty()
-        });
+            if ring.events.is_empty() {
+                emptied.push(key.clone());
+            }
+        }
+        for key in emptied {
+            self.remove_ring(&key);
+        }
     }
 
-    /// Forgets a conversation (a private one when someone leaves).
+    /// Forgets a conversation (a room that ended).
     pub fn forget(&mut self, target: &str) {
-        self.rings.remove(target);
+        self.remove_ring(target);
     }
 
-    /// Forgets every private conversation `folded_nick` was part of.
+    /// Forgets every private conversation `folded_nick` was part of: only
+    /// those, found through the index (contract 5), on every quit.
     pub fn forget_dms_of(&mut self, folded_nick: &str) {
-        let marker = format!("\u{0}{folded_nick}");
-        self.rings.retain(|k, _| {
-            !(is_dm_key(k) && (k.ends_with(&marker) || k.starts_with(&format!("{marker}\u{0}"))))
-        });
+        for key in self.dms.remove(folded_nick).unwrap_or_default() {
+            self.remove_ring(&key);
+        }
     }
 
     /// All events of `target`, oldest first.
@@ -453,5 +497,48 @@ mod tests {
         assert_eq!(h.events(&dm_key("alice", "carol")).count(), 0);
         assert_eq!(h.events(&dm_key("bob", "carol")).count(), 1);
         assert_eq!(h.events("#c").count(), 2);
+        // A name that merely starts like another is a different person.
+        h.push(ev(&dm_key("al", "ali"), 4));
+        h.forget_dms_of("alice");
+        assert_eq!(h.events(&dm_key("al", "ali")).count(), 1);
+    }
+
+    /// Contract 5: the index names exactly the private conversations that
+    /// exist, whichever way one goes (forgotten, aged, evicted).
+    #[test]
+    fn the_private_index_follows_every_way_a_conversation_goes() {
+        let mut h = History::new(Limits {
+            max_age: Some(Duration::from_millis(50)),
+            max_targets: 3,
+            ..Limits::default()
+        });
+        let consistent = |h: &History| {
+            let mut indexed: Vec<&String> = h.dms.values().flatten().collect();
+            indexed.sort();
+            let mut expected: Vec<&String> = h
+                .rings
+                .keys()
+                .filter(|k| is_dm_key(k))
+                .flat_map(|k| [k, k])
+                .collect();
+            expected.sort();
+            assert_eq!(indexed, expected);
+        };
+        h.push(ev(&dm_key("a", "b"), 1));
+        h.push(ev(&dm_key("a", "c"), 2));
+        h.push(ev(&dm_key("b", "c"), 3));
+        consistent(&h);
+        h.push(ev("#room", 4)); // evicts a+b, the least recently updated
+        assert_eq!(h.events(&dm_key("a", "b")).count(), 0);
+        consistent(&h);
+        h.trim(&dm_key("a", "c"), 1_075); // aged out on read
+        consistent(&h);
+        h.expire(1_200);
+        consistent(&h);
+        assert!(h.dms.is_empty() && h.rings.is_empty());
+        h.push(ev(&dm_key("a", "b"), 30));
+        h.forget(&dm_key("a", "b"));
+        consistent(&h);
+        assert!(h.dms.is_empty());
     }
 }
