@@ -215,3 +215,38 @@ fn a_rooms_history_ends_with_the_room_but_the_servers_own_room_keeps_its() {
     let mut carol = server.member("carol", "#lobby");
     assert_eq!(texts(&carol.sync()), ["welcome, all"]);
 }
+
+#[test]
+fn a_damaged_file_is_moved_aside_and_a_shared_folder_is_refused() {
+    let dir = TempDir::new("faults");
+    let file = dir.file();
+    std::fs::write(&file, b"not a database, just some bytes ".repeat(100)).expect("junk");
+    let f = file.clone();
+    let server = TestServer::with(move |c| c.history_file = Some(f));
+    let mut a = server.member_with_caps("alice", CAPS, "#lobby");
+    a.send("PRIVMSG #lobby :still here");
+    a.sync();
+    wait_until("the line in the new file", || rows(&file, "#lobby") == 1);
+    let moved = std::fs::read_dir(&dir.0)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("history.sqlite3.broken-")
+        })
+        .count();
+    assert_eq!(moved, 1, "the damaged file is kept aside");
+
+    // A second server on the same folder refuses, naming it and --data-dir.
+    let second = banter::server::Server::bind(Config {
+        history_file: Some(file.clone()),
+        ..common::test_config()
+    });
+    let line = second.err().expect("refused").to_string();
+    assert!(
+        line.contains(&dir.0.display().to_string()) && line.contains("--data-dir"),
+        "{line}"
+    );
+    assert!(!line.contains('\n'), "one line: {line}");
+}

@@ -17,6 +17,15 @@
 //!    events of the `max_targets` rooms written to most recently, none older
 //!    than `max_age`. The age limit is kept in the file too, so a transcript
 //!    exported from it keeps to the same window.
+//! 6. One server per file: `history.lock` beside it holds the writer's PID
+//!    under an exclusive lock for as long as the store is open; a second
+//!    server refuses to start rather than merge two rooms' histories.
+//! 7. A file that is not a database (or is damaged beyond opening) is moved
+//!    aside to `<name>.broken-<unix time>`, with one warning, and a new one
+//!    is started: a class must not wait on a damaged file.
+//! 8. The layout is versioned with `PRAGMA user_version` ([`SCHEMA_VERSION`]);
+//!    a file from before the version was kept is brought forward and stamped,
+//!    and a file from a newer server is refused, not rewritten.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,12 +52,20 @@ pub enum StoreOp {
 /// Batches waiting for the writer (each is one loop turn's events).
 const QUEUE: usize = 1024;
 
+/// The layout this code writes (contract 8): 1 is the `events` table with
+/// its two indexes and the `meta` table.
+pub const SCHEMA_VERSION: i64 = 1;
+
 /// Why the history file could not be used.
 #[derive(Debug)]
 pub enum StoreError {
     Dir(PathBuf, std::io::Error),
     Sql(PathBuf, rusqlite::Error),
     Thread(std::io::Error),
+    /// Another server holds the lock on this folder (contract 6).
+    Locked(PathBuf),
+    /// The file was written by a newer server (its `user_version`).
+    Newer(PathBuf, i64),
 }
 
 impl fmt::Display for StoreError {
@@ -57,6 +74,16 @@ impl fmt::Display for StoreError {
             StoreError::Dir(p, e) => write!(f, "cannot create the folder {}: {e}", p.display()),
             StoreError::Sql(p, e) => write!(f, "cannot use the history file {}: {e}", p.display()),
             StoreError::Thread(e) => write!(f, "cannot start the history writer: {e}"),
+            StoreError::Locked(dir) => write!(
+                f,
+                "another banter-server is using the data folder {}; stop it, or give this one its own --data-dir",
+                dir.display()
+            ),
+            StoreError::Newer(p, v) => write!(
+                f,
+                "the history file {} is from a newer banter-server (layout {v}, this one knows {SCHEMA_VERSION}); use that version, or --no-history-file",
+                p.display()
+            ),
         }
     }
 }
@@ -68,6 +95,8 @@ pub struct Store {
     tx: Option<SyncSender<Vec<StoreOp>>>,
     thread: Option<JoinHandle<()>>,
     dropped: Arc<AtomicU64>,
+    /// Held (locked) until the writer has finished (contract 6).
+    _lock: std::fs::File,
 }
 
 fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
@@ -78,7 +107,7 @@ fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn create_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -99,7 +128,79 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
              value INTEGER NOT NULL
          );",
     )
-    .map_err(|e| StoreError::Sql(path.to_owned(), e))
+}
+
+/// Takes the folder's lock and writes our PID into it (contract 6).
+fn lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+    use std::io::Write;
+    let path = dir.join("history.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Dir(path.clone(), e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_owned())),
+        Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::Dir(path, e)),
+    }
+    // The PID is for a person looking at the folder; the lock is what counts.
+    let _ = file
+        .set_len(0)
+        .and_then(|()| writeln!(file, "{}", std::process::id()));
+    Ok(file)
+}
+
+/// Opens the file and brings its layout to [`SCHEMA_VERSION`] (contract 8).
+fn open_current(path: &Path) -> Result<Connection, StoreError> {
+    let sql = |e| StoreError::Sql(path.to_owned(), e);
+    let conn = open(path, OpenFlags::default())?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Newer(path.to_owned(), version));
+    }
+    // Version 0 is a new file or one from before versions were kept, whose
+    // `events` table is today's: the statements add what it lacks.
+    create_schema(&conn).map_err(sql)?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(sql)?;
+    Ok(conn)
+}
+
+/// Whether an error means the file is not a usable database at all.
+fn is_damaged(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Sql(_, rusqlite::Error::SqliteFailure(f, _))
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            )
+    )
+}
+
+/// Moves a damaged file (and its journal) aside (contract 7).
+fn move_aside(path: &Path, why: &StoreError) -> Result<(), StoreError> {
+    let stamp = crate::clock::unix_ms() / 1000;
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".broken-{stamp}"));
+    let aside = PathBuf::from(aside);
+    std::fs::rename(path, &aside).map_err(|e| StoreError::Dir(path.to_owned(), e))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut from = path.as_os_str().to_owned();
+        from.push(suffix);
+        let mut to = aside.as_os_str().to_owned();
+        to.push(suffix);
+        let _ = std::fs::rename(PathBuf::from(from), PathBuf::from(to));
+    }
+    log::warn!(
+        "history: {why}; moved it to {} and starting a new history file",
+        aside.display()
+    );
+    Ok(())
 }
 
 /// IRC parameters cannot hold a line feed, so one joins them unambiguously.
@@ -150,9 +251,19 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Dir(dir.to_owned(), e))?;
         }
+        let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => dir.to_owned(),
+            None => PathBuf::from("."),
+        };
+        let lock = lock(&dir)?;
         let sql = |e| StoreError::Sql(path.to_owned(), e);
-        let mut conn = open(path, OpenFlags::default())?;
-        create_schema(&conn, path)?;
+        let mut conn = match open_current(path) {
+            Err(e) if is_damaged(&e) => {
+                move_aside(path, &e)?;
+                open_current(path)?
+            }
+            other => other?,
+        };
         let age = age_ms(&limits);
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('max_age_ms', ?1)
@@ -183,6 +294,7 @@ impl Store {
                 tx: Some(tx),
                 thread: Some(thread),
                 dropped,
+                _lock: lock,
             },
             loaded,
         ))
@@ -473,6 +585,78 @@ mod tests {
         assert!(read_room(&path, "#a", 0, u64::MAX / 2, 1_060)
             .expect("read")
             .is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_older_file_is_stamped_and_a_newer_one_refused() {
+        let dir = std::env::temp_dir().join(format!("banter-store-ver-{}", std::process::id()));
+        let path = dir.join("history.sqlite3");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        {
+            // The layout before versions were kept: no meta table, no time index.
+            let conn = Connection::open(&path).expect("old file");
+            conn.execute_batch(
+                "CREATE TABLE events (
+                     id INTEGER PRIMARY KEY, target TEXT NOT NULL, msgid TEXT NOT NULL,
+                     time_ms INTEGER NOT NULL, source TEXT NOT NULL,
+                     command TEXT NOT NULL, params TEXT NOT NULL);
+                 CREATE INDEX events_by_target ON events (target, id);
+                 INSERT INTO events (target, msgid, time_ms, source, command, params)
+                 VALUES ('#a', 'm1', 1001, 'a!u@h', 'PRIVMSG', '#a
+old');",
+            )
+            .expect("old layout");
+        }
+        let (store, loaded) = Store::open(&path, limits(5), 0).expect("migrate");
+        assert_eq!(loaded.len(), 1, "its events are kept");
+        store.close();
+        let version = |p: &Path| -> i64 {
+            Connection::open(p)
+                .expect("inspect")
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .expect("version")
+        };
+        assert_eq!(version(&path), SCHEMA_VERSION);
+
+        Connection::open(&path)
+            .expect("inspect")
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("stamp newer");
+        let err = Store::open(&path, limits(5), 0).err().expect("refused");
+        assert!(matches!(err, StoreError::Newer(_, 2)), "{err}");
+        assert!(err.to_string().contains("--no-history-file"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_file_is_moved_aside_and_a_second_writer_is_refused() {
+        let dir = std::env::temp_dir().join(format!("banter-store-bad-{}", std::process::id()));
+        let path = dir.join("history.sqlite3");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let junk = b"this is a spreadsheet, not a database".repeat(200);
+        std::fs::write(&path, &junk).expect("junk");
+        let (store, loaded) = Store::open(&path, limits(5), 0).expect("a new file");
+        assert!(loaded.is_empty());
+        let aside: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("list")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().contains("history.sqlite3.broken-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(std::fs::read(&aside[0]).expect("kept"), junk);
+
+        let err = Store::open(&path, limits(5), 0).err().expect("locked");
+        assert!(matches!(err, StoreError::Locked(_)), "{err}");
+        let line = err.to_string();
+        assert!(line.contains(&dir.display().to_string()) && line.contains("--data-dir"));
+        let pid = std::fs::read_to_string(dir.join("history.lock")).expect("lock file");
+        assert_eq!(pid.trim(), std::process::id().to_string());
+        store.close();
+        let (store, _) = Store::open(&path, limits(5), 0).expect("free once closed");
+        drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
