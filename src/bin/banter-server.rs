@@ -241,6 +241,7 @@ fn export(data: &DataArgs, args: &ExportArgs) -> Result<(), String> {
         &banter::proto::names::fold(&args.room),
         args.from.unwrap_or(0),
         to,
+        banter::clock::unix_ms(),
     )
     .map_err(|e| e.to_string())?;
     let format = match args.format {

@@ -6,11 +6,17 @@
 //! 1. Pure: events and the time come in, nothing touches a disk; what must be
 //!    stored goes out through the [`super::outbox::Outbox`] (see `store.rs`).
 //! 2. Each conversation keeps at most `lines` events and `bytes` of text, and
-//!    none older than `max_age` when one is set; the oldest go first.
+//!    none older than `max_age` when one is set; the oldest go first. Age is
+//!    enforced on every read ([`History::trim`] before a conversation is
+//!    read) and by a sweep ([`History::expire`]), so a quiet conversation
+//!    ages too, not only one that is still being written to.
 //! 3. At most `max_targets` conversations are kept; the one updated least
 //!    recently goes first.
 //! 4. Events of one conversation are in the order they happened; their times
 //!    never go backwards (a clock step back is clamped to the last time).
+//! 5. Every private conversation is indexed under both its nicknames, and
+//!    only those that exist are: forgetting someone's private conversations
+//!    costs what they had, not a walk over every conversation.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -84,6 +90,11 @@ pub fn is_dm_key(key: &str) -> bool {
     key.starts_with('\u{0}')
 }
 
+/// The two nicknames of a private conversation key.
+fn dm_parts(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix('\u{0}')?.split_once('\u{0}')
+}
+
 #[derive(Debug, Default)]
 struct Ring {
     events: VecDeque<Event>,
@@ -92,11 +103,24 @@ struct Ring {
     touched: u64,
 }
 
+impl Ring {
+    /// Drops the events before `cutoff` (Unix ms); they are the oldest.
+    fn drop_older(&mut self, cutoff: u64) {
+        while self.events.front().is_some_and(|e| e.time_ms < cutoff) {
+            if let Some(old) = self.events.pop_front() {
+                self.bytes -= old.size();
+            }
+        }
+    }
+}
+
 /// See the module contract.
 #[derive(Debug)]
 pub struct History {
     limits: Limits,
     rings: HashMap<String, Ring>,
+    /// Folded nickname to the keys of its private conversations (contract 5).
+    dms: HashMap<String, Vec<String>>,
     clock: u64,
 }
 
@@ -105,12 +129,51 @@ impl History {
         History {
             limits,
             rings: HashMap::new(),
+            dms: HashMap::new(),
             clock: 0,
         }
     }
 
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// The oldest time (Unix ms) still kept at `now_ms`: 0 without an age limit.
+    pub fn cutoff(&self, now_ms: u64) -> u64 {
+        match self.limits.max_age {
+            Some(age) => now_ms.saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX)),
+            None => 0,
+        }
+    }
+
+    /// Drops what `target` holds beyond the age limit at `now_ms`: called
+    /// before a conversation is read, so no read serves an expired event.
+    pub fn trim(&mut self, target: &str, now_ms: u64) {
+        let cutoff = self.cutoff(now_ms);
+        let Some(ring) = self.rings.get_mut(target) else {
+            return;
+        };
+        ring.drop_older(cutoff);
+        if ring.events.is_empty() {
+            self.remove_ring(target);
+        }
+    }
+
+    /// Removes a conversation and its index entries (contract 5).
+    fn remove_ring(&mut self, key: &str) {
+        if self.rings.remove(key).is_none() {
+            return;
+        }
+        if let Some((a, b)) = dm_parts(key) {
+            for nick in [a, b] {
+                if let Some(keys) = self.dms.get_mut(nick) {
+                    keys.retain(|k| k != key);
+                    if keys.is_empty() {
+                        self.dms.remove(nick);
+                    }
+                }
+            }
+        }
     }
 
     /// Remembers `event` (contract 2-4); returns it as stored (its time
@@ -124,11 +187,21 @@ impl History {
                 .min_by_key(|(_, r)| r.touched)
                 .map(|(k, _)| k.clone())
             {
-                self.rings.remove(&oldest);
+                self.remove_ring(&oldest);
             }
         }
         let limits = self.limits;
         let key = event.target.clone();
+        if !self.rings.contains_key(&key) {
+            if let Some((a, b)) = dm_parts(&key) {
+                for nick in [a, b] {
+                    self.dms
+                        .entry(nick.to_owned())
+                        .or_default()
+                        .push(key.clone());
+                }
+            }
+        }
         let ring = self.rings.entry(key.clone()).or_default();
         ring.touched = self.clock;
         if let Some(last) = ring.events.back() {
@@ -143,43 +216,42 @@ impl History {
             }
         }
         if let (Some(age), Some(newest)) = (limits.max_age, ring.events.back()) {
-            let cutoff = newest.time_ms.saturating_sub(age.as_millis() as u64);
-            while ring.events.front().is_some_and(|e| e.time_ms < cutoff) {
-                if let Some(old) = ring.events.pop_front() {
-                    ring.bytes -= old.size();
-                }
-            }
+            let age = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+            ring.drop_older(newest.time_ms.saturating_sub(age));
         }
         self.rings.get(&key)?.events.back()
     }
 
-    /// Drops events older than the age limit everywhere (called now and then).
+    /// Drops events older than the age limit everywhere (`Chat::tick` calls
+    /// it about once a minute, so memory follows the limit between reads).
     pub fn expire(&mut self, now_ms: u64) {
-        let Some(age) = self.limits.max_age else {
+        if self.limits.max_age.is_none() {
             return;
-        };
-        let cutoff = now_ms.saturating_sub(age.as_millis() as u64);
-        self.rings.retain(|_, ring| {
-            while ring.events.front().is_some_and(|e| e.time_ms < cutoff) {
-                if let Some(old) = ring.events.pop_front() {
-                    ring.bytes -= old.size();
-                }
+        }
+        let cutoff = self.cutoff(now_ms);
+        let mut emptied = Vec::new();
+        for (key, ring) in &mut self.rings {
+            ring.drop_older(cutoff);
+            if ring.events.is_empty() {
+                emptied.push(key.clone());
             }
-            !ring.events.is_empty()
-        });
+        }
+        for key in emptied {
+            self.remove_ring(&key);
+        }
     }
 
-    /// Forgets a conversation (a private one when someone leaves).
+    /// Forgets a conversation (a room that ended).
     pub fn forget(&mut self, target: &str) {
-        self.rings.remove(target);
+        self.remove_ring(target);
     }
 
-    /// Forgets every private conversation `folded_nick` was part of.
+    /// Forgets every private conversation `folded_nick` was part of: only
+    /// those, found through the index (contract 5), on every quit.
     pub fn forget_dms_of(&mut self, folded_nick: &str) {
-        let marker = format!("\u{0}{folded_nick}");
-        self.rings.retain(|k, _| {
-            !(is_dm_key(k) && (k.ends_with(&marker) || k.starts_with(&format!("{marker}\u{0}"))))
-        });
+        for key in self.dms.remove(folded_nick).unwrap_or_default() {
+            self.remove_ring(&key);
+        }
     }
 
     /// All events of `target`, oldest first.
@@ -387,6 +459,15 @@ mod tests {
         h.expire(10_000);
         assert_eq!(h.events("#c").count(), 0);
 
+        // A quiet conversation ages on read, without a newer event or a sweep.
+        h.push(ev("#q", 1));
+        h.push(ev("#q", 2));
+        assert_eq!(h.cutoff(1_065), 1_015);
+        h.trim("#q", 1_065);
+        assert_eq!(ids(&h.latest("#q", None, 10)), ["m2"]);
+        h.trim("#q", 1_100);
+        assert_eq!(h.targets().count(), 0, "an emptied conversation is gone");
+
         let mut h = History::new(Limits {
             max_targets: 2,
             ..Limits::default()
@@ -416,5 +497,48 @@ mod tests {
         assert_eq!(h.events(&dm_key("alice", "carol")).count(), 0);
         assert_eq!(h.events(&dm_key("bob", "carol")).count(), 1);
         assert_eq!(h.events("#c").count(), 2);
+        // A name that merely starts like another is a different person.
+        h.push(ev(&dm_key("al", "ali"), 4));
+        h.forget_dms_of("alice");
+        assert_eq!(h.events(&dm_key("al", "ali")).count(), 1);
+    }
+
+    /// Contract 5: the index names exactly the private conversations that
+    /// exist, whichever way one goes (forgotten, aged, evicted).
+    #[test]
+    fn the_private_index_follows_every_way_a_conversation_goes() {
+        let mut h = History::new(Limits {
+            max_age: Some(Duration::from_millis(50)),
+            max_targets: 3,
+            ..Limits::default()
+        });
+        let consistent = |h: &History| {
+            let mut indexed: Vec<&String> = h.dms.values().flatten().collect();
+            indexed.sort();
+            let mut expected: Vec<&String> = h
+                .rings
+                .keys()
+                .filter(|k| is_dm_key(k))
+                .flat_map(|k| [k, k])
+                .collect();
+            expected.sort();
+            assert_eq!(indexed, expected);
+        };
+        h.push(ev(&dm_key("a", "b"), 1));
+        h.push(ev(&dm_key("a", "c"), 2));
+        h.push(ev(&dm_key("b", "c"), 3));
+        consistent(&h);
+        h.push(ev("#room", 4)); // evicts a+b, the least recently updated
+        assert_eq!(h.events(&dm_key("a", "b")).count(), 0);
+        consistent(&h);
+        h.trim(&dm_key("a", "c"), 1_075); // aged out on read
+        consistent(&h);
+        h.expire(1_200);
+        consistent(&h);
+        assert!(h.dms.is_empty() && h.rings.is_empty());
+        h.push(ev(&dm_key("a", "b"), 30));
+        h.forget(&dm_key("a", "b"));
+        consistent(&h);
+        assert!(h.dms.is_empty());
     }
 }

@@ -5,6 +5,7 @@
 //! and one copy into that client's write buffer.
 
 use super::history::Event;
+use super::store::StoreOp;
 use crate::proto::command;
 use crate::proto::message::MAX_BODY_LEN;
 use crate::proto::{escape_tag_value, write_line};
@@ -56,8 +57,8 @@ pub struct Outbox {
     /// Deliveries that are not replies to their recipient's own command (a
     /// message to oneself, as opposed to its echo), which [`Outbox::label`] skips.
     unlabeled: Vec<usize>,
-    /// Room events to keep on disk (see `store.rs`).
-    history: Vec<Event>,
+    /// What the history file is to do, in order (see `store.rs`).
+    history: Vec<StoreOp>,
 }
 
 impl Outbox {
@@ -105,11 +106,16 @@ impl Outbox {
 
     /// An event for the history file.
     pub fn store(&mut self, event: Event) {
-        self.history.push(event);
+        self.history.push(StoreOp::Insert(event));
     }
 
-    /// The events to write, taken out.
-    pub fn take_history(&mut self) -> Vec<Event> {
+    /// Something else for the history file: forgetting a room, expiring.
+    pub fn store_op(&mut self, op: StoreOp) {
+        self.history.push(op);
+    }
+
+    /// What the history file is to do, taken out.
+    pub fn take_history(&mut self) -> Vec<StoreOp> {
         std::mem::take(&mut self.history)
     }
 

@@ -36,6 +36,7 @@ use super::config::Config;
 use super::history::{dm_key, Event, History};
 use super::outbox::{ClientId, Outbox};
 use super::relay::Relay;
+use super::store::StoreOp;
 use crate::proto::command;
 use crate::proto::message::{check_length, TooLong};
 use crate::proto::names::{fold, skeleton};
@@ -91,6 +92,8 @@ pub struct Chat {
     pub(crate) oper_backoff: HashMap<ClientId, (u32, Instant)>,
     /// What was said and done in each room (and in private, while both stay).
     pub(crate) history: History,
+    /// When the age limit is next applied to all of history (Unix ms).
+    next_history_sweep: u64,
     pub(crate) created_unix: u64,
     /// Makes message ids unique across restarts: the start time in base 36.
     msgid_base: String,
@@ -126,6 +129,7 @@ impl Chat {
             seats: HashMap::new(),
             oper_backoff: HashMap::new(),
             history: History::new(config.history),
+            next_history_sweep: 0,
             created_unix: now.unix_secs(),
             msgid_base: base36(now.unix_ms),
             next_msgid: 0,
@@ -474,11 +478,36 @@ impl Chat {
             .map(|(k, _)| k.clone())
             .collect();
         for folded in gone {
-            if let Some(seat) = self.seats.remove(&folded) {
-                self.release_skeleton(&seat.nick);
-            }
+            let Some(seat) = self.seats.remove(&folded) else {
+                continue;
+            };
+            self.release_skeleton(&seat.nick);
             // Private history lives while both are here or holding a seat.
             self.history.forget_dms_of(&folded);
+            for (room, _) in &seat.rooms {
+                self.end_room_history(room, out);
+            }
+        }
+        self.sweep_history(now, out);
+    }
+
+    /// Applies the age limit to every conversation in memory and in the file,
+    /// at most once a minute (reads apply it too, so none serves an expired
+    /// event meanwhile); a shorter limit sweeps as often as it is long.
+    fn sweep_history(&mut self, now: &Now, out: &mut Outbox) {
+        let Some(age) = self.config.history.max_age else {
+            return;
+        };
+        if now.unix_ms < self.next_history_sweep {
+            return;
+        }
+        let every = age.min(std::time::Duration::from_secs(60));
+        self.next_history_sweep = now
+            .unix_ms
+            .saturating_add(u64::try_from(every.as_millis()).unwrap_or(u64::MAX));
+        self.history.expire(now.unix_ms);
+        if self.config.history_file.is_some() {
+            out.store_op(StoreOp::Expire(self.history.cutoff(now.unix_ms)));
         }
     }
 
@@ -578,7 +607,7 @@ impl Chat {
             self.deliver(&mut relay, peers, out);
             for name in &client.channels {
                 self.record(name, &relay, out);
-                self.leave_channel(name, id);
+                self.leave_channel(name, id, out);
             }
             // Private history lives only while both people are here (or
             // the one who left holds a seat).
@@ -623,13 +652,35 @@ impl Chat {
         peers
     }
 
-    /// Removes `id` from a channel, destroying it if it empties and is not permanent.
-    pub(crate) fn leave_channel(&mut self, folded: &str, id: ClientId) {
+    /// Removes `id` from a channel, destroying it if it empties and is not
+    /// permanent; its history goes with it (see [`Chat::end_room_history`]).
+    pub(crate) fn leave_channel(&mut self, folded: &str, id: ClientId, out: &mut Outbox) {
         if let Some(ch) = self.channels.get_mut(folded) {
             ch.members.remove(&id);
             if ch.members.is_empty() && !ch.permanent {
                 self.channels.remove(folded);
+                self.end_room_history(folded, out);
             }
+        }
+    }
+
+    /// A room that ended takes its history along, in memory and in the file,
+    /// so whoever creates a room of that name later reads nothing of it
+    /// (as ergo does for rooms nobody registered). Not while a held seat
+    /// (a dropped connection that may resume) still names the room: its
+    /// owner comes back to the room as it was; the seat's expiry ends it.
+    fn end_room_history(&mut self, folded: &str, out: &mut Outbox) {
+        if self.channels.contains_key(folded)
+            || self
+                .seats
+                .values()
+                .any(|s| s.rooms.iter().any(|(r, _)| r == folded))
+        {
+            return;
+        }
+        self.history.forget(folded);
+        if self.config.history_file.is_some() {
+            out.store_op(StoreOp::Forget(folded.to_owned()));
         }
     }
 

@@ -67,15 +67,19 @@ impl Chat {
     /// that exists (`#lоbby`, with a Cyrillic о, beside `#lobby`), where
     /// someone could be lured into the wrong one.
     fn unfit_room_name(&self, name: &str) -> Option<String> {
-        let bare = name.strip_prefix('#').unwrap_or(name);
-        if check_scripts(bare).is_err() {
-            return Some("Room names cannot mix alphabets that no language mixes".into());
-        }
+        // The look-alike first: naming the room that exists tells the user
+        // where they probably meant to go.
         let look = skeleton(name);
-        self.channels
-            .values()
-            .find(|ch| ch.skeleton == look)
-            .map(|ch| format!("A room whose name looks the same exists: {}", ch.name))
+        if let Some(ch) = self.channels.values().find(|ch| ch.skeleton == look) {
+            return Some(format!(
+                "A room whose name looks the same exists: {}",
+                ch.name
+            ));
+        }
+        let bare = name.strip_prefix('#').unwrap_or(name);
+        check_scripts(bare)
+            .is_err()
+            .then(|| "Room names cannot mix alphabets that no language mixes".into())
     }
 
     fn join_one(&mut self, ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
@@ -196,7 +200,7 @@ impl Chat {
         }
         self.send_topic(id, &folded, false, out);
         self.send_names(id, &folded, out);
-        self.replay_on_join(id, &folded, out);
+        self.replay_on_join(id, &folded, now.unix_ms, out);
         if self.config.message_log {
             log::info!(
                 "{display}: {} joined",
@@ -276,7 +280,7 @@ impl Chat {
         if let Some(c) = self.client_mut(id) {
             c.channels.remove(folded);
         }
-        self.leave_channel(folded, id);
+        self.leave_channel(folded, id, out);
     }
 
     /// 332 and 333, or 331 when asked and there is no topic.
@@ -578,7 +582,7 @@ impl Chat {
             if let Some(c) = self.client_mut(victim) {
                 c.channels.remove(&folded);
             }
-            self.leave_channel(&folded, victim);
+            self.leave_channel(&folded, victim, out);
         }
     }
 

@@ -34,7 +34,8 @@ impl Chat {
     /// `CHATHISTORY BETWEEN <target> <ref> <ref> <limit>`,
     /// `CHATHISTORY TARGETS <timestamp> <timestamp> <limit>`
     pub(super) fn chathistory(&mut self, ctx: &mut Ctx<'_>, msg: &Message) {
-        let (id, _, out) = ctx.parts();
+        let (id, now, out) = ctx.parts();
+        let now_ms = now.unix_ms;
         let fail = |chat: &Chat, out: &mut Outbox, code: &str, extra: &[&str], text: &str| {
             let mut params = vec![command::CHATHISTORY, code];
             params.extend_from_slice(extra);
@@ -116,6 +117,8 @@ impl Chat {
                 "Messages could not be retrieved: you are not in that room",
             );
         };
+        // The age limit holds on every read, whenever the sweep last ran.
+        self.history.trim(&key, now_ms);
         let h = &self.history;
         let events: Vec<Event> = match &query {
             Query::Latest(after) => h.latest(&key, after.as_ref(), usize::MAX),
@@ -179,7 +182,9 @@ impl Chat {
     }
 
     fn history_targets(&mut self, ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
-        let (id, _, out) = ctx.parts();
+        let (id, now, out) = ctx.parts();
+        // Nothing older than the age limit is listed either.
+        let from = from.max(self.history.cutoff(now.unix_ms).saturating_sub(1));
         let Some(client) = self.client(id) else {
             return;
         };
@@ -306,12 +311,19 @@ impl Chat {
 
     /// After JOIN, a client that cannot ask for history (no chathistory)
     /// gets the room's last few messages, so a late joiner catches up.
-    pub(crate) fn replay_on_join(&mut self, id: ClientId, folded: &str, out: &mut Outbox) {
+    pub(crate) fn replay_on_join(
+        &mut self,
+        id: ClientId,
+        folded: &str,
+        now_ms: u64,
+        out: &mut Outbox,
+    ) {
         let caps = self.caps_of(id);
         let n = self.config.replay_lines;
         if n == 0 || caps.has(Caps::CHATHISTORY) {
             return;
         }
+        self.history.trim(folded, now_ms);
         let mut recent: Vec<Event> = self
             .history
             .events(folded)

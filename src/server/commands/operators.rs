@@ -18,8 +18,9 @@ impl Chat {
         let [name, password, ..] = msg.params.as_slice() else {
             return self.need_more_params(id, command::OPER, out);
         };
-        // Each failure doubles the wait before the next try is heard (1 s,
-        // 2 s, 4 s … at most a minute): guessing gets slow, a typo does not.
+        // After a second failure in a row, each one doubles the wait before
+        // the next try is heard (1 s, 2 s, 4 s … at most a minute): guessing
+        // gets slow, while one typo costs nothing.
         if let Some(&(_, until)) = self.oper_backoff.get(&id) {
             if now.instant < until {
                 let secs = (until - now.instant).as_secs() + 1;
@@ -42,8 +43,10 @@ impl Chat {
         if !ok {
             let addr = client.addr;
             let failures = self.oper_backoff.get(&id).map_or(0, |&(n, _)| n) + 1;
-            let wait =
-                std::time::Duration::from_secs(1 << (failures - 1).min(6)).min(MAX_OPER_WAIT);
+            let wait = match failures {
+                1 => std::time::Duration::ZERO,
+                n => std::time::Duration::from_secs(1 << (n - 2).min(6)).min(MAX_OPER_WAIT),
+            };
             self.oper_backoff.insert(id, (failures, now.instant + wait));
             self.reply(id, out, ERR_PASSWDMISMATCH, &["Password incorrect"]);
             log::warn!("{addr}: failed OPER attempt as {name:?}");

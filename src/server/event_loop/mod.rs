@@ -249,9 +249,9 @@ impl Server {
         };
         let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(StartError::Setup)?);
         let store = match &config.history_file {
-            Some(path) => {
-                Some(Store::open(path, config.history.lines).map_err(StartError::History)?)
-            }
+            Some(path) => Some(
+                Store::open(path, config.history, now().unix_ms).map_err(StartError::History)?,
+            ),
             None => None,
         };
         let discovery = match config.discovery {
