@@ -133,6 +133,10 @@ class BanterController(BaseServerController, DirectoryBasedController):
             "--no-flood-control",
             "--log-level",
             "warn",
+            # Each server its own folder: the history file is locked to one
+            # server at a time, and tests must not write to the user's.
+            "--data-dir",
+            str(self.directory),
         ]
         if password is not None:
             command += ["--password", password]
