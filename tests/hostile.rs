@@ -122,6 +122,9 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
 
 /// A flooder that hangs up cleanly (a FIN, not a reset) is gone at once too:
 /// nobody is left to read its answers, so its backlog is not spoken.
+/// Unix only: Wine reports the peer's close only once the data before it
+/// has been read, so there the backlog drains first (as before).
+#[cfg(unix)]
 #[test]
 fn a_flooder_that_hangs_up_takes_its_backlog_with_it() {
     let _shared = shared();

@@ -241,6 +241,18 @@ impl Message {
             .map(|t| t.value.as_str())
     }
 
+    /// Whether this is an HTTP request line (`GET / HTTP/1.1`, or HTTP/2's
+    /// `PRI * HTTP/2.0` preface) rather than IRC: a method no IRC command is
+    /// named after, and a protocol version as its last word.
+    pub fn is_http_request(&self) -> bool {
+        const METHODS: &[&str] = &[
+            "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI",
+        ];
+        METHODS.contains(&self.command.as_str())
+            && self.params.len() == 2
+            && self.params[1].starts_with("HTTP/")
+    }
+
     /// The nickname part of the source (`nick!user@host`).
     pub fn source_nick(&self) -> Option<&str> {
         let source = self.source.as_deref()?;

@@ -346,7 +346,7 @@ impl Chat {
         match Message::parse(line) {
             // A web request sent to the IRC port: its headers and body would
             // otherwise run as IRC (a form's body can register and post).
-            Ok(msg) if !registered && is_http_request(&msg) => {
+            Ok(msg) if !registered && msg.is_http_request() => {
                 self.error_and_close(
                     id,
                     "This is a chat server (IRC), not a web server",
@@ -751,18 +751,6 @@ impl Chat {
     pub(crate) fn motd(&self) -> &[String] {
         &self.motd
     }
-}
-
-/// Whether `msg` is an HTTP request line (`GET / HTTP/1.1`, or HTTP/2's
-/// `PRI * HTTP/2.0` preface): a method no IRC command is named after, and a
-/// protocol version as its last word.
-fn is_http_request(msg: &Message) -> bool {
-    const METHODS: &[&str] = &[
-        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI",
-    ];
-    METHODS.contains(&msg.command.as_str())
-        && msg.params.len() == 2
-        && msg.params[1].starts_with("HTTP/")
 }
 
 /// `n` in base 36, for compact ids.

@@ -506,7 +506,8 @@ impl Server {
     /// long paste, say) would otherwise go on "talking" to the room at the
     /// throttled rate, for hours, from someone who left. The close is known
     /// from the socket's state (`EPOLLRDHUP` and its equivalents), not by
-    /// reading the backlog to its end.
+    /// reading the backlog to its end; where the system reports it only
+    /// after the data (Wine), the backlog drains first, as it always did.
     fn drop_backlog_of_departed(&mut self, key: usize) {
         if self
             .conns
