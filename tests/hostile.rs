@@ -80,13 +80,10 @@ fn empty_lines_are_paced_by_flood_control() {
     }
 }
 
-/// A flooder that resets its connection is gone at once: what flood control
-/// had not yet let it say is dropped, and its QUIT goes out straight away.
+/// A watcher and a flooder in `#lobby`, the flooder's 2000-line paste sent
+/// and its burst relayed, so that flood control now holds the rest back.
 #[cfg(unix)]
-#[test]
-fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
-    let _shared = shared();
-    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+fn flooding(server: &TestServer) -> (common::TestClient, common::TestClient) {
     let mut watcher = server.member("watcher", "#lobby");
     let mut flooder = server.member("flooder", "#lobby");
     watcher.sync();
@@ -97,7 +94,14 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
     flooder.send_raw(flood.as_bytes());
     // Its burst is relayed, then flood control holds the rest back.
     assert_eq!(watcher.expect("PRIVMSG").params[1], "flood 0");
-    common::reset(flooder.stream);
+    (watcher, flooder)
+}
+
+/// Reads until the flooder's QUIT, which must come before 50 lines of its
+/// backlog have been relayed.
+#[cfg(unix)]
+#[track_caller]
+fn quit_before_the_backlog(watcher: &mut common::TestClient) -> banter::proto::Message {
     let mut relayed = 1;
     let quit = loop {
         let m = watcher.recv().expect("watcher stays connected");
@@ -107,9 +111,22 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
             other => panic!("unexpected {other}"),
         }
         // Held-back lines trickle out at 4 a second; the backlog is 2000.
-        assert!(relayed < 50, "still relaying the reset flooder's backlog");
+        assert!(relayed < 50, "still relaying the flooder's backlog");
     };
     assert_eq!(quit.source_nick(), Some("flooder"));
+    quit
+}
+
+/// A flooder that resets its connection is gone at once: what flood control
+/// had not yet let it say is dropped, and its QUIT goes out straight away.
+#[cfg(unix)]
+#[test]
+fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
+    let _shared = shared();
+    let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
+    let (mut watcher, flooder) = flooding(&server);
+    common::reset(flooder.stream);
+    let quit = quit_before_the_backlog(&mut watcher);
     assert_eq!(quit.params, ["Connection reset"]);
     watcher.send("NAMES #lobby");
     let names = watcher.expect("353");
@@ -129,34 +146,9 @@ fn a_reset_flooder_quits_at_once_and_its_backlog_is_dropped() {
 fn a_flooder_that_hangs_up_takes_its_backlog_with_it() {
     let _shared = shared();
     let server = TestServer::with(|c| c.flood = Some(FloodConfig::default()));
-    let mut watcher = server.member("watcher", "#lobby");
-    let mut flooder = server.member("flooder", "#lobby");
-    watcher.sync();
-    flooder.sync();
-    let flood: String = (0..2000)
-        .map(|i| format!("PRIVMSG #lobby :flood {i}\r\n"))
-        .collect();
-    flooder.send_raw(flood.as_bytes());
-    assert_eq!(watcher.expect("PRIVMSG").params[1], "flood 0");
-    flooder
-        .stream
-        .shutdown(std::net::Shutdown::Write)
-        .expect("half-close");
-    let mut relayed = 1;
-    let quit = loop {
-        let m = watcher.recv().expect("watcher stays connected");
-        match m.command.as_str() {
-            "PRIVMSG" => relayed += 1,
-            "QUIT" => break m,
-            other => panic!("unexpected {other}"),
-        }
-        // Held-back lines trickle out at 4 a second; the backlog is 2000.
-        assert!(
-            relayed < 50,
-            "still relaying the departed flooder's backlog"
-        );
-    };
-    assert_eq!(quit.source_nick(), Some("flooder"));
+    let (mut watcher, flooder) = flooding(&server);
+    flooder.close_write();
+    let quit = quit_before_the_backlog(&mut watcher);
     assert_eq!(quit.params, ["Connection closed"]);
     assert!(
         only(&watcher.sync(), "PRIVMSG").is_empty(),

@@ -67,7 +67,7 @@ struct Args {
     #[arg(long, default_value_t = 64, value_parser = whole_number::<usize>(0, 1_000_000))]
     max_per_ip: usize,
     /// New connections one IP address may open per minute (0: no limit).
-    #[arg(long, default_value_t = 30, value_parser = whole_number::<u32>(0, 1_000_000))]
+    #[arg(long, default_value_t = 64, value_parser = whole_number::<u32>(0, 1_000_000))]
     connects_per_minute: u32,
     /// Most rooms on the server.
     #[arg(long, default_value_t = 1000, value_parser = whole_number::<usize>(1, 1_000_000))]

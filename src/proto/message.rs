@@ -109,6 +109,12 @@ pub fn line_len(source: &str, command: &str, middle: &[impl AsRef<str>], last: u
     1 + source.len() + 1 + command.len() + middle + 2 + last + 2
 }
 
+/// The nickname of a `nick!user@host` source (all of it when it has neither
+/// `!` nor `@`).
+pub fn nick_of(source: &str) -> &str {
+    source.split(['!', '@']).next().unwrap_or(source)
+}
+
 /// Checks a received line (without its line ending) against the IRCv3 limits.
 pub fn check_length(line: &[u8]) -> Result<(), TooLong> {
     let body = if line.first() == Some(&b'@') {
@@ -255,8 +261,7 @@ impl Message {
 
     /// The nickname part of the source (`nick!user@host`).
     pub fn source_nick(&self) -> Option<&str> {
-        let source = self.source.as_deref()?;
-        Some(source.split(['!', '@']).next().unwrap_or(source))
+        self.source.as_deref().map(nick_of)
     }
 
     /// Appends this message as one line ending in CR LF.

@@ -105,7 +105,9 @@ impl Default for Config {
             opers: Vec::new(),
             max_clients: 4096,
             max_per_ip: 64,
-            connects_per_minute: 30,
+            // As many as --max-per-ip lets in at once: a class behind one
+            // NAT can all log in together.
+            connects_per_minute: 64,
             max_channels: 1000,
             max_joined: 50,
             nick_len: DEFAULT_NICK_LEN,

@@ -135,10 +135,7 @@ fn is_local_network(ip: IpAddr) -> bool {
                 || v4.is_link_local()
                 || (a == 100 && (64..128).contains(&b))
         }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
     }
 }
 

@@ -89,6 +89,7 @@ where
 
 /// Asks for a send buffer of `bytes` (the kernel may round it up): tests use
 /// the smallest to fill it with a few replies.
+#[cfg(all(test, unix))]
 pub fn set_send_buffer<S>(socket: &S, bytes: usize) -> io::Result<()>
 where
     for<'s> SockRef<'s>: From<&'s S>,

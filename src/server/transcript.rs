@@ -2,6 +2,7 @@
 
 use super::history::Event;
 use crate::proto::command;
+use crate::proto::message::nick_of;
 use crate::proto::time::format_server_time;
 
 /// The transcript's form.
@@ -18,13 +19,9 @@ fn when(ms: u64) -> String {
     format!("{} {}", &t[..10], &t[11..19])
 }
 
-fn nick(source: &str) -> &str {
-    source.split('!').next().unwrap_or(source)
-}
-
 /// One event as a reader would want it said; `None` for what a transcript leaves out.
 fn describe(e: &Event) -> Option<(String, String)> {
-    let who = nick(&e.source).to_owned();
+    let who = nick_of(&e.source).to_owned();
     let p = |i: usize| e.params.get(i).map(String::as_str).unwrap_or("");
     let line = match e.command.as_str() {
         command::PRIVMSG | command::NOTICE => {

@@ -8,7 +8,7 @@ use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
 use crate::proto::command;
-use crate::proto::message::{line_len, MAX_BODY_LEN};
+use crate::proto::message::{line_len, nick_of, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
 use crate::proto::Message;
@@ -388,7 +388,7 @@ impl Chat {
             let time = e.set_at_unix.to_string();
             // The mask is what a host needs to see and lift, so when the line
             // would not fit, the setter gives way: its nick, then nothing.
-            let setter = [e.set_by.as_str(), source_nick(&e.set_by), "*"]
+            let setter = [e.set_by.as_str(), nick_of(&e.set_by), "*"]
                 .into_iter()
                 .find(|setter| {
                     let mut middle = vec![target];
@@ -484,9 +484,4 @@ impl Chat {
             }
         }
     }
-}
-
-/// The nick of a `nick!user@host` source (all of it if it has no `!`).
-fn source_nick(source: &str) -> &str {
-    source.split('!').next().unwrap_or(source)
 }

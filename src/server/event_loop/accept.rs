@@ -21,9 +21,10 @@ use crate::server::sys::{open_spare_fd, out_of_fds};
 /// Refused connections kept open to deliver their `ERROR` line; beyond this
 /// they are told and dropped at once.
 const MAX_REFUSED_LINGERING: usize = 256;
-/// Addresses whose connection allowance is tracked at once. Past it, a new
-/// address is let through unmetered (and still counts for `max_per_ip`): a
-/// crowd of addresses must not lock everyone out by filling the table.
+/// Addresses whose connection allowance is tracked at once. When the table
+/// is full, those that owe nothing are forgotten; if it is still full, a
+/// new address is let through unmetered (and still counts for
+/// `max_per_ip`): a crowd of addresses must not lock everyone out.
 pub(super) const MAX_RATE_ENTRIES: usize = 65_536;
 
 /// Best effort, holding no state for the connection (no descriptor may be
@@ -159,7 +160,13 @@ impl Server {
             interval: Duration::from_secs(60) / rate,
         };
         if !self.connect_rates.contains_key(&from) && self.connect_rates.len() >= MAX_RATE_ENTRIES {
-            return true;
+            // Full: forget the addresses whose allowance has refilled (a
+            // gate owing nothing is the same as a new one) before giving up.
+            self.connect_rates
+                .retain(|_, gate| gate.is_owed_at(now.instant));
+            if self.connect_rates.len() >= MAX_RATE_ENTRIES {
+                return true;
+            }
         }
         let gate = self.connect_rates.entry(from).or_default();
         if gate.check(now.instant, &cfg).is_err() {
@@ -185,14 +192,16 @@ impl Server {
             _ => None,
         };
         let from = limit_key(addr.ip());
-        let over_rate = !self.draw_connect_allowance(from, now);
-        let cfg = self.chat.config();
+        let (max_clients, max_per_ip, recvq) = {
+            let cfg = self.chat.config();
+            (cfg.max_clients, cfg.max_per_ip, cfg.recvq)
+        };
         let from_ip = self.per_ip.get(&from).copied().unwrap_or(0);
-        let refusal = if self.chat.client_count() >= cfg.max_clients {
+        let refusal = if self.chat.client_count() >= max_clients {
             Some("Too many connections: the server is full")
-        } else if cfg.max_per_ip > 0 && from_ip >= cfg.max_per_ip {
+        } else if max_per_ip > 0 && from_ip >= max_per_ip {
             Some("Too many connections from your address")
-        } else if over_rate {
+        } else if !self.draw_connect_allowance(from, now) {
             Some("Too many new connections from your address: wait a minute and try again")
         } else {
             None
@@ -200,7 +209,6 @@ impl Server {
         if let Err(e) = stream.set_nodelay(true) {
             log::debug!("{addr}: cannot set TCP_NODELAY: {e}");
         }
-        let recvq = cfg.recvq;
         let entry = self.conns.vacant_entry();
         let key = entry.key();
         let mut conn = Connection::new(stream, addr, recvq, refusal.is_none());
@@ -231,7 +239,7 @@ impl Server {
         let is_client = conn.is_client;
         entry.insert(conn);
         if is_client {
-            *self.per_ip.entry(limit_key(addr.ip())).or_insert(0) += 1;
+            *self.per_ip.entry(from).or_insert(0) += 1;
             self.chat.connect(ClientId::from_slab_key(key), addr, now);
             log::info!("{addr} connected; {} connected", self.chat.client_count());
         } else {

@@ -134,14 +134,11 @@ impl Server {
         self.dirty.retain(|&k| k != key);
         self.ready_again.retain(|&k| k != key);
         if conn.is_client {
-            if let Some(n) = self
-                .per_ip
-                .get_mut(&super::accept::limit_key(conn.addr.ip()))
-            {
+            let from = super::accept::limit_key(conn.addr.ip());
+            if let Some(n) = self.per_ip.get_mut(&from) {
                 *n -= 1;
                 if *n == 0 {
-                    self.per_ip
-                        .remove(&super::accept::limit_key(conn.addr.ip()));
+                    self.per_ip.remove(&from);
                 }
             }
             self.chat

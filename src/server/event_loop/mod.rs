@@ -144,8 +144,8 @@ pub struct Server {
     conns: Slab<Connection>,
     chat: Chat,
     per_ip: HashMap<IpAddr, usize>,
-    /// Each address's allowance of new connections (`connects_per_minute`),
-    /// kept while it is being drawn on; at most [`MAX_RATE_ENTRIES`].
+    /// Each address's allowance of new connections (`connects_per_minute`);
+    /// at most `MAX_RATE_ENTRIES`, pruned only when full.
     connect_rates: HashMap<IpAddr, FloodGate>,
     refused_lingering: usize,
     /// When connections held back by flood control may go on, soonest
@@ -403,9 +403,6 @@ impl Server {
             self.next_tick = now.instant + self.chat.config().tick();
             self.chat.tick(&now, &mut self.out);
             self.expire_closing(&now);
-            // An address whose allowance has refilled is forgotten.
-            self.connect_rates
-                .retain(|_, gate| gate.is_owed_at(now.instant));
             for side in [Side::Plain, Side::Tls] {
                 if self.accept_pending[side as usize] {
                     if self.spare_fd.is_none() {
