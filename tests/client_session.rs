@@ -124,15 +124,36 @@ fn a_host_mode_client_serves_a_second_client() {
         c.has_entry(EntryKind::Other, "thanks for hosting")
     });
 
-    // The person hosting runs the room: it is its operator, the guest is not.
+    // The person hosting owns the room (`~`, above co-hosts), the guest
+    // does not run it.
     let mut watcher = TestClient::connect(host.local_addr());
     watcher.register("watcher");
     watcher.send("NAMES #lobby");
     let names = watcher.expect("353");
     let mut listed: Vec<&str> = names.params[3].split(' ').collect();
     listed.sort_unstable();
-    assert_eq!(listed, ["@host", "guest"], "{names:?}");
+    assert_eq!(listed, ["guest", "~host"], "{names:?}");
     watcher.send("WHOIS host");
     let lines = watcher.sync();
     assert!(lines.iter().any(|m| m.command == "313"), "{lines:?}");
+}
+
+#[test]
+fn a_client_given_only_an_address_lands_in_the_servers_own_room() {
+    let server = TestServer::with(|c| c.room = "#class7b".into());
+    let addr = server.addr.to_string();
+    let session = Session::new("ana", None, Vec::new()).with_server_room("#lobby");
+    let mut c = Client::connect_session(&addr, session);
+    c.pump_until("in the server's room", |c| {
+        c.session()
+            .conversation("#class7b")
+            .is_some_and(|conv| !conv.members.is_empty())
+    });
+    assert!(c.session().conversation("#lobby").is_none());
+
+    // A server that names no room of its own: the fallback.
+    let plain = TestServer::with(|c| c.room = String::new());
+    let session = Session::new("ana", None, Vec::new()).with_server_room("#lobby");
+    let mut c = Client::connect_session(&plain.addr.to_string(), session);
+    c.pump_until("in the fallback room", |c| c.in_lobby("ana"));
 }

@@ -6,22 +6,6 @@ mod common;
 use banter::server::Config;
 use common::{only, TestClient, TestServer};
 
-/// The nicknames in a NAMES reply for `room`, sorted.
-fn names(c: &mut TestClient, room: &str) -> Vec<String> {
-    c.send(&format!("NAMES {room}"));
-    let mut all: Vec<String> = Vec::new();
-    loop {
-        let m = c.recv().expect("NAMES reply");
-        match m.command.as_str() {
-            "353" => all.extend(m.params[3].split(' ').map(str::to_owned)),
-            "366" => break,
-            _ => {}
-        }
-    }
-    all.sort();
-    all
-}
-
 /// alice creates `#class` (so runs it); bob and carol join it.
 fn classroom(server: &TestServer) -> (TestClient, TestClient, TestClient) {
     let mut a = server.member("alice", "#class");
@@ -35,7 +19,7 @@ fn classroom(server: &TestServer) -> (TestClient, TestClient, TestClient) {
 fn whoever_creates_a_room_runs_it_and_nobody_else_can() {
     let server = TestServer::start();
     let (mut a, mut b, mut c) = classroom(&server);
-    assert_eq!(names(&mut c, "#class"), ["@alice", "bob", "carol"]);
+    assert_eq!(c.names("#class"), ["@alice", "bob", "carol"]);
 
     for attempt in [
         "KICK #class carol :out",
@@ -57,7 +41,7 @@ fn whoever_creates_a_room_runs_it_and_nobody_else_can() {
     // and nobody else heard of the attempts.
     b.send("MODE #class");
     assert_eq!(b.expect("324").params[2..], ["+nt"]);
-    assert_eq!(names(&mut b, "#class"), ["@alice", "bob", "carol"]);
+    assert_eq!(b.names("#class"), ["@alice", "bob", "carol"]);
     assert!(c.sync().is_empty());
     assert!(a.sync().is_empty());
 }
@@ -72,7 +56,7 @@ fn kick_removes_someone_with_a_reason_everyone_sees() {
         assert_eq!(kick.source_nick(), Some("alice"));
         assert_eq!(kick.params, ["#class", "bob", "spamming the room"]);
     }
-    assert_eq!(names(&mut c, "#class"), ["@alice", "carol"]);
+    assert_eq!(c.names("#class"), ["@alice", "carol"]);
     b.send("PRIVMSG #class :let me back");
     assert!(b.expect("404").params[2].contains("not in it"));
     assert!(only(&c.sync(), "PRIVMSG").is_empty());
@@ -112,7 +96,7 @@ fn moderated_room_mutes_all_but_hosts_and_voiced_members() {
 
     a.send("MODE #class +v bob");
     assert_eq!(c.expect("MODE").params, ["#class", "+v", "bob"]);
-    assert_eq!(names(&mut c, "#class"), ["+bob", "@alice", "carol"]);
+    assert_eq!(c.names("#class"), ["+bob", "@alice", "carol"]);
     b.send("PRIVMSG #class :thanks");
     assert_eq!(c.expect("PRIVMSG").param(1), Some("thanks"));
     c.send("PRIVMSG #class :me too");
@@ -124,7 +108,7 @@ fn moderated_room_mutes_all_but_hosts_and_voiced_members() {
     assert_eq!(change.params, ["#class", "-v+o-m", "bob", "carol"]);
     c.send("PRIVMSG #class :free again");
     assert_eq!(b.expect("PRIVMSG").param(1), Some("free again"));
-    assert_eq!(names(&mut b, "#class"), ["@alice", "@carol", "bob"]);
+    assert_eq!(b.names("#class"), ["@alice", "@carol", "bob"]);
 }
 
 #[test]
@@ -310,7 +294,7 @@ fn secret_rooms_are_hidden_from_outsiders() {
     outsider.send("LIST");
     let lines = outsider.sync();
     assert!(only(&lines, "322").iter().all(|m| m.params[1] != "#class"));
-    assert!(names(&mut outsider, "#class").is_empty());
+    assert!(outsider.names("#class").is_empty());
     outsider.send("WHOIS alice");
     let whois = outsider.sync();
     assert!(only(&whois, "319").is_empty(), "{whois:?}");
@@ -330,7 +314,7 @@ fn server_operators_run_the_permanent_room_and_can_step_in_anywhere() {
     let mut s = server.member("student", "#lobby");
     t.sync();
     // The permanent room has no creator: nobody runs it at first.
-    assert_eq!(names(&mut s, "#lobby"), ["student", "teacher"]);
+    assert_eq!(s.names("#lobby"), ["student", "teacher"]);
 
     t.send("OPER teacher wrong");
     t.expect("464");
@@ -339,8 +323,8 @@ fn server_operators_run_the_permanent_room_and_can_step_in_anywhere() {
     t.send("OPER teacher s3cret");
     t.expect("381");
     let grant = s.expect("MODE");
-    assert_eq!(grant.params, ["#lobby", "+o", "teacher"]);
-    assert_eq!(names(&mut s, "#lobby"), ["@teacher", "student"]);
+    assert_eq!(grant.params, ["#lobby", "+Oo", "teacher", "teacher"]);
+    assert_eq!(s.names("#lobby"), ["student", "~teacher"]);
     s.send("WHOIS teacher");
     assert!(only(&s.sync(), "313").len() == 1);
 
@@ -371,7 +355,7 @@ fn without_a_permanent_room_the_first_to_join_runs_every_room() {
         "no room until someone makes one"
     );
     a.join("#lobby");
-    assert_eq!(names(&mut a, "#lobby"), ["@alice"]);
+    assert_eq!(a.names("#lobby"), ["@alice"]);
 }
 
 /// A ban a host set can always be seen whole, so it can be lifted: when the

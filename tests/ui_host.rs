@@ -12,7 +12,9 @@ use banter::client::app::{App, Options};
 use banter::client::launch::Launch;
 use banter::client::ui::AppWindow;
 use banter::proto::discovery::Mode;
-use common::ui::{click, element, has_control, has_label, pump_until, wait_for_label};
+use common::ui::{
+    click, count_labels, element, has_control, has_label, pump_until, wait_for_label,
+};
 use common::{TestClient, TestServer};
 use slint::platform::WindowEvent;
 use slint::ComponentHandle;
@@ -89,8 +91,8 @@ fn hosting_moderating_and_being_moderated() {
         has_control(&w, "Mute everyone")
     });
     assert!(
-        has_label(&window, |l| l == "Ming hosts this room"),
-        "a host badge"
+        has_label(&window, |l| l == "Ming is the teacher"),
+        "the owner of the server's room has the teacher badge"
     );
 
     // Mute bob: he is told by the server and his lines go nowhere.
@@ -153,8 +155,14 @@ fn hosting_moderating_and_being_moderated() {
 
     // --- The window is a member; a plain IRC client hosts #class. ---
     let mut teacher = server.member("teacher", "#class");
+    // Its creator makes itself the owner (as Banter's client does).
+    teacher.send("MODE #class +O teacher");
+    teacher.expect("MODE");
     let (app, window) = open_window(&server, "pupil", "#class");
-    assert!(has_label(&window, |l| l == "teacher hosts this room"));
+    // The founder of #class owns it: an owner badge, not a teacher's (anyone
+    // can create a room).
+    assert!(has_label(&window, |l| l == "teacher owns this room"));
+    assert!(!has_label(&window, |l| l.ends_with("is the teacher")));
     assert!(
         !has_control(&window, "Mute everyone"),
         "members have no host controls"
@@ -208,6 +216,8 @@ fn hosting_moderating_and_being_moderated() {
         l.starts_with("teacher at ") && l.ends_with(", mentioning you: pupil, please read first")
     });
     assert_eq!(window.get_unread(), 2);
+    // Her messages carry her badge too (the member list has one more).
+    assert!(count_labels(&window, "teacher owns this room") >= 3);
     assert_eq!(
         app.borrow().attention_requests(),
         asked + 1,

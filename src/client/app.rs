@@ -60,9 +60,10 @@ pub struct App {
     closed: bool,
     /// Once a second: the session checks that the connection still answers.
     keepalive: slint::Timer,
-    /// The room joined after logging in (and hosted): `#lobby` unless the
-    /// command line said otherwise.
-    room: String,
+    /// The room joined after logging in (and hosted): from the command line
+    /// or a room found on the network. `None` joins the server's own room
+    /// (see [`Session::with_server_room`]) and hosts `#lobby`.
+    room: Option<String>,
     /// Rooms found on the network, as listed on the login screen.
     found: Vec<Found>,
     /// While set, the discovery thread looks for rooms (the login screen is up).
@@ -98,7 +99,7 @@ impl App {
             host: None,
             closed: false,
             keepalive: slint::Timer::default(),
-            room: DEFAULT_ROOM.into(),
+            room: None,
             found: Vec::new(),
             looking: Arc::new(AtomicBool::new(true)),
             stop_looking: Arc::new(AtomicBool::new(false)),
@@ -202,7 +203,7 @@ impl App {
         self.ui
             .fill_login(Some(&room.addr.to_string()), None, false);
         if !room.info.room.is_empty() {
-            self.room = room.info.room.clone();
+            self.room = Some(room.info.room.clone());
         }
         if self.ui.login_form().nick.is_empty() {
             self.ui.focus_login();
@@ -277,7 +278,7 @@ impl App {
             launch.host,
         );
         if let Some(room) = &launch.room {
-            self.room = room.clone();
+            self.room = Some(room.clone());
         }
         if at_once {
             self.connect();
@@ -365,7 +366,7 @@ impl App {
             let discovery = self.discovery.answer_addr(false);
             let config = Config {
                 bind,
-                room: self.room.clone(),
+                room: self.room.clone().unwrap_or_else(|| DEFAULT_ROOM.into()),
                 discovery,
                 ..Config::default()
             };
@@ -393,7 +394,12 @@ impl App {
             server.trim().to_owned()
         };
         let password = (!password.is_empty()).then_some(password);
-        let mut session = Session::new(&nick, password, vec![self.room.clone()]);
+        // With nothing but an address, the server's own room (a typed
+        // address to `banter-server --room "#class7b"` lands there).
+        let mut session = match &self.room {
+            Some(room) => Session::new(&nick, password, vec![room.clone()]),
+            None => Session::new(&nick, password, Vec::new()).with_server_room(DEFAULT_ROOM),
+        };
         if let Some(host) = &self.host {
             session = host.operate(session);
         }

@@ -33,10 +33,11 @@ use super::{input, tr};
 mod history;
 mod incoming;
 mod outgoing;
+mod refusals;
 mod registration;
 mod room;
 pub use outgoing::split_text;
-pub use room::{HostAction, Member, RoomModes};
+pub use room::{HostAction, Member, Rank, RoomModes};
 
 use outgoing::Outgoing;
 
@@ -86,6 +87,8 @@ pub struct Entry {
     /// Fetched from the room's history, not said just now: shown, but it
     /// does not count as new in the window's title.
     pub past: bool,
+    /// How the sender ranks in the room, as the line arrives (its badge).
+    pub rank: Rank,
 }
 
 /// A room or a private conversation.
@@ -275,6 +278,15 @@ pub struct Session {
     oper: Option<(String, String)>,
     realname: String,
     autojoin: Vec<String>,
+    /// Given only an address: the first login joins the room the server
+    /// calls its own ([`numeric::ISUPPORT_ROOM`]), or this one if the
+    /// server names none (said by the end of its MOTD).
+    server_room_fallback: Option<String>,
+    /// The server's own room (folded), as its ISUPPORT names it: its owners
+    /// are the teacher.
+    server_room: Option<String>,
+    /// Logged in, and waiting to hear the server's own room before joining.
+    awaiting_server_room: bool,
     connected: bool,
     registered: bool,
     ever_registered: bool,
@@ -346,6 +358,9 @@ impl Session {
             oper: None,
             realname: "Banter user".into(),
             autojoin,
+            server_room_fallback: None,
+            server_room: None,
+            awaiting_server_room: false,
             connected: false,
             registered: false,
             ever_registered: false,
@@ -371,6 +386,15 @@ impl Session {
             out: Vec::new(),
             updates: Vec::new(),
         }
+    }
+
+    /// Joins the server's own room (its `banter.chat/ROOM` token) instead of
+    /// the autojoin rooms, or `fallback` where the server names none: for a
+    /// login with nothing but an address.
+    pub fn with_server_room(mut self, fallback: &str) -> Session {
+        self.autojoin.clear();
+        self.server_room_fallback = Some(fallback.to_owned());
+        self
     }
 
     /// Logs in as a server operator (`OPER name password`) once registered,
@@ -505,14 +529,18 @@ impl Session {
             pending: 0,
             mention: false,
             past: false,
+            rank: Rank::Member,
         };
         self.push_entry(&key, entry);
     }
 
-    fn push_entry(&mut self, key: &str, entry: Entry) {
+    fn push_entry(&mut self, key: &str, mut entry: Entry) {
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return;
         };
+        if entry.kind != EntryKind::Notice {
+            entry.rank = self.rank_in(&self.conversations[i], &(self.casemap)(&entry.nick));
+        }
         if i != self.active && entry.kind == EntryKind::Other {
             self.conversations[i].unread += 1;
             self.updates.push(Update::ConversationsChanged);

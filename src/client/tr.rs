@@ -203,6 +203,25 @@ catalog! {
     PASSWORD_SET = "{by} set a room password";
     PASSWORD_REMOVED = "{by} removed the room password";
     MODE_CHANGED = "{by} changed the room settings: {change}";
+    OWNER_NOW = "{nick} is now this room's owner";
+    OWNER_NO_MORE = "{nick} is no longer this room's owner ({by})";
+
+    // What the server refused, in plain words (src/client/session/refusals.rs).
+    ROOM_LOCKED = "{room} is locked. Ask the teacher to let you in.";
+    ROOM_FULL = "{room} is full. Ask the teacher to make room for you.";
+    ROOM_BANNED = "You are banned from {room}.";
+    ROOM_NEEDS_PASSWORD = "{room} needs a room password. Ask the teacher for it.";
+    OWNER_IS_PROTECTED = "Only the room's owner (the teacher) or a server operator can do that to the owner.";
+    ONLY_HOSTS_OF = "Only a host of {room} can do that.";
+    NOBODY_CALLED = "Nobody called {nick} is here now.";
+    NO_SUCH_ROOM = "There is no room called {room}.";
+    NOT_IN_ROOM = "You are not in {room}.";
+    THEY_ARE_NOT_IN = "{nick} is not in {room}.";
+    ALREADY_IN = "{nick} is already in {room}.";
+    TOO_MANY_ROOMS = "You are in too many rooms: leave one first.";
+    NO_RENAME_WHILE_BANNED = "You cannot change your name while you are banned from a room you are in.";
+    SERVER_UNKNOWN_COMMAND = "The server does not know the command {command}.";
+    BAD_ROOM_NAME = "{room} cannot be used as a room name: {reason}";
     CERTIFICATE_PINNED = "First visit to {server}: its certificate is now remembered (SHA-256 {fingerprint}). It should match the one the host's server printed; a changed one will be refused.";
     /// Who made a change the server made itself: "{by} made Ming a host".
     THE_SERVER = "The server";

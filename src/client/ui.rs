@@ -53,6 +53,17 @@ fn message_item(entry: &Entry) -> MessageItem {
         // Slint's int; local ids are small counters, so this never wraps.
         local_id: i32::try_from(entry.pending).unwrap_or(0),
         mention: entry.mention,
+        rank: rank_item(entry.rank),
+    }
+}
+
+/// A rank as the view's enum.
+fn rank_item(rank: session::Rank) -> Rank {
+    match rank {
+        session::Rank::Member => Rank::Member,
+        session::Rank::CoHost => Rank::CoHost,
+        session::Rank::Owner => Rank::Owner,
+        session::Rank::Teacher => Rank::Teacher,
     }
 }
 
@@ -753,19 +764,26 @@ impl Ui {
         chat.set_room_has_password(conv.modes.password);
         chat.set_removed(conv.removed.is_some());
         chat.set_cannot_talk(session.cannot_talk(conv).unwrap_or_default().into());
-        let mut members: Vec<MemberItem> = conv
+        let mut members: Vec<(session::Rank, MemberItem)> = conv
             .members
             .iter()
-            .map(|(key, m)| MemberItem {
-                nick: m.nick.as_str().into(),
-                name_index: name_index(&m.nick),
-                is_me: *key == me,
-                host: m.host,
-                muted: conv.is_muted(m, casemap),
+            .map(|(key, m)| {
+                let rank = session.rank_in(conv, key);
+                let item = MemberItem {
+                    nick: m.nick.as_str().into(),
+                    name_index: name_index(&m.nick),
+                    is_me: *key == me,
+                    host: m.host,
+                    rank: rank_item(rank),
+                    muted: conv.is_muted(m, casemap),
+                };
+                (rank, item)
             })
             .collect();
-        // Hosts first, then everyone by name (the map's folded order).
-        members.sort_by_key(|m| !m.host);
+        // The teacher (or owner) first, then co-hosts, then everyone by
+        // name (the map's folded order; the sort is stable).
+        members.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        let members: Vec<MemberItem> = members.into_iter().map(|(_, m)| m).collect();
         self.members.set_vec(members);
         // The member whose actions are open, while they are still here.
         let selected = self

@@ -8,6 +8,7 @@ pub mod linebuf;
 pub mod message;
 pub mod names;
 pub mod numeric;
+pub mod reason;
 pub mod time;
 
 pub use linebuf::{LineReader, Overflow};

@@ -133,3 +133,8 @@ pub const ERR_NOOPERHOST: &str = "491";
 pub const ERR_HELPNOTFOUND: &str = "524";
 pub const ERR_INVALIDKEY: &str = "525";
 pub const ERR_MONLISTFULL: &str = "734";
+
+/// Banter's own ISUPPORT (005) token: the server's own room
+/// (`banter.chat/ROOM=#class7b`), where a client that was given only an
+/// address lands. Its value is escaped as ISUPPORT values are.
+pub const ISUPPORT_ROOM: &str = "banter.chat/ROOM";

@@ -275,6 +275,23 @@ impl TestClient {
         self.expect("366");
     }
 
+    /// The entries of a NAMES reply for `room` (prefixes included), sorted.
+    #[track_caller]
+    pub fn names(&mut self, room: &str) -> Vec<String> {
+        self.send(&format!("NAMES {room}"));
+        let mut all: Vec<String> = Vec::new();
+        loop {
+            let m = self.recv().expect("NAMES reply");
+            match m.command.as_str() {
+                "353" => all.extend(m.params[3].split(' ').map(str::to_owned)),
+                "366" => break,
+                _ => {}
+            }
+        }
+        all.sort();
+        all
+    }
+
     pub fn close_write(&self) {
         let _ = self.stream.shutdown(Shutdown::Write);
     }

@@ -48,6 +48,11 @@ pub fn has_label(window: &AppWindow, pred: impl Fn(&str) -> bool + 'static) -> b
         .is_some()
 }
 
+/// How many elements are labelled `label`.
+pub fn count_labels(window: &AppWindow, label: &str) -> usize {
+    ElementHandle::find_by_accessible_label(window, label).count()
+}
+
 /// Whether a control (not plain text) labelled `label` is on screen.
 pub fn has_control(window: &AppWindow, label: &str) -> bool {
     ElementHandle::find_by_accessible_label(window, label)

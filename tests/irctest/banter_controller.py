@@ -81,7 +81,7 @@ class BanterController(BaseServerController, DirectoryBasedController):
         "ELIST": "CMNTU",
         "INVEX": "I",
         "MONITOR": patma.ANYSTR,
-        "PREFIX": "(ov)@+",
+        "PREFIX": "(Oov)~@+",
         "STATUSMSG": "@+",
         "TARGMAX": patma.ANYSTR,
         "UTF8ONLY": None,

@@ -9,7 +9,7 @@ use crate::proto::names::is_channel;
 use crate::proto::time::parse_server_time;
 use crate::proto::{command, numeric, Message};
 
-use super::{mentions, msg, tr, Entry, EntryKind, Member, Session, Update, CTCP};
+use super::{mentions, msg, tr, Entry, EntryKind, Member, Rank, Session, Update, CTCP};
 
 /// Most members a room's list keeps (a server could name endless ones).
 const MAX_MEMBERS: usize = 10_000;
@@ -33,6 +33,7 @@ impl Session {
             command::PING => self.out.push(msg(command::PONG, &[p(0)])),
             command::CAP => self.on_cap(m),
             numeric::RPL_ISUPPORT => self.on_isupport(&m.params),
+            numeric::RPL_ENDOFMOTD | numeric::ERR_NOMOTD => self.on_end_of_motd(),
             command::RESUME => self.on_resume_token(m),
             numeric::RPL_WELCOME => self.on_welcome(p(0), time),
             numeric::ERR_NICKNAMEINUSE | numeric::ERR_ERRONEUSNICKNAME if !self.registered => {
@@ -244,13 +245,28 @@ impl Session {
     }
 
     /// `366 <me> <room> :End`: the gathered member list replaces the old one.
+    /// Alone in a room we run, on a server with owners (Banter's `+O`), we
+    /// just created it: we make ourselves its owner, so that a co-host we
+    /// name later cannot lock us out.
     fn on_end_of_names(&mut self, room: &str) {
         let key = (self.casemap)(room);
-        if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
-            if let Some(names) = conv.names_pending.take() {
-                conv.members = names;
-                self.updates.push(Update::MembersChanged(key));
-            }
+        let me = (self.casemap)(&self.nick);
+        let can_own = self.mode_syntax.has_owner_mode();
+        let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) else {
+            return;
+        };
+        let Some(names) = conv.names_pending.take() else {
+            return;
+        };
+        let created = can_own
+            && names.len() == 1
+            && names.get(&me).is_some_and(|m| m.host && !m.owner)
+            && conv.members.keys().all(|k| *k == me);
+        conv.members = names;
+        self.updates.push(Update::MembersChanged(key));
+        if created {
+            let nick = self.nick.clone();
+            self.out.push(msg(command::MODE, &[room, "+O", &nick]));
         }
     }
 
@@ -326,6 +342,8 @@ impl Session {
             past,
             msgid,
             pending: 0,
+            // Set from the room's member list as it is shown.
+            rank: Rank::Member,
         };
         self.push_entry(&key, entry);
     }
@@ -381,7 +399,9 @@ impl Session {
             .get(1..m.params.len().saturating_sub(1))
             .map(|s| s.join(" "))
             .unwrap_or_default();
-        let line = if subject.is_empty() {
+        let line = if let Some(sentence) = super::refusals::plain_refusal(m) {
+            sentence
+        } else if subject.is_empty() {
             text.to_owned()
         } else {
             format!("{subject}: {text}")

@@ -7,7 +7,7 @@ use crate::proto::command;
 use crate::proto::names::is_channel;
 
 use super::input::{self, Input, InputError};
-use super::{msg, tr, Entry, EntryKind, NotSent, Session, Update, CTCP};
+use super::{msg, tr, Entry, EntryKind, NotSent, Rank, Session, Update, CTCP};
 
 /// Lines typed while disconnected that wait to be sent.
 const MAX_QUEUED: usize = 100;
@@ -247,6 +247,7 @@ impl Session {
             pending: id,
             mention: false,
             past: false,
+            rank: Rank::Member,
         };
         self.push_entry(key, entry);
     }

@@ -112,6 +112,27 @@ impl Session {
         for token in params {
             self.mode_syntax.learn(token);
         }
+        let room = params.iter().find_map(|t| {
+            t.strip_prefix(numeric::ISUPPORT_ROOM)?
+                .strip_prefix('=')
+                .map(unescape_isupport)
+        });
+        if let Some(room) = room.filter(|r| names::validate_channel(r).is_ok()) {
+            self.server_room = Some((self.casemap)(&room));
+            if std::mem::take(&mut self.awaiting_server_room) {
+                self.out.push(msg(command::JOIN, &[&room]));
+            }
+        }
+    }
+
+    /// The end of the MOTD (`376` or `422`), which follows the ISUPPORT
+    /// lines: a server that named no room of its own gets the fallback.
+    pub(super) fn on_end_of_motd(&mut self) {
+        if std::mem::take(&mut self.awaiting_server_room) {
+            if let Some(room) = self.server_room_fallback.clone() {
+                self.out.push(msg(command::JOIN, &[&room]));
+            }
+        }
     }
 
     /// `RESUME TOKEN <token>`: the secret that takes our seat back after a drop.
@@ -139,6 +160,8 @@ impl Session {
                 .map(|c| c.name.clone())
                 .collect()
         } else {
+            // Given only an address: wait for the server to name its room.
+            self.awaiting_server_room = self.server_room_fallback.is_some();
             self.autojoin.clone()
         };
         if self.ever_registered {
@@ -263,4 +286,31 @@ impl Session {
             }
         }
     }
+}
+
+/// An ISUPPORT value with its `\xHH` escapes undone (a space, `=`, `\`).
+fn unescape_isupport(value: &str) -> String {
+    let mut out = Vec::with_capacity(value.len());
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (
+            bytes[i],
+            bytes.get(i + 1),
+            hex.and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
+            (b'\\', Some(b'x'), Some(b)) => {
+                out.push(b);
+                i += 4;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -24,8 +24,11 @@ pub struct Member {
     pub host: bool,
     /// Voiced (`+v`): may talk while the room is muted.
     pub voice: bool,
-    /// The status modes held (`o`, `v`, `q`, ...): losing `o` leaves an
-    /// owner's `q`, so `host` and `voice` are derived from all of them.
+    /// The room's owner (`~`): the teacher in the server's own room.
+    pub owner: bool,
+    /// The prefix symbols of the statuses held (`~`, `@`, `+`, ...): losing
+    /// `@` leaves an owner's `~`, so `host`, `voice` and `owner` are derived
+    /// from all of them.
     held: String,
 }
 
@@ -35,18 +38,20 @@ impl Member {
             nick: nick.to_owned(),
             host: false,
             voice: false,
+            owner: false,
             held: String::new(),
         }
     }
 
-    /// Gains or loses status mode `mode`.
-    fn set(&mut self, mode: char, on: bool) {
-        self.held.retain(|m| m != mode);
+    /// Gains or loses the status whose prefix symbol is `symbol`.
+    fn set(&mut self, symbol: char, on: bool) {
+        self.held.retain(|m| m != symbol);
         if on {
-            self.held.push(mode);
+            self.held.push(symbol);
         }
-        self.host = self.held.chars().any(|m| m != 'v');
-        self.voice = self.held.contains('v');
+        self.host = self.held.chars().any(|m| m != '+');
+        self.voice = self.held.contains('+');
+        self.owner = self.held.contains('~');
     }
 
     /// Forgets every status (a lost connection: NAMES tells it again).
@@ -54,7 +59,24 @@ impl Member {
         self.held.clear();
         self.host = false;
         self.voice = false;
+        self.owner = false;
     }
+}
+
+/// How a member ranks in a room, for the badge beside their name and on
+/// their messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    #[default]
+    Member,
+    /// An operator (`@`): a host the owner (or a server operator) named.
+    CoHost,
+    /// The owner (`~`) of a room someone created.
+    Owner,
+    /// The owner of the server's own room: the teacher hosting it, or the
+    /// server's operators. Nobody else can hold it, so the badge cannot be
+    /// faked by creating a room.
+    Teacher,
 }
 
 /// The room settings a host changes, as last announced.
@@ -178,6 +200,12 @@ impl ModeSyntax {
             || (adding && self.when_set.contains(mode))
     }
 
+    /// The server has Banter's owner mode (`+O`, shown `~`), which a
+    /// room's creator may give itself.
+    pub(super) fn has_owner_mode(&self) -> bool {
+        self.prefixes.contains(&('O', '~'))
+    }
+
     fn has_quiet_list(&self) -> bool {
         self.lists.contains('q') && !self.prefixes.iter().any(|(m, _)| *m == 'q')
     }
@@ -186,9 +214,9 @@ impl ModeSyntax {
     /// prefix symbols give.
     pub(super) fn member(&self, symbols: &str, nick: &str) -> Member {
         let mut member = Member::new(nick);
-        for (mode, symbol) in &self.prefixes {
+        for (_, symbol) in &self.prefixes {
             if symbols.contains(*symbol) {
-                member.set(*mode, true);
+                member.set(*symbol, true);
             }
         }
         member
@@ -236,6 +264,17 @@ fn changes(syntax: &ModeSyntax, params: &[String]) -> Vec<Change> {
 }
 
 impl Conversation {
+    /// How folded `key` ranks here; `server_room` is whether this is the
+    /// server's own room.
+    pub fn rank_of(&self, key: &str, server_room: bool) -> Rank {
+        match self.members.get(key) {
+            Some(m) if m.owner && server_room => Rank::Teacher,
+            Some(m) if m.owner => Rank::Owner,
+            Some(m) if m.host => Rank::CoHost,
+            _ => Rank::Member,
+        }
+    }
+
     /// Whether folded `key` hosts this room.
     pub fn is_host(&self, key: &str) -> bool {
         self.members.get(key).is_some_and(|m| m.host)
@@ -263,6 +302,13 @@ impl Session {
     /// The server's name comparison, for views that match names.
     pub fn casemap(&self) -> fn(&str) -> String {
         self.casemap
+    }
+
+    /// How folded `key` ranks in `conv` (the owner of the server's own room
+    /// is the teacher).
+    pub fn rank_in(&self, conv: &Conversation, key: &str) -> Rank {
+        let server_room = self.server_room.as_deref() == Some(conv.key.as_str());
+        conv.rank_of(key, server_room)
     }
 
     /// Whether we host the open room.
@@ -486,10 +532,10 @@ impl Session {
         for (adding, mode, arg) in changes(&self.mode_syntax, params) {
             let conv = &mut self.conversations[i];
             let arg_ref = arg.as_deref().unwrap_or("");
-            let is_prefix = self.mode_syntax.prefixes.iter().any(|(m, _)| *m == mode);
-            if is_prefix {
+            let symbol = self.mode_syntax.prefixes.iter().find(|(m, _)| *m == mode);
+            if let Some(&(_, symbol)) = symbol {
                 if let Some(member) = conv.members.get_mut(&casemap(arg_ref)) {
-                    member.set(mode, adding);
+                    member.set(symbol, adding);
                 }
             } else if mode == 'q' && self.mode_syntax.has_quiet_list() {
                 if adding {
@@ -587,6 +633,8 @@ fn mode_notice(by: &str, adding: bool, mode: char, arg: &str) -> String {
     );
     let who = [("by", by), ("nick", nick)];
     match (mode, adding) {
+        ('O', true) => tr::OWNER_NOW.fill(&who),
+        ('O', false) => tr::OWNER_NO_MORE.fill(&who),
         ('o', true) => tr::MADE_HOST.fill(&who),
         ('o', false) => tr::NO_LONGER_HOST.fill(&who),
         ('v', true) => tr::MAY_TALK.fill(&who),

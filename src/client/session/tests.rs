@@ -104,6 +104,35 @@ fn registers_with_caps_and_joins() {
 }
 
 #[test]
+fn with_only_an_address_it_joins_the_room_the_server_names_once() {
+    let mut s = Session::new("ming", None, Vec::new()).with_server_room("#lobby");
+    s.on_connected();
+    s.drain();
+    feed(&mut s, &[":srv 001 ming :Welcome"]);
+    // Nothing yet: the room is named in 005, which follows 001.
+    assert!(sent(&mut s).is_empty());
+    feed(
+        &mut s,
+        &[":srv 005 ming CHANTYPES=# banter.chat/ROOM=#7b\\x3Dmaths :are supported"],
+    );
+    assert_eq!(sent(&mut s), ["JOIN #7b=maths"]);
+    feed(&mut s, &[":srv 376 ming :End of MOTD"]);
+    assert!(sent(&mut s).is_empty(), "joined once");
+
+    // A server that names none: the fallback, at the end of its MOTD.
+    let mut s = Session::new("ming", None, Vec::new()).with_server_room("#lobby");
+    s.on_connected();
+    s.drain();
+    feed(
+        &mut s,
+        &[":srv 001 ming :Welcome", ":srv 005 ming CHANTYPES=# :ok"],
+    );
+    assert!(sent(&mut s).is_empty());
+    feed(&mut s, &[":srv 422 ming :MOTD File is missing"]);
+    assert_eq!(sent(&mut s), ["JOIN #lobby"]);
+}
+
+#[test]
 fn works_without_caps() {
     let mut s = Session::new("ming", None, vec!["#lobby".into()]);
     s.on_connected();
@@ -557,7 +586,7 @@ fn pings_errors_and_topics() {
     feed(&mut s, &["PING :abc"]);
     assert_eq!(sent(&mut s), ["PONG abc"]);
     let u = feed(&mut s, &[":srv 401 me nobody :No such nick/channel"]);
-    assert_eq!(entries(&u)[0].1.text, "nobody: No such nick/channel");
+    assert_eq!(entries(&u)[0].1.text, "Nobody called nobody is here now.");
     let u = feed(&mut s, &[":alice!u@h TOPIC #lobby :Exams on Monday"]);
     assert!(u.contains(&Update::TopicChanged("#lobby".into())));
     assert_eq!(s.conversation("#lobby").unwrap().topic, "Exams on Monday");

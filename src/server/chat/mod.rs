@@ -313,6 +313,7 @@ impl Chat {
             away: None,
             channels: BTreeSet::new(),
             invites: Vec::new(),
+            founded: Vec::new(),
             monitoring: BTreeSet::new(),
             connected_at: now.instant,
             signon_unix: now.unix_secs(),
@@ -586,6 +587,15 @@ impl Chat {
         };
         self.client_count -= 1;
         self.oper_backoff.remove(&id);
+        // Its key will be someone else's: it founds nothing any more.
+        for folded in &client.founded {
+            if let Some(ch) = self.channels.get_mut(folded) {
+                if ch.creator == Some(id) {
+                    ch.creator = None;
+                    ch.creator_owns = false;
+                }
+            }
+        }
         for watched in &client.monitoring {
             self.unwatch(watched, id);
         }

@@ -112,6 +112,9 @@ pub(crate) struct Client {
     pub channels: BTreeSet<String>,
     /// Folded names of invite-only rooms this client was invited to.
     pub invites: Vec<String>,
+    /// Rooms (folded) this client created, where it may be the creator
+    /// still (see [`Channel::creator`]); at most `max_joined`, the oldest dropped.
+    pub founded: Vec<String>,
     /// Folded nicknames this client watches with MONITOR.
     pub monitoring: BTreeSet<String>,
     pub connected_at: Instant,
@@ -164,13 +167,18 @@ pub(crate) struct Topic {
     pub set_at_unix: u64,
 }
 
-/// A member's status in a channel: a bit set of [`Status::OP`] and [`Status::VOICE`].
+/// A member's status in a channel: a bit set of [`Status::OWNER`],
+/// [`Status::OP`] and [`Status::VOICE`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Status(u8);
 
 impl Status {
     pub const OP: Status = Status(1);
     pub const VOICE: Status = Status(2);
+    /// `+O` (RFC 2812's "channel creator", shown `~`): the room's owner, the
+    /// teacher. An owner runs the room as an operator does, and only an
+    /// owner or a server operator can remove, ban, mute or demote one.
+    pub const OWNER: Status = Status(4);
 
     pub fn has(self, other: Status) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
@@ -182,18 +190,43 @@ impl Status {
             self.0 &= !other.0;
         }
     }
+    /// Runs the room: an operator (co-host) or its owner.
+    pub fn runs_room(self) -> bool {
+        self.has(Status::OP) || self.has(Status::OWNER)
+    }
     /// Operators and voiced members may talk in a moderated room.
     pub fn may_speak(self) -> bool {
         self.0 != 0
     }
-    /// The prefixes NAMES and WHO show: the highest only, or all with `multi-prefix`.
+    /// The prefixes NAMES and WHO show: the highest only, or all with
+    /// `multi-prefix` (`~@+`).
     pub fn prefixes(self, all: bool) -> &'static str {
-        match (self.has(Status::OP), self.has(Status::VOICE), all) {
-            (true, true, true) => "@+",
-            (true, _, _) => "@",
-            (false, true, _) => "+",
-            (false, false, _) => "",
+        const ALL: [&str; 8] = ["", "@", "+", "@+", "~", "~@", "~+", "~@+"];
+        let bits = usize::from(self.0 & 7);
+        if all {
+            return ALL[bits];
         }
+        let highest = [Status::OWNER, Status::OP, Status::VOICE]
+            .into_iter()
+            .find(|s| self.has(*s));
+        match highest {
+            Some(Status::OWNER) => "~",
+            Some(Status::OP) => "@",
+            Some(_) => "+",
+            None => "",
+        }
+    }
+    /// The mode letters of this status, highest first (`Oov`).
+    pub fn letters(self) -> String {
+        [
+            (Status::OWNER, 'O'),
+            (Status::OP, 'o'),
+            (Status::VOICE, 'v'),
+        ]
+        .iter()
+        .filter(|(s, _)| self.has(*s))
+        .map(|(_, c)| *c)
+        .collect()
     }
 }
 
@@ -278,6 +311,14 @@ pub(crate) struct Channel {
     /// `+q`: members who may stay and read but not talk (unless voiced or
     /// excepted by `+e`).
     pub quiets: Vec<ListEntry>,
+    /// Who created the room, while connected (cleared when that client
+    /// goes: slab keys are reused). A creator is an operator, as on every
+    /// IRC server, and may make itself the owner (`MODE #room +O me`;
+    /// Banter's client does at once).
+    pub creator: Option<ClientId>,
+    /// The creator made itself the owner: it gets back in past the room's
+    /// locks after leaving it.
+    pub creator_owns: bool,
 }
 
 impl Channel {
@@ -294,6 +335,8 @@ impl Channel {
             excepts: Vec::new(),
             invex: Vec::new(),
             quiets: Vec::new(),
+            creator: None,
+            creator_owns: false,
         }
     }
 
@@ -301,8 +344,13 @@ impl Channel {
         self.members.get(&id).copied()
     }
 
+    /// Runs the room: a co-host (`@`) or its owner (`~`).
     pub fn is_op(&self, id: ClientId) -> bool {
-        self.status(id).is_some_and(|s| s.has(Status::OP))
+        self.status(id).is_some_and(Status::runs_room)
+    }
+
+    pub fn is_owner(&self, id: ClientId) -> bool {
+        self.status(id).is_some_and(|s| s.has(Status::OWNER))
     }
 
     /// Banned by `+b` and not excepted by `+e`; `mask` is the client's

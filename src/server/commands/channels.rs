@@ -8,8 +8,10 @@ use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
 use super::Ctx;
 use crate::proto::command;
+use crate::proto::message::nick_of;
 use crate::proto::names::{check_scripts, fold, is_channel, skeleton, validate_channel};
 use crate::proto::numeric::*;
+use crate::proto::reason::OWNER_PROTECTED;
 use crate::proto::Message;
 
 /// Why a JOIN was refused.
@@ -18,6 +20,13 @@ enum Refusal {
     InviteOnly,
     BadKey,
     Full,
+}
+
+/// An owner's status on joining: owner and operator (`~@`).
+pub(crate) fn owner_status() -> Status {
+    let mut status = Status::OWNER;
+    status.set(Status::OP, true);
+    status
 }
 
 impl Chat {
@@ -115,7 +124,13 @@ impl Chat {
         let away = client.away.clone();
         let status = match self.channels.get(&folded) {
             Some(ch) => {
-                if let Some(refusal) = self.join_refusal(id, ch, key) {
+                // An owner always gets back into her room, past a lock, a
+                // key, a limit and a ban: the server operators in the
+                // server's own room (the teacher hosting it is one), the
+                // creator of a room who made itself its owner.
+                let owner =
+                    (ch.permanent && is_oper) || (ch.creator == Some(id) && ch.creator_owns);
+                if let Some(refusal) = self.join_refusal(id, ch, key).filter(|_| !owner) {
                     let (numeric, why) = match refusal {
                         Refusal::Banned => (
                             ERR_BANNEDFROMCHAN,
@@ -137,9 +152,8 @@ impl Chat {
                     self.reply(id, out, numeric, &[&display, why]);
                     return;
                 }
-                // Server operators run the permanent room.
-                if ch.permanent && is_oper {
-                    Status::OP
+                if owner {
+                    owner_status()
                 } else {
                     Status::default()
                 }
@@ -158,9 +172,17 @@ impl Chat {
                     );
                     return;
                 }
-                self.channels
-                    .insert(folded.clone(), Channel::new(name, now, false));
-                // Whoever creates a room runs it.
+                let mut ch = Channel::new(name, now, false);
+                // Whoever creates a room runs it, and may make itself its owner.
+                ch.creator = Some(id);
+                self.channels.insert(folded.clone(), ch);
+                let max = self.config.max_joined.max(1);
+                if let Some(c) = self.client_mut(id) {
+                    if c.founded.len() >= max {
+                        c.founded.remove(0);
+                    }
+                    c.founded.push(folded.clone());
+                }
                 Status::OP
             }
         };
@@ -169,7 +191,6 @@ impl Chat {
         };
         ch.members.insert(id, status);
         let display = ch.name.clone();
-        let permanent = ch.permanent;
         if let Some(c) = self.client_mut(id) {
             c.channels.insert(folded.clone());
             c.invites.retain(|f| *f != folded);
@@ -186,14 +207,15 @@ impl Chat {
                 let mut relay = Relay::new(now, &mask, command::AWAY, vec![away]);
                 self.deliver(&mut relay, to, out);
             }
-            if permanent && status.has(Status::OP) {
+            // An owner back in her room: the others are told who runs it.
+            if status.has(Status::OWNER) {
                 let server = self.config.server_name.clone();
-                let nick = mask.split('!').next().unwrap_or(&mask).to_owned();
+                let nick = nick_of(&mask).to_owned();
                 let mut relay = Relay::new(
                     now,
                     &server,
                     command::MODE,
-                    vec![display.clone(), "+o".into(), nick],
+                    vec![display.clone(), "+Oo".into(), nick.clone(), nick],
                 );
                 self.deliver(&mut relay, ch.members.keys().copied(), out);
             }
@@ -559,6 +581,10 @@ impl Chat {
                 );
                 continue;
             }
+            if ch.is_owner(victim) && !ch.is_owner(id) && !is_oper {
+                self.reply(id, out, ERR_CHANOPRIVSNEEDED, &[&display, OWNER_PROTECTED]);
+                continue;
+            }
             let shown = self
                 .client(victim)
                 .map(|c| c.target().to_owned())
@@ -652,7 +678,7 @@ impl Chat {
                 .members
                 .iter()
                 .filter(|(&m, s)| {
-                    m != id && s.has(Status::OP) && self.caps_of(m).has(Caps::INVITE_NOTIFY)
+                    m != id && s.runs_room() && self.caps_of(m).has(Caps::INVITE_NOTIFY)
                 })
                 .map(|(&m, _)| m)
                 .collect();

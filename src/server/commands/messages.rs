@@ -167,7 +167,7 @@ impl Chat {
                         .iter()
                         .filter(|(_, s)| {
                             if prefix == '@' {
-                                s.has(Status::OP)
+                                s.runs_room()
                             } else {
                                 s.may_speak()
                             }

@@ -2,7 +2,7 @@
 //! exception, invite-exception and quiet lists) and user modes.
 
 use super::super::chat::{
-    fold_mask, normalize_mask, Channel, Chat, ListEntry, Status, MASK_LEN, MAX_LIST,
+    fold_mask, mask_matches, normalize_mask, Channel, Chat, ListEntry, Status, MASK_LEN, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
@@ -11,6 +11,7 @@ use crate::proto::command;
 use crate::proto::message::{line_len, nick_of, MAX_BODY_LEN};
 use crate::proto::names::{fold, is_channel};
 use crate::proto::numeric::*;
+use crate::proto::reason::OWNER_PROTECTED;
 use crate::proto::Message;
 
 /// Most mode changes with a parameter in one MODE command (`MODES=`).
@@ -126,6 +127,9 @@ impl Chat {
             return;
         };
         let may_change = ch.is_op(id) || client.oper;
+        // An owner can be demoted, banned or muted only by an owner or a
+        // server operator.
+        let outranks_owner = ch.is_owner(id) || client.oper;
         let setter_mask = client.mask.clone();
         let mut args = args.iter();
         let mut adding = true;
@@ -146,7 +150,7 @@ impl Chat {
                 _ => {}
             }
             let takes_param = match c {
-                'o' | 'v' | 'b' | 'e' | 'I' | 'q' | 'k' => true,
+                'O' | 'o' | 'v' | 'b' | 'e' | 'I' | 'q' | 'k' => true,
                 'l' => adding,
                 _ => false,
             };
@@ -166,7 +170,7 @@ impl Chat {
                 self.send_mode_list(id, &folded, list, ctx.out);
                 continue;
             }
-            if !"ovbeIqklCimnst".contains(c) {
+            if !"OovbeIqklCimnst".contains(c) {
                 self.reply(
                     id,
                     ctx.out,
@@ -183,7 +187,8 @@ impl Chat {
                 // `+k`/`+l`/`+o`/`+v` without their parameter: nothing to do.
                 continue;
             }
-            if let Some(change) = self.apply_channel_mode(ctx, &folded, adding, c, param) {
+            let change = self.apply_channel_mode(ctx, &folded, (adding, c), param, outranks_owner);
+            if let Some(change) = change {
                 applied.push(change);
             }
         }
@@ -250,14 +255,14 @@ impl Chat {
         &mut self,
         ctx: &mut Ctx<'_>,
         folded: &str,
-        adding: bool,
-        c: char,
+        (adding, c): (bool, char),
         param: Option<String>,
+        outranks_owner: bool,
     ) -> Option<(bool, char, Option<String>)> {
         let (id, now, out) = ctx.parts();
         let setter = self.client(id)?.mask.clone();
         let target_id = match (c, &param) {
-            ('o' | 'v', Some(nick)) => {
+            ('O' | 'o' | 'v', Some(nick)) => {
                 let Some(t) = self.find_nick(nick) else {
                     self.reply(id, out, ERR_NOSUCHNICK, &[nick, "No such nick/channel"]);
                     return None;
@@ -266,10 +271,44 @@ impl Chat {
             }
             _ => None,
         };
+        // The folded masks of the owners present, which a co-host's ban or
+        // quiet may not cover.
+        let owner_masks: Vec<String> = match (c, adding, outranks_owner) {
+            ('b' | 'q', true, false) => self.channels.get(folded).map_or(Vec::new(), |ch| {
+                ch.members
+                    .iter()
+                    .filter(|(_, s)| s.has(Status::OWNER))
+                    .filter_map(|(&m, _)| self.client(m).map(|c| fold(&c.mask)))
+                    .collect()
+            }),
+            _ => Vec::new(),
+        };
         let ch = self.channels.get_mut(folded)?;
         let display = ch.name.clone();
+        let protected = |ch: &Channel| {
+            let refused = match (c, target_id, &param) {
+                // Only an owner makes or unmakes an owner, except that a
+                // room's creator may make itself one.
+                ('O', Some(t), _) => {
+                    let claims_own_room = adding && t == id && ch.creator == Some(id);
+                    !(outranks_owner || claims_own_room)
+                }
+                ('o' | 'v', Some(t), _) => !adding && !outranks_owner && ch.is_owner(t),
+                ('b' | 'q', _, Some(mask)) => {
+                    let mask = fold_mask(&normalize_mask(mask));
+                    owner_masks.iter().any(|m| mask_matches(&mask, m))
+                }
+                _ => false,
+            };
+            refused
+        };
+        if protected(ch) {
+            self.reply(id, out, ERR_CHANOPRIVSNEEDED, &[&display, OWNER_PROTECTED]);
+            return None;
+        }
+        let ch = self.channels.get_mut(folded)?;
         match c {
-            'o' | 'v' => {
+            'O' | 'o' | 'v' => {
                 let t = target_id?;
                 let Some(status) = ch.members.get_mut(&t) else {
                     let nick = param.unwrap_or_default();
@@ -281,7 +320,14 @@ impl Chat {
                     );
                     return None;
                 };
-                let bit = if c == 'o' { Status::OP } else { Status::VOICE };
+                if c == 'O' && ch.creator == Some(t) {
+                    ch.creator_owns = adding;
+                }
+                let bit = match c {
+                    'O' => Status::OWNER,
+                    'o' => Status::OP,
+                    _ => Status::VOICE,
+                };
                 status.set(bit, adding);
                 let shown = self.client(t).map(|c| c.target().to_owned());
                 Some((adding, c, shown))

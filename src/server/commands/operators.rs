@@ -68,24 +68,28 @@ impl Chat {
             out.send(id, line);
         }
         log::info!("{addr} ({nick}) is now a server operator");
-        // Server operators run the permanent room: one already in it gets @ now.
+        // Server operators own the permanent room: one already in it gets ~@ now.
         let server = self.config.server_name.clone();
         for folded in joined {
             let Some(ch) = self.channels.get_mut(&folded) else {
                 continue;
             };
-            if !ch.permanent || ch.is_op(id) {
+            if !ch.permanent || ch.is_owner(id) {
                 continue;
             }
-            if let Some(s) = ch.members.get_mut(&id) {
-                s.set(Status::OP, true);
+            let Some(s) = ch.members.get_mut(&id) else {
+                continue;
+            };
+            let was_op = s.has(Status::OP);
+            s.set(Status::OWNER, true);
+            s.set(Status::OP, true);
+            let mut params = vec![ch.name.clone()];
+            if was_op {
+                params.extend(["+O".into(), nick.clone()]);
+            } else {
+                params.extend(["+Oo".into(), nick.clone(), nick.clone()]);
             }
-            let mut relay = Relay::new(
-                now,
-                &server,
-                command::MODE,
-                vec![ch.name.clone(), "+o".into(), nick.clone()],
-            );
+            let mut relay = Relay::new(now, &server, command::MODE, params);
             if let Some(ch) = self.channels.get(&folded) {
                 self.deliver(&mut relay, ch.members.keys().copied(), out);
             }

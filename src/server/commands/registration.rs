@@ -299,7 +299,16 @@ impl Chat {
     /// The ISUPPORT (005) tokens, exactly as implemented.
     fn isupport(&self) -> Vec<String> {
         let cfg = &self.config;
-        vec![
+        let room = (!cfg.room.is_empty()).then(|| {
+            // ISUPPORT values escape a space, a backslash and `=`.
+            let escaped = cfg
+                .room
+                .replace('\\', "\\x5C")
+                .replace(' ', "\\x20")
+                .replace('=', "\\x3D");
+            format!("{ISUPPORT_ROOM}={escaped}")
+        });
+        let mut tokens = vec![
             format!("AWAYLEN={TOPIC_LEN}"),
             "BOT=B".into(),
             "CASEMAPPING=rfc8265".into(),
@@ -319,7 +328,7 @@ impl Chat {
             "MSGREFTYPES=msgid,timestamp".into(),
             format!("NETWORK={}", cfg.network),
             format!("NICKLEN={}", cfg.nick_len),
-            "PREFIX=(ov)@+".into(),
+            "PREFIX=(Oov)~@+".into(),
             "SAFELIST".into(),
             "STATUSMSG=@+".into(),
             format!(
@@ -328,7 +337,9 @@ impl Chat {
             format!("TOPICLEN={TOPIC_LEN}"),
             "UTF8ONLY".into(),
             "WHOX".into(),
-        ]
+        ];
+        tokens.extend(room);
+        tokens
     }
 
     /// 005 lines, at most 13 tokens each.

@@ -172,17 +172,22 @@ impl Chat {
             };
             // It was a member: locks set meanwhile do not keep it out.
             ch.members.insert(id, status);
+            // The owner's old key was let go when it left: this one is hers.
+            let founds = status.has(Status::OWNER) && !ch.permanent && ch.creator.is_none();
+            if founds {
+                ch.creator = Some(id);
+                ch.creator_owns = true;
+            }
             let display = ch.name.clone();
             if let Some(c) = self.client_mut(id) {
                 c.channels.insert(folded.clone());
+                if founds {
+                    c.founded.push(folded.clone());
+                }
             }
             self.announce_join(&folded, &mask, bot, now, out);
             if let Some(ch) = self.channels.get(&folded) {
-                let modes: String = [(Status::OP, 'o'), (Status::VOICE, 'v')]
-                    .iter()
-                    .filter(|(s, _)| status.has(*s))
-                    .map(|(_, c)| *c)
-                    .collect();
+                let modes = status.letters();
                 if !modes.is_empty() {
                     let mut params = vec![display.clone(), format!("+{modes}")];
                     params.extend(modes.chars().map(|_| nick.clone()));

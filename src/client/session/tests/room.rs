@@ -340,3 +340,43 @@ fn a_change_the_server_made_is_the_servers() {
     let texts: Vec<String> = entries(&u).into_iter().map(|(_, e)| e.text).collect();
     assert_eq!(texts, ["The server made carol a host"]);
 }
+
+#[test]
+fn the_owner_of_the_servers_room_is_the_teacher_and_her_lines_say_so() {
+    let mut s = Session::new("me", None, vec!["#lobby".into(), "#side".into()]);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv 001 me :Welcome",
+            ":srv 005 me PREFIX=(Oov)~@+ CHANMODES=beIq,k,l,Cimnst banter.chat/ROOM=#lobby :ok",
+            ":me!u@h JOIN #lobby",
+            ":srv 353 me = #lobby :me ~@ana @bob",
+            ":srv 366 me #lobby :End",
+            ":me!u@h JOIN #side",
+            ":srv 353 me = #side :me ~@ana",
+            ":srv 366 me #side :End",
+        ],
+    );
+    let lobby = s.conversation("#lobby").unwrap();
+    assert_eq!(s.rank_in(lobby, "ana"), Rank::Teacher);
+    assert_eq!(s.rank_in(lobby, "bob"), Rank::CoHost);
+    assert_eq!(s.rank_in(lobby, "me"), Rank::Member);
+    // Anyone can found a room: there she is its owner, not "the teacher".
+    assert_eq!(
+        s.rank_in(s.conversation("#side").unwrap(), "ana"),
+        Rank::Owner
+    );
+
+    let u = feed(&mut s, &[":ana!u@h PRIVMSG #lobby :Homework is on page 12"]);
+    assert_eq!(entries(&u)[0].1.rank, Rank::Teacher);
+    // A look-alike gets no badge, and an owner who drops @ keeps hers.
+    let u = feed(
+        &mut s,
+        &[":srv MODE #lobby -o ana", ":bob!u@h PRIVMSG #lobby :hi"],
+    );
+    assert!(member(&s, "ana").owner && member(&s, "ana").host);
+    assert_eq!(entries(&u).last().unwrap().1.rank, Rank::CoHost);
+    feed(&mut s, &[":srv MODE #lobby -O ana"]);
+    assert!(!member(&s, "ana").host);
+}
