@@ -35,6 +35,8 @@ fn start(password: Option<&str>) -> Running {
     let mut config = test_config();
     config.discovery = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     config.password = password.map(str::to_owned);
+    config.room_title = "7B Maths".into();
+    config.host_name = "王老师".into();
     let server = Server::bind(config).expect("bind");
     let addr = server.local_addr();
     let discovery = server.discovery_addr().expect("discovery socket");
@@ -63,6 +65,11 @@ fn a_client_finds_the_room_over_loopback() {
     assert_eq!(room.addr, server.addr, "where to connect");
     assert_eq!(room.info.room, "#lobby");
     assert_eq!(room.info.topic, "Maths club");
+    // Two classrooms next door tell their rooms apart by name and teacher.
+    assert_eq!(
+        (room.info.title.as_str(), room.info.host.as_str()),
+        ("7B Maths", "王老师")
+    );
     assert_eq!(room.info.users, 1);
     assert!(!room.info.password);
 

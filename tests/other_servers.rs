@@ -12,20 +12,13 @@ use std::time::{Duration, Instant};
 
 use banter::client::session::{EntryKind, HostAction, LoginError, Update};
 use common::harness::Client;
+use common::TempDir;
 
 /// An ngIRCd on a free loopback port with its own config; killed on drop.
 struct Ngircd {
     child: Child,
     port: u16,
     _dir: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn ngircd_binary() -> PathBuf {

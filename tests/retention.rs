@@ -3,42 +3,19 @@
 //! after a restart and in the transcript export.
 
 mod common;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use banter::proto::Message;
 use banter::server::Config;
-use common::{only, TestClient, TestServer, SERVER_BIN, WAIT};
+use common::{only, TempDir, TestClient, TestServer, SERVER_BIN, WAIT};
 
 /// Long enough to see a line before it ages on a loaded machine, short
 /// enough for a test.
 const MAX_AGE: Duration = Duration::from_secs(3);
 
 const CAPS: &str = "batch server-time message-tags draft/chathistory";
-
-/// A fresh folder for one test's history file, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("banter-retention-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn file(&self) -> PathBuf {
-        self.0.join("history.sqlite3")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn texts(msgs: &[Message]) -> Vec<String> {
     only(msgs, "PRIVMSG")

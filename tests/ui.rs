@@ -25,6 +25,8 @@ fn a_visit_to_the_chat_room() {
     let app = App::new(Options {
         discovery: Mode::Off,
         language: None,
+        data_dir: None,
+        host_ip: None,
     })
     .expect("build the UI");
     // The labels below are English whatever the machine's language.

@@ -29,6 +29,8 @@ fn open_window(
     let app = App::new(Options {
         discovery: Mode::Off,
         language: None,
+        data_dir: None,
+        host_ip: None,
     })
     .expect("build the UI");
     app.borrow().set_language("en");

@@ -24,6 +24,8 @@ fn the_client_in_simplified_chinese() {
     let app = App::new(Options {
         discovery: Mode::Off,
         language: Some("zh_CN".into()),
+        data_dir: None,
+        host_ip: None,
     })
     .expect("build the UI");
     assert_eq!(app.borrow().language(), "zh_CN");

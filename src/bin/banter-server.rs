@@ -50,6 +50,10 @@ struct Args {
     /// Server operators (--oper) are its operators.
     #[arg(long, default_value = "#lobby")]
     room: String,
+    /// What people call the room ("7B Maths"), shown in the list of rooms
+    /// on the network beside its address.
+    #[arg(long, default_value = "", value_parser = title)]
+    room_title: String,
     /// Message of the day: the text itself, or the path of a file holding it.
     /// An empty value means no MOTD.
     #[arg(long)]
@@ -372,6 +376,8 @@ fn config_from(args: &Args) -> Result<Config, String> {
         network: args.network.clone(),
         description: args.server_description.clone(),
         room: args.room.clone(),
+        room_title: args.room_title.clone(),
+        host_name: String::new(),
         motd,
         password: args.password.clone(),
         opers: args.oper.clone(),
@@ -414,6 +420,14 @@ fn description(text: &str) -> Result<String, String> {
         return Err("expected one line of 1 to 100 bytes".into());
     }
     Ok(text.to_owned())
+}
+
+/// A room's title: up to 60 bytes, no control characters ("" for none).
+fn title(text: &str) -> Result<String, String> {
+    if text.len() > 60 || text.chars().any(char::is_control) {
+        return Err("expected one line of at most 60 bytes".into());
+    }
+    Ok(text.trim().to_owned())
 }
 
 /// `NAME:PASSWORD` for `--oper`: both non-empty, the name one word.

@@ -125,6 +125,8 @@ fn main() -> ExitCode {
     let options = Options {
         discovery: banter::env::discovery_mode(),
         language: banter::env::forced_language(),
+        data_dir: banter::env::client_data_dir(),
+        host_ip: None,
     };
     let forced_language = options.language.is_some();
     let app = match App::new(options) {
@@ -171,11 +173,15 @@ fn main() -> ExitCode {
     // Only the command line logs in at once; remembered values just fill
     // the form (and the command line wins over them).
     let at_once = launch.connects_at_once();
+    // Hosting is remembered, unless the command line names a server.
+    let host = launch.host || (launch.server.is_none() && saved.host == Some(true));
     let launch = Launch {
         server: launch.server.or(saved.server.clone()),
         name: launch.name.or(saved.name.clone()),
+        host,
         ..launch
     };
+    app.borrow_mut().use_settings(settings_path, saved);
     if let Err(e) = window.show() {
         eprintln!("banter: cannot show the window: {e}");
         return ExitCode::FAILURE;
@@ -184,28 +190,7 @@ fn main() -> ExitCode {
     app.borrow_mut().launch(&launch, at_once);
     let result = slint::run_event_loop();
     app.borrow_mut().shut_down();
-    if let Some(path) = &settings_path {
-        let (server, name) = app.borrow().login_fields();
-        let size = window
-            .window()
-            .size()
-            .to_logical(window.window().scale_factor());
-        let now = Settings {
-            server: (!server.is_empty()).then_some(server),
-            name: (!name.is_empty()).then_some(name),
-            language: Some(app.borrow().language().to_owned()),
-            // A BANTER_THEME for one run does not replace the remembered
-            // theme; a pick in the selector does.
-            theme: match app.borrow().picked_theme() {
-                Some(picked) => picked.code().map(str::to_owned),
-                None => saved.theme,
-            },
-            window: Some((size.width.round() as u32, size.height.round() as u32)),
-        };
-        if let Err(e) = now.save(path) {
-            log::warn!("settings not saved to {}: {e}", path.display());
-        }
-    }
+    app.borrow_mut().save_settings();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

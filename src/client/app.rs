@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use super::discovery::{self, Found};
 use super::host::Host;
 use super::link::{Link, LinkEvent};
 use super::session::{HostAction, Session, Update};
-use super::settings::ThemeChoice;
+use super::settings::{Settings, ThemeChoice};
 use super::tr;
 use super::ui::{AppWindow, Controller, Ui};
 use crate::proto::discovery::{Mode, DISCOVERY_PORT};
@@ -47,6 +48,13 @@ pub struct Options {
     /// A language forced for this run, over the system's (a code or locale
     /// such as `zh_CN`).
     pub language: Option<String>,
+    /// The folder where a room hosted from this window keeps its history
+    /// (`hosted-history.sqlite3`), so that the next lesson sees the last;
+    /// `None` keeps it in memory only.
+    pub data_dir: Option<PathBuf>,
+    /// The address a hosted room listens on: `None` for every interface
+    /// (others on the network join), loopback to keep it to this computer.
+    pub host_ip: Option<IpAddr>,
 }
 
 /// See the module doc.
@@ -73,10 +81,19 @@ pub struct App {
     /// The palette the reader picked in this run, if any: only a pick
     /// replaces the remembered one.
     picked_theme: Option<ThemeChoice>,
+    /// See [`Options::data_dir`].
+    data_dir: Option<PathBuf>,
+    /// See [`Options::host_ip`].
+    host_ip: Option<IpAddr>,
+    /// Where the settings are kept, and what was loaded from there: saved
+    /// again after each login that succeeds and at exit, so that a crash
+    /// or a power cut loses nothing typed in the form.
+    settings: Option<(PathBuf, Settings)>,
 }
 
-/// Where to host: the port from `host:port` (6667 if none), on every interface.
-fn host_bind_addr(field: &str) -> Result<SocketAddr, String> {
+/// Where to host: the port from `host:port` (6667 if none), on `ip` (every
+/// interface for `None`).
+fn host_bind_addr(field: &str, ip: Option<IpAddr>) -> Result<SocketAddr, String> {
     let field = field.trim();
     let port = match field.rsplit_once(':') {
         Some((_, p)) => p
@@ -85,7 +102,24 @@ fn host_bind_addr(field: &str) -> Result<SocketAddr, String> {
         None if field.is_empty() => DEFAULT_PORT,
         None => field.parse::<u16>().unwrap_or(DEFAULT_PORT),
     };
-    Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))
+    Ok(SocketAddr::new(
+        ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        port,
+    ))
+}
+
+/// The hosted room's history, in [`Options::data_dir`].
+pub const HOSTED_HISTORY_FILE: &str = "hosted-history.sqlite3";
+
+/// A room's title as typed: one line, at most 60 bytes (cut at a
+/// character), as the list of rooms on the network shows it.
+fn room_title(typed: &str) -> String {
+    let line: String = typed.chars().filter(|c| !c.is_control()).collect();
+    let mut end = line.len().min(60);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    line[..end].trim().to_owned()
 }
 
 impl App {
@@ -104,6 +138,9 @@ impl App {
             looking: Arc::new(AtomicBool::new(true)),
             stop_looking: Arc::new(AtomicBool::new(false)),
             picked_theme: None,
+            data_dir: options.data_dir,
+            host_ip: options.host_ip,
+            settings: None,
         }));
         Self::start_looking(&app.borrow());
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
@@ -263,12 +300,6 @@ impl App {
         self.with_session(|s| s.note(&note, crate::clock::unix_ms()));
     }
 
-    /// The address and name in the login form, for remembering them.
-    pub fn login_fields(&self) -> (String, String) {
-        let form = self.ui.login_form();
-        (form.server, form.nick)
-    }
-
     /// Fills the login form (from the command line or remembered settings),
     /// and logs in at once when asked to.
     pub fn launch(&mut self, launch: &crate::client::launch::Launch, at_once: bool) {
@@ -330,6 +361,7 @@ impl App {
             nick,
             password,
             host: hosting,
+            room_title: room_title_text,
         } = self.ui.login_form();
         let checked = validate_nick(&nick, crate::proto::names::DEFAULT_NICK_LEN)
             .and_then(|()| check_scripts(&nick));
@@ -357,16 +389,22 @@ impl App {
         }
         self.disconnect();
         let addr = if hosting {
-            let bind = match host_bind_addr(&server) {
+            let bind = match host_bind_addr(&server, self.host_ip) {
                 Ok(b) => b,
                 Err(e) => return self.ui.show_login_error(&e),
             };
             // Rooms hosted from the client can be found on the network
             // (unless the discovery mode says otherwise).
             let discovery = self.discovery.answer_addr(false);
+            // The form's password keeps the room to those who know it; its
+            // history is kept on disk for the next lesson.
             let config = Config {
                 bind,
                 room: self.room.clone().unwrap_or_else(|| DEFAULT_ROOM.into()),
+                room_title: room_title(&room_title_text),
+                host_name: nick.clone(),
+                password: (!password.is_empty()).then(|| password.clone()),
+                history_file: self.data_dir.as_ref().map(|d| d.join(HOSTED_HISTORY_FILE)),
                 discovery,
                 ..Config::default()
             };
@@ -476,11 +514,16 @@ impl App {
             return;
         };
         let updates = link.flush();
-        if updates.contains(&Update::Registered) {
+        let registered = updates.contains(&Update::Registered);
+        if registered {
             // In the room: stop looking for rooms on the network.
             self.looking.store(false, Ordering::SeqCst);
         }
         self.ui.apply(link.session(), &updates);
+        if registered {
+            // What got us in is worth keeping at once, not only at exit.
+            self.save_settings();
+        }
         if updates.contains(&Update::Quit) {
             self.shut_down();
             self.ui.hide();
@@ -528,6 +571,47 @@ impl App {
     }
 
     /// Closes the connection (after any queued QUIT) and the hosted server.
+    /// The settings `saved` at `path` (if any): they fill the form, and are
+    /// saved there again after each login that succeeds and at exit.
+    pub fn use_settings(&mut self, path: Option<PathBuf>, saved: Settings) {
+        self.ui.fill_login(
+            saved.server.as_deref(),
+            saved.name.as_deref(),
+            saved.host == Some(true),
+        );
+        self.ui
+            .fill_room_title(saved.room_title.as_deref().unwrap_or(""));
+        self.settings = path.map(|p| (p, saved));
+    }
+
+    /// Saves the settings: the form as it is, the language, the theme
+    /// picked, the window's size (atomically; a failure is logged).
+    pub fn save_settings(&self) {
+        let Some((path, saved)) = &self.settings else {
+            return;
+        };
+        let form = self.ui.login_form();
+        let window = self.ui.window().window();
+        let size = window.size().to_logical(window.scale_factor());
+        let now = Settings {
+            server: (!form.server.is_empty()).then_some(form.server),
+            name: (!form.nick.is_empty()).then_some(form.nick),
+            language: Some(self.language().to_owned()),
+            // A BANTER_THEME for one run does not replace the remembered
+            // theme; a pick in the selector does.
+            theme: match self.picked_theme {
+                Some(picked) => picked.code().map(str::to_owned),
+                None => saved.theme.clone(),
+            },
+            window: Some((size.width.round() as u32, size.height.round() as u32)),
+            host: Some(form.host),
+            room_title: (!form.room_title.is_empty()).then_some(form.room_title),
+        };
+        if let Err(e) = now.save(path) {
+            log::warn!("settings not saved to {}: {e}", path.display());
+        }
+    }
+
     pub fn shut_down(&mut self) {
         self.closed = true;
         self.stop_looking.store(true, Ordering::SeqCst);

@@ -27,6 +27,10 @@ pub struct Settings {
     pub language: Option<String>,
     /// The window's size in logical pixels.
     pub window: Option<(u32, u32)>,
+    /// "Host a room on this computer" was ticked.
+    pub host: Option<bool>,
+    /// The hosted room's name ("7B Maths").
+    pub room_title: Option<String>,
 }
 
 /// The palette the reader chose.
@@ -122,6 +126,7 @@ impl Settings {
             &mut self.name,
             &mut self.theme,
             &mut self.language,
+            &mut self.room_title,
         ] {
             if v.as_ref()
                 .is_some_and(|s| s.len() > 256 || s.chars().any(char::is_control))
@@ -174,6 +179,8 @@ mod tests {
             theme: Some("dark".into()),
             language: Some("zh_CN".into()),
             window: Some((1024, 700)),
+            host: Some(true),
+            room_title: Some("7B Maths".into()),
         };
         s.save(&path).expect("save");
         assert_eq!(Settings::load(&path), (s.clone(), None));

@@ -173,6 +173,8 @@ catalog! {
     TEXT_FILES = "Text";
     WEB_PAGES = "Web page";
     FOUND_ROOM_LOCKED = "{count} here · {address} · password needed";
+    /// Who hosts a room found on the network, before its FOUND_ROOM_DETAIL.
+    FOUND_ROOM_HOST = "hosted by {host}";
     MSG_IS_FOR_PEOPLE = "Use /join to talk in a room; /msg is for one person.";
     NOTHING_TO_LEAVE = "There is no conversation to leave.";
     TOPICS_ARE_FOR_ROOMS = "Topics belong to rooms.";

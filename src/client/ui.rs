@@ -168,6 +168,8 @@ pub struct LoginForm {
     pub nick: String,
     pub password: String,
     pub host: bool,
+    /// The hosted room's name (empty for none).
+    pub room_title: String,
 }
 
 /// A host button's action in the session's terms.
@@ -321,7 +323,13 @@ impl Ui {
             nick: login.get_nick().trim().to_owned(),
             password: login.get_password().to_string(),
             host: login.get_host_mode(),
+            room_title: login.get_room_title().trim().to_owned(),
         }
+    }
+
+    /// Fills the hosted room's name.
+    pub fn fill_room_title(&self, title: &str) {
+        self.login().set_room_title(title.into());
     }
 
     /// Fills in the login form: the fields given, and whether to host.
@@ -455,16 +463,26 @@ impl Ui {
                 } else {
                     format!("{name} \u{2014} {}", r.info.topic)
                 };
+                // "7B Maths (#lobby) — topic": two classrooms next door
+                // can tell their rooms apart.
+                let title = if r.info.title.is_empty() {
+                    title
+                } else {
+                    format!("{} ({title})", r.info.title)
+                };
                 let detail = if r.info.password {
                     tr::FOUND_ROOM_LOCKED
                 } else {
                     tr::FOUND_ROOM_DETAIL
                 };
+                let mut detail = detail.fill(&[("count", &r.info.users), ("address", &r.addr)]);
+                if !r.info.host.is_empty() {
+                    let host = tr::FOUND_ROOM_HOST.fill(&[("host", &r.info.host)]);
+                    detail = format!("{host} · {detail}");
+                }
                 FoundRoom {
                     title: title.into(),
-                    detail: detail
-                        .fill(&[("count", &r.info.users), ("address", &r.addr)])
-                        .into(),
+                    detail: detail.into(),
                 }
             })
             .collect();

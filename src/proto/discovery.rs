@@ -39,6 +39,10 @@ pub struct RoomInfo {
     /// IRC over TLS port, if any.
     pub tls_port: Option<u16>,
     pub password: bool,
+    /// What people call the room ("7B Maths"); empty for none.
+    pub title: String,
+    /// Who hosts it (the teacher's name); empty for none.
+    pub host: String,
 }
 
 /// Whether `nonce` is one a query may carry: 16 to 64 hex digits.
@@ -102,7 +106,7 @@ pub fn reply(info: &RoomInfo, query: &Query, max: usize) -> Option<Vec<u8>> {
         Query::V1 => REPLY_MAGIC_V1.to_owned(),
         Query::V2 { nonce } => format!("{REPLY_MAGIC}nonce={nonce}\n"),
     };
-    let head = format!(
+    let mut head = format!(
         "{magic}server={}\nroom={}\nusers={}\nport={}\n{}password={}\n",
         clean(&info.server),
         clean(&info.room),
@@ -113,6 +117,14 @@ pub fn reply(info: &RoomInfo, query: &Query, max: usize) -> Option<Vec<u8>> {
             .unwrap_or_default(),
         u8::from(info.password),
     );
+    // The title and the host's name are short (the server bounds them),
+    // so only the topic is ever cut.
+    for (key, value) in [("title", &info.title), ("host", &info.host)] {
+        let value = clean(value);
+        if !value.is_empty() {
+            head.push_str(&format!("{key}={value}\n"));
+        }
+    }
     if head.len() > max {
         return None;
     }
@@ -163,6 +175,8 @@ pub fn parse_reply(datagram: &[u8], nonce: &str) -> Option<RoomInfo> {
             }
             "tls_port" => info.tls_port = Some(value.parse().ok()?),
             "password" => info.password = value == "1",
+            "title" => info.title = clean(value),
+            "host" => info.host = clean(value),
             // Newer servers may say more; older clients ignore it.
             _ => {}
         }
@@ -209,6 +223,8 @@ mod tests {
             port: 6667,
             tls_port: Some(6697),
             password: true,
+            title: "7B Maths".into(),
+            host: "王老师".into(),
         };
         let r = reply(&info, &parsed, QUERY_LEN).expect("fits");
         assert!(r.len() <= QUERY_LEN);
@@ -216,6 +232,10 @@ mod tests {
         assert_eq!(back.users, 12);
         assert_eq!(back.tls_port, Some(6697));
         assert!(back.password);
+        assert_eq!(
+            (back.title.as_str(), back.host.as_str()),
+            ("7B Maths", "王老师")
+        );
         assert!(back.topic.starts_with("作业 很"));
         assert!(!back.topic.contains('\n'));
         assert!(

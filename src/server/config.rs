@@ -38,6 +38,12 @@ pub struct Config {
     /// The permanent room, created at start and never destroyed; empty for none.
     /// Server operators are its operators.
     pub room: String,
+    /// What people call the room ("7B Maths"), shown in the list of rooms
+    /// on the network; empty for none.
+    pub room_title: String,
+    /// Who hosts the room (the teacher's name, when hosted from the
+    /// client), shown in the list of rooms on the network; empty for none.
+    pub host_name: String,
     /// Message of the day; `None` answers 422.
     pub motd: Option<String>,
     /// Connection password (`PASS`); `None` lets anyone in.
@@ -97,6 +103,8 @@ impl Default for Config {
             network: "Banter".into(),
             description: "Banter chat room".into(),
             room: "#lobby".into(),
+            room_title: String::new(),
+            host_name: String::new(),
             motd: Some(
                 "Welcome to Banter!\nType /join #lobby to enter the room, /msg <name> <text> to talk to one person."
                     .into(),

@@ -166,6 +166,8 @@ impl Chat {
             port,
             tls_port: None,
             password: self.config.password.is_some(),
+            title: self.config.room_title.clone(),
+            host: self.config.host_name.clone(),
         }
     }
 
