@@ -145,12 +145,57 @@ fn hosting_moderating_and_being_moderated() {
     click(&window, "Host actions for bob");
     element(&window, "Reason for removing").set_accessible_value("spamming");
     click(&window, "Remove bob from the room");
+    // It asks first, with the reason.
+    wait_for_label(&window, "the question", |l| {
+        l == "Remove bob from the room?"
+    });
+    assert!(has_label(&window, |l| l == "Reason: spamming"));
+    click(&window, "Remove");
     let kick = bob.expect("KICK");
     assert_eq!(kick.params, ["#lobby", "bob", "spamming"]);
     let w = window.clone_strong();
     pump_until("bob gone from the list", move || {
         !has_label(&w, |l| l == "Talk privately with bob")
     });
+
+    // Ban keeps the computer out, not the name: dave shares his address
+    // with erin (here every client is 127.0.0.1, as a class behind one
+    // school router is), and the host is told before banning.
+    click(&window, "Unlock the room");
+    let mut dave = server.member("dave", "#lobby");
+    let mut erin = server.member("erin", "#lobby");
+    wait_for_label(&window, "erin in the list", |l| {
+        l == "Talk privately with erin"
+    });
+    click(&window, "Host actions for dave");
+    click(&window, "Ban dave");
+    wait_for_label(&window, "the ban question", |l| {
+        l == "Ban dave from the room?"
+    });
+    assert!(has_label(&window, |l| l.contains("will not get back in")
+        && l.contains("same address (erin)")));
+    click(&window, "Ban");
+    let ban = expect_where(&mut erin, "MODE", |p| p.get(1).is_some_and(|m| m == "+b"));
+    assert_eq!(ban, ["#lobby", "+b", "*!*@127.0.0.1"]);
+    assert_eq!(dave.expect("KICK").params[1], "dave");
+    dave.send("NICK sneaky");
+    dave.expect("NICK");
+    dave.send("JOIN #lobby");
+    assert_eq!(
+        dave.expect("474").params[1],
+        "#lobby",
+        "a new name is still banned"
+    );
+    // The host sees the ban and lifts it.
+    let w = window.clone_strong();
+    pump_until("the ban listed", move || {
+        has_control(&w, "Lift the ban on *!*@127.0.0.1")
+    });
+    click(&window, "Lift the ban on *!*@127.0.0.1");
+    let lift = expect_where(&mut erin, "MODE", |p| p.get(1).is_some_and(|m| m == "-b"));
+    assert_eq!(lift[2], "*!*@127.0.0.1");
+    dave.send("JOIN #lobby");
+    dave.expect("JOIN");
     app.borrow_mut().shut_down();
     drop(app);
     window.hide().expect("hide");

@@ -85,6 +85,8 @@ pub struct App {
     data_dir: Option<PathBuf>,
     /// See [`Options::host_ip`].
     host_ip: Option<IpAddr>,
+    /// A Remove or Ban waiting for the host's yes.
+    pending_host_action: Option<HostAction>,
     /// Where the settings are kept, and what was loaded from there: saved
     /// again after each login that succeeds and at exit, so that a crash
     /// or a power cut loses nothing typed in the form.
@@ -140,6 +142,7 @@ impl App {
             picked_theme: None,
             data_dir: options.data_dir,
             host_ip: options.host_ip,
+            pending_host_action: None,
             settings: None,
         }));
         Self::start_looking(&app.borrow());
@@ -624,6 +627,29 @@ impl App {
     }
 }
 
+impl App {
+    /// Sends a host's action (confirmed where it asks first).
+    fn do_host_action(&mut self, action: HostAction) {
+        let Some(link) = self.link.as_mut() else {
+            return;
+        };
+        let result = link.session_mut().host_action(action);
+        self.ui
+            .set_host_error(result.as_ref().err().map_or("", String::as_str));
+        self.flush();
+    }
+}
+
+/// "Reason: …" for a confirmation, or nothing for no reason.
+fn reason_line(reason: &str) -> String {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        String::new()
+    } else {
+        tr::REASON_IS.fill(&[("reason", &reason)])
+    }
+}
+
 impl Controller for App {
     fn connect(&mut self) {
         App::connect(self);
@@ -689,13 +715,49 @@ impl Controller for App {
     }
 
     fn host_action(&mut self, action: HostAction) {
-        let Some(link) = self.link.as_mut() else {
-            return;
+        // Removing and banning someone ask first, saying what will happen.
+        let ask = match &action {
+            HostAction::Remove { nick, reason } => Some((
+                tr::CONFIRM_REMOVE.fill(&[("nick", nick)]),
+                reason_line(reason),
+                tr::REMOVE_BUTTON.to_string(),
+            )),
+            HostAction::Ban { nick, reason } => {
+                let shared = self
+                    .link
+                    .as_ref()
+                    .map(|l| l.session().sharing_address(nick))
+                    .unwrap_or_default();
+                let mut detail = tr::BAN_DETAIL.fill(&[("nick", nick)]);
+                if !shared.is_empty() {
+                    detail.push(' ');
+                    detail.push_str(&tr::BAN_SHARED.fill(&[("names", &shared.join(", "))]));
+                }
+                let reason = reason_line(reason);
+                if !reason.is_empty() {
+                    detail = format!("{detail} {reason}");
+                }
+                Some((
+                    tr::CONFIRM_BAN.fill(&[("nick", nick)]),
+                    detail,
+                    tr::BAN_BUTTON.to_string(),
+                ))
+            }
+            _ => None,
         };
-        let result = link.session_mut().host_action(action);
-        self.ui
-            .set_host_error(result.as_ref().err().map_or("", String::as_str));
-        self.flush();
+        if let Some(ask) = ask {
+            self.pending_host_action = Some(action);
+            self.ui.ask_host_confirm(Some(ask));
+            return;
+        }
+        self.do_host_action(action);
+    }
+
+    fn confirm_host(&mut self, yes: bool) {
+        self.ui.ask_host_confirm(None);
+        if let Some(action) = self.pending_host_action.take().filter(|_| yes) {
+            self.do_host_action(action);
+        }
     }
 
     fn rejoin(&mut self) {

@@ -205,6 +205,15 @@ catalog! {
     PASSWORD_SET = "{by} set a room password";
     PASSWORD_REMOVED = "{by} removed the room password";
     MODE_CHANGED = "{by} changed the room settings: {change}";
+    CONFIRM_REMOVE = "Remove {nick} from the room?";
+    CONFIRM_BAN = "Ban {nick} from the room?";
+    REMOVE_BUTTON = "Remove";
+    BAN_BUTTON = "Ban";
+    /// A ban keeps out the computer, not the name.
+    BAN_DETAIL = "{nick} will not get back in, even under another name.";
+    /// Others behind the same address (a school's router) are kept out too.
+    BAN_SHARED = "Others here connect from the same address ({names}): they will be kept out too.";
+    REASON_IS = "Reason: {reason}";
     OWNER_NOW = "{nick} is now this room's owner";
     OWNER_NO_MORE = "{nick} is no longer this room's owner ({by})";
 

@@ -146,6 +146,8 @@ pub trait Controller: 'static {
     /// "⋯" beside a member (an empty name closes the host actions).
     fn select_member(&mut self, nick: &str);
     fn host_action(&mut self, action: session::HostAction);
+    /// The answer to "Remove …?" or "Ban …?".
+    fn confirm_host(&mut self, yes: bool);
     /// "Join again" after being removed.
     fn rejoin(&mut self);
     /// "Log in as host" with the server's operator name and password.
@@ -181,6 +183,7 @@ fn host_action(action: HostAction, nick: &str, text: &str) -> session::HostActio
         HostAction::Unmute => A::Unmute(nick),
         HostAction::Remove => A::Remove { nick, reason: text },
         HostAction::Ban => A::Ban { nick, reason: text },
+        HostAction::Unban => A::Unban(text),
         HostAction::MakeHost => A::MakeHost(nick),
         HostAction::RemoveHost => A::RemoveHost(nick),
         HostAction::MuteEveryone => A::MuteEveryone(true),
@@ -299,6 +302,8 @@ impl Ui {
             let action = host_action(action, &nick, &text);
             call(&c, |c| c.host_action(action)).unwrap_or_default()
         });
+        let c = controller.clone();
+        chat.on_confirm_host(move |yes| call(&c, |c| c.confirm_host(yes)).unwrap_or_default());
         let c = controller.clone();
         chat.on_rejoin(move || call(&c, |c| c.rejoin()).unwrap_or_default());
         let c = controller.clone();
@@ -488,6 +493,18 @@ impl Ui {
             .collect();
         self.login()
             .set_rooms(ModelRc::from(Rc::new(VecModel::from(items))));
+    }
+
+    /// Asks the host to confirm (`Some((question, detail, button))`), or
+    /// closes the question.
+    pub fn ask_host_confirm(&self, ask: Option<(String, String, String)>) {
+        let chat = self.chat();
+        chat.set_confirm_host_open(ask.is_some());
+        if let Some((question, detail, ok)) = ask {
+            chat.set_confirm_host_question(question.into());
+            chat.set_confirm_host_detail(detail.into());
+            chat.set_confirm_host_ok(ok.into());
+        }
     }
 
     pub fn set_hosting(&self, info: Option<String>) {
@@ -780,6 +797,8 @@ impl Ui {
         chat.set_room_muted(conv.modes.moderated);
         chat.set_room_locked(conv.modes.locked);
         chat.set_room_has_password(conv.modes.password);
+        let bans: Vec<SharedString> = conv.modes.bans.iter().map(SharedString::from).collect();
+        chat.set_bans(ModelRc::from(Rc::new(VecModel::from(bans))));
         chat.set_removed(conv.removed.is_some());
         chat.set_cannot_talk(session.cannot_talk(conv).unwrap_or_default().into());
         let mut members: Vec<(session::Rank, MemberItem)> = conv

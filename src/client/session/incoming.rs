@@ -43,7 +43,10 @@ impl Session {
             numeric::ERR_PASSWDMISMATCH if !self.registered => self.on_bad_password(),
             command::ERROR => self.on_error(p(0)),
             // People coming, going and renaming, and what they say (this file).
-            command::JOIN => self.on_join(&from, p(0), time),
+            command::JOIN => {
+                let address = m.source.as_deref().and_then(|s| s.rsplit_once('@'));
+                self.on_join(&from, address.map(|(_, a)| a), p(0), time)
+            }
             command::PART => self.on_part(m, &from, time),
             command::KICK => self.on_kick(m, &from, time),
             command::QUIT => self.on_quit(&from, p(0), time),
@@ -61,6 +64,8 @@ impl Session {
             command::MODE => self.on_mode_line(m, &from, time),
             numeric::RPL_CHANNELMODEIS => self.on_room_modes(&m.params),
             numeric::RPL_QUIETLIST => self.on_quiet_entry(&m.params),
+            numeric::RPL_BANLIST => self.on_ban_entry(&m.params),
+            numeric::RPL_ENDOFBANLIST => {}
             numeric::ERR_CANNOTSENDTOCHAN
                 if self.registered && self.on_cannot_send(p(1), last, time) => {}
             // What the server refused.
@@ -72,7 +77,7 @@ impl Session {
 
     /// `JOIN <room>`: ours opens the room (or finds it again after a
     /// reconnect) and asks for its state and history; anyone else's adds a member.
-    fn on_join(&mut self, who: &str, room: &str, time: u64) {
+    fn on_join(&mut self, who: &str, address: Option<&str>, room: &str, time: u64) {
         if self.is_me(who) {
             let existed = self.conversation(&(self.casemap)(room)).is_some();
             let i = self.ensure_conversation(room, false);
@@ -111,7 +116,9 @@ impl Session {
         };
         let members = &mut self.conversations[i].members;
         if members.len() < MAX_MEMBERS {
-            members.insert((self.casemap)(who), Member::new(who));
+            let mut member = Member::new(who);
+            member.address = address.map(str::to_owned);
+            members.insert((self.casemap)(who), member);
         }
         self.updates.push(Update::MembersChanged(key));
         self.notice_at(i, &tr::JOINED.fill(&[("nick", &who)]), time);
@@ -235,10 +242,11 @@ impl Session {
         let pending = conv.names_pending.get_or_insert_with(BTreeMap::new);
         for name in names.split(' ').filter(|n| !n.is_empty()) {
             // Status prefixes, then any `!user@host` (userhost-in-names).
-            let (symbols, nick) = self.mode_syntax.split_prefix(name);
-            let nick = nick.split('!').next().unwrap_or(nick);
+            let (symbols, full) = self.mode_syntax.split_prefix(name);
+            let nick = full.split('!').next().unwrap_or(full);
             if pending.len() < MAX_MEMBERS {
-                let member = self.mode_syntax.member(symbols, nick);
+                let mut member = self.mode_syntax.member(symbols, nick);
+                member.address = full.rsplit_once('@').map(|(_, a)| a.to_owned());
                 pending.insert((self.casemap)(nick), member);
             }
         }

@@ -14,6 +14,8 @@ const WANTED_CAPS: &[&str] = &[
     "echo-message",
     // Every status a member has, so losing `@` still shows their `+`.
     "multi-prefix",
+    // Everyone's address in NAMES: a ban keeps a computer out, not a name.
+    "userhost-in-names",
     "message-tags",
     "batch",
     "draft/chathistory",

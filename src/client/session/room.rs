@@ -26,6 +26,10 @@ pub struct Member {
     pub voice: bool,
     /// The room's owner (`~`): the teacher in the server's own room.
     pub owner: bool,
+    /// The address (host) they connect from, when the server said
+    /// (`nick!user@host` in JOIN and in NAMES with `userhost-in-names`):
+    /// what a ban keeps out, whatever name they take next.
+    pub address: Option<String>,
     /// The prefix symbols of the statuses held (`~`, `@`, `+`, ...): losing
     /// `@` leaves an owner's `~`, so `host`, `voice` and `owner` are derived
     /// from all of them.
@@ -39,6 +43,7 @@ impl Member {
             host: false,
             voice: false,
             owner: false,
+            address: None,
             held: String::new(),
         }
     }
@@ -90,6 +95,8 @@ pub struct RoomModes {
     pub password: bool,
     /// `+q` masks: people muted one by one.
     pub quiets: Vec<String>,
+    /// `+b` masks: who is kept out (for the host to see and lift).
+    pub bans: Vec<String>,
     /// The folded names of `name!*@*` quiets: who surely cannot talk. Other
     /// masks (`guest*`, `*!*@10.0.0.5`) cannot be judged without everyone's
     /// address and exceptions; the server's 404 says so when they apply.
@@ -135,11 +142,14 @@ pub enum HostAction {
         nick: String,
         reason: String,
     },
-    /// Keep out (`+b nick!*@*`) and remove.
+    /// Keep the computer out (`+b *!*@address`, or `nick!*@*` where the
+    /// address is not known) and remove: a new name does not get back in.
     Ban {
         nick: String,
         reason: String,
     },
+    /// Lifts a ban (`-b mask`).
+    Unban(String),
     MakeHost(String),
     /// Takes a co-host's `+o` away.
     RemoveHost(String),
@@ -401,9 +411,11 @@ impl Session {
                 } else {
                     reason
                 };
-                lines.push(msg(command::MODE, &[room, "+b", &format!("{nick}!*@*")]));
+                let mask = ban_mask(&nick, member(&nick).and_then(|m| m.address).as_deref());
+                lines.push(msg(command::MODE, &[room, "+b", &mask]));
                 lines.push(msg(command::KICK, &[room, &nick, &reason]));
             }
+            HostAction::Unban(mask) => lines.push(msg(command::MODE, &[room, "-b", &mask])),
             HostAction::MakeHost(nick) => lines.push(msg(command::MODE, &[room, "+o", &nick])),
             HostAction::RemoveHost(nick) => lines.push(msg(command::MODE, &[room, "-o", &nick])),
             HostAction::MuteEveryone(on) => {
@@ -481,6 +493,7 @@ impl Session {
             conv.modes = RoomModes::default();
         }
         self.out.push(msg(command::MODE, &[room]));
+        self.out.push(msg(command::MODE, &[room, "+b"]));
         if self.mode_syntax.has_quiet_list() {
             self.out.push(msg(command::MODE, &[room, "+q"]));
         }
@@ -505,6 +518,39 @@ impl Session {
     }
 
     /// `728 <me> <room> q <mask> ...`: one entry of the quiet list.
+    /// `367 <me> <room> <mask> [<setter> <time>]`: one ban of the room's list.
+    pub(super) fn on_ban_entry(&mut self, params: &[String]) {
+        let (Some(room), Some(mask)) = (params.get(1), params.get(2)) else {
+            return;
+        };
+        let key = (self.casemap)(room);
+        if let Some(conv) = self.conversations.iter_mut().find(|c| c.key == key) {
+            if !conv.modes.bans.contains(mask) && conv.modes.bans.len() < MAX_QUIETS {
+                conv.modes.bans.push(mask.clone());
+                self.updates.push(Update::MembersChanged(key));
+            }
+        }
+    }
+
+    /// The others in the open room (not us) who connect from the same
+    /// address as `nick` (a school's NAT): a ban on it keeps them out too.
+    pub fn sharing_address(&self, nick: &str) -> Vec<String> {
+        let Some(conv) = self.active() else {
+            return Vec::new();
+        };
+        let key = (self.casemap)(nick);
+        let Some(address) = conv.members.get(&key).and_then(|m| m.address.as_ref()) else {
+            return Vec::new();
+        };
+        conv.members
+            .iter()
+            .filter(|(k, m)| {
+                **k != key && !self.is_me(&m.nick) && m.address.as_ref() == Some(address)
+            })
+            .map(|(_, m)| m.nick.clone())
+            .collect()
+    }
+
     pub(super) fn on_quiet_entry(&mut self, params: &[String]) {
         let (Some(room), Some(mask)) = (params.get(1), params.get(3)) else {
             return;
@@ -536,6 +582,11 @@ impl Session {
             if let Some(&(_, symbol)) = symbol {
                 if let Some(member) = conv.members.get_mut(&casemap(arg_ref)) {
                     member.set(symbol, adding);
+                }
+            } else if mode == 'b' {
+                conv.modes.bans.retain(|b| b != arg_ref);
+                if adding && conv.modes.bans.len() < MAX_QUIETS {
+                    conv.modes.bans.push(arg_ref.to_owned());
                 }
             } else if mode == 'q' && self.mode_syntax.has_quiet_list() {
                 if adding {
@@ -658,5 +709,14 @@ fn mode_notice(by: &str, adding: bool, mode: char, arg: &str) -> String {
             };
             tr::MODE_CHANGED.fill(&[("by", by), ("change", &change)])
         }
+    }
+}
+
+/// The mask a ban of `nick` sets: the computer (`*!*@address`) when its
+/// address is known, so that a new name does not get back in; else the name.
+fn ban_mask(nick: &str, address: Option<&str>) -> String {
+    match address.filter(|a| !a.is_empty() && !a.contains(['*', '?', ' '])) {
+        Some(address) => format!("*!*@{address}"),
+        None => format!("{nick}!*@*"),
     }
 }

@@ -413,9 +413,20 @@ fn reconnect_rejoins_rooms_and_keeps_history_markers() {
     assert_eq!(s.conversations().len(), 2, "conversations kept");
     // Back in the room, the waiting line goes out, once.
     feed(&mut s, &[":me_!u@h JOIN #lobby"]);
-    assert_eq!(sent(&mut s), ["MODE #lobby", "PRIVMSG #lobby :while away"]);
+    assert_eq!(
+        sent(&mut s),
+        [
+            "MODE #lobby",
+            "MODE #lobby +b",
+            "PRIVMSG #lobby :while away"
+        ]
+    );
     feed(&mut s, &[":me_!u@h JOIN #games"]);
-    assert_eq!(sent(&mut s), ["MODE #games"], "nothing waited for #games");
+    assert_eq!(
+        sent(&mut s),
+        ["MODE #games", "MODE #games +b"],
+        "nothing waited for #games"
+    );
 }
 
 #[test]
@@ -493,7 +504,11 @@ fn history_is_fetched_merged_by_msgid_and_marked_after_a_reconnect() {
     feed(&mut s, &[":me!u@h JOIN #lobby"]);
     assert_eq!(
         sent(&mut s),
-        ["MODE #lobby", "CHATHISTORY AFTER #lobby msgid=m3 100"]
+        [
+            "MODE #lobby",
+            "MODE #lobby +b",
+            "CHATHISTORY AFTER #lobby msgid=m3 100"
+        ]
     );
     let u = feed(
         &mut s,
@@ -543,8 +558,8 @@ fn input_commands() {
     assert_eq!(s.active_index(), games);
     assert_eq!(
         sent(&mut s),
-        ["MODE #games"],
-        "asks for the room's settings"
+        ["MODE #games", "MODE #games +b"],
+        "asks for the room's settings and bans"
     );
     // exit asks first; Cancel changes nothing, OK quits.
     s.on_input("exit", T0).unwrap();

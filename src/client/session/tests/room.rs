@@ -380,3 +380,42 @@ fn the_owner_of_the_servers_room_is_the_teacher_and_her_lines_say_so() {
     feed(&mut s, &[":srv MODE #lobby -O ana"]);
     assert!(!member(&s, "ana").host);
 }
+
+#[test]
+fn a_ban_keeps_out_the_computer_and_says_who_shares_its_address() {
+    let mut s = Session::new("me", None, vec!["#lobby".into()]);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv 001 me :Welcome",
+            ":srv 005 me PREFIX=(Oov)~@+ CHANMODES=beIq,k,l,Cimnst :ok",
+            ":me!u@10.0.0.1 JOIN #lobby",
+            // userhost-in-names: everyone's address.
+            ":srv 353 me = #lobby :~@me!u@10.0.0.1 ming!u@10.0.0.5 li!u@10.0.0.5 ana!u@10.0.0.9",
+            ":srv 366 me #lobby :End",
+            ":erin!u@10.0.0.5 JOIN #lobby",
+        ],
+    );
+    s.drain();
+    assert_eq!(s.sharing_address("ming"), ["erin", "li"]);
+    assert!(s.sharing_address("ana").is_empty());
+    let ban = |nick: &str| HostAction::Ban {
+        nick: nick.into(),
+        reason: "spam".into(),
+    };
+    s.host_action(ban("ming")).expect("a host may ban");
+    assert_eq!(
+        sent(&mut s),
+        ["MODE #lobby +b *!*@10.0.0.5", "KICK #lobby ming spam"]
+    );
+    // The list the host lifts bans from.
+    feed(&mut s, &[":me!u@10.0.0.1 MODE #lobby +b *!*@10.0.0.5"]);
+    let modes = &s.conversation("#lobby").unwrap().modes;
+    assert_eq!(modes.bans, ["*!*@10.0.0.5"]);
+    s.host_action(HostAction::Unban("*!*@10.0.0.5".into()))
+        .expect("lift");
+    assert_eq!(sent(&mut s), ["MODE #lobby -b *!*@10.0.0.5"]);
+    feed(&mut s, &[":me!u@10.0.0.1 MODE #lobby -b *!*@10.0.0.5"]);
+    assert!(s.conversation("#lobby").unwrap().modes.bans.is_empty());
+}
