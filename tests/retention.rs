@@ -227,3 +227,56 @@ fn a_damaged_file_is_moved_aside_and_a_shared_folder_is_refused() {
     );
     assert!(!line.contains('\n'), "one line: {line}");
 }
+
+/// A deleted message (REDACT) is gone from every place the server keeps
+/// it: CHATHISTORY, the replay to plain clients, the file (its bytes too:
+/// `secure_delete`) and the transcript, after a restart as well.
+#[test]
+fn a_deleted_message_is_gone_from_history_replay_the_file_and_the_export() {
+    let dir = TempDir::new("redacted");
+    let file = dir.file();
+    let f = file.clone();
+    let mut server = TestServer::with(move |c| {
+        c.history_file = Some(f);
+        c.replay_lines = 10;
+    });
+    let caps = format!("{CAPS} echo-message draft/message-redaction");
+    let mut teacher = server.member_with_caps("teacher", &caps, "#lobby");
+    let mut pupil = server.member_with_caps("pupil", &caps, "#lobby");
+    teacher.sync();
+    pupil.send("PRIVMSG #lobby :homework is cancelled today");
+    pupil.send("PRIVMSG #lobby :page 12 please");
+    let said = pupil.expect("PRIVMSG");
+    let msgid = said.tag("msgid").expect("a msgid").to_owned();
+    pupil.sync();
+    wait_until("both lines on disk", || rows(&file, "#lobby") == 2);
+    // The room is the server's own, so nobody runs it: the author deletes.
+    pupil.send(&format!("REDACT #lobby {msgid} :not true"));
+    let told = teacher.expect("REDACT");
+    assert_eq!(told.params, ["#lobby", msgid.as_str(), "not true"]);
+    assert_eq!(told.source_nick(), Some("pupil"));
+
+    assert_eq!(latest(&mut teacher, "#lobby"), ["page 12 please"]);
+    let mut plain = server.member("plain", "#lobby");
+    assert_eq!(texts(&plain.sync()), ["page 12 please"], "the replay");
+    wait_until("the row deleted", || rows(&file, "#lobby") == 1);
+    drop((teacher, pupil, plain));
+    server.stop();
+
+    let bytes = std::fs::read(&file).expect("read the file");
+    let needle = b"homework is cancelled";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "the deleted text does not linger in the file's free pages"
+    );
+    let transcript = export(&file);
+    assert!(transcript.contains("page 12 please"), "{transcript}");
+    assert!(
+        !transcript.contains("homework is cancelled"),
+        "{transcript}"
+    );
+    let f = file.clone();
+    let server = TestServer::with(move |c| c.history_file = Some(f));
+    let mut later = server.member_with_caps("later", CAPS, "#lobby");
+    assert_eq!(latest(&mut later, "#lobby"), ["page 12 please"]);
+}

@@ -59,6 +59,9 @@ pub const MODE: &str = "MODE";
 pub const PRIVMSG: &str = "PRIVMSG";
 /// `NOTICE <target>{,<target>} :<text>`: never answered automatically.
 pub const NOTICE: &str = "NOTICE";
+/// `REDACT <target> <msgid> [:<reason>]`: deletes a message
+/// (`draft/message-redaction`); relayed as sent, from whoever deleted it.
+pub const REDACT: &str = "REDACT";
 /// `TAGMSG <target>{,<target>}`: tags only, for clients with `message-tags`.
 pub const TAGMSG: &str = "TAGMSG";
 /// `BATCH +<ref> <type> [<params>...]` opens a batch, `BATCH -<ref>` ends it.

@@ -265,6 +265,25 @@ impl History {
             .unwrap_or_default()
     }
 
+    /// The event `msgid` in conversation `target`, if still kept.
+    pub fn find(&self, target: &str, msgid: &str) -> Option<&Event> {
+        self.rings
+            .get(target)?
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.msgid == msgid)
+    }
+
+    /// Deletes the event `msgid` from conversation `target` (a redaction).
+    pub fn remove(&mut self, target: &str, msgid: &str) -> Option<Event> {
+        let ring = self.rings.get_mut(target)?;
+        let at = ring.events.iter().rposition(|e| e.msgid == msgid)?;
+        let event = ring.events.remove(at)?;
+        ring.bytes -= event.size();
+        Some(event)
+    }
+
     /// The conversations with events, and the time of their newest.
     pub fn targets(&self) -> impl Iterator<Item = (&str, u64)> {
         self.rings

@@ -10,7 +10,8 @@
 //! 3. Each room keeps at most the configured number of events on disk too:
 //!    older rows are deleted in the same transaction. Rows older than the
 //!    age limit are deleted when the loop's sweep says so ([`StoreOp::Expire`])
-//!    and at open; a room's rows go with the room ([`StoreOp::Forget`]).
+//!    and at open; a room's rows go with the room ([`StoreOp::Forget`]), a
+//!    deleted message's row with it ([`StoreOp::Redact`]).
 //!    `secure_delete` is on, so deleted text does not linger in free pages.
 //! 4. Only room events are stored; private messages never touch the disk.
 //! 5. At open only what the limits allow is read back: the newest `lines`
@@ -47,6 +48,8 @@ pub enum StoreOp {
     Forget(String),
     /// Delete every event before this time (Unix ms): the age limit.
     Expire(u64),
+    /// A message was deleted (REDACT): (room, msgid).
+    Redact(String, String),
 }
 
 /// Batches waiting for the writer (each is one loop turn's events).
@@ -400,6 +403,8 @@ fn write_batch(conn: &mut Connection, batch: &[StoreOp], keep: usize) -> rusqlit
         )?;
         let mut forget = tx.prepare_cached("DELETE FROM events WHERE target = ?1")?;
         let mut expire = tx.prepare_cached("DELETE FROM events WHERE time_ms < ?1")?;
+        let mut redact =
+            tx.prepare_cached("DELETE FROM events WHERE target = ?1 AND msgid = ?2")?;
         let mut touched: Vec<&str> = Vec::new();
         for op in batch {
             match op {
@@ -419,6 +424,9 @@ fn write_batch(conn: &mut Connection, batch: &[StoreOp], keep: usize) -> rusqlit
                 }
                 StoreOp::Expire(before) => {
                     expire.execute(params![sql_int(*before)])?;
+                }
+                StoreOp::Redact(target, msgid) => {
+                    redact.execute(params![target, msgid])?;
                 }
             }
         }

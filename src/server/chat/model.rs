@@ -32,6 +32,7 @@ impl Caps {
     pub const EVENT_PLAYBACK: Caps = Caps(1 << 13);
     /// Banter's own: a seat held after a lost connection (see `commands/resume.rs`).
     pub const RESUME: Caps = Caps(1 << 14);
+    pub const MESSAGE_REDACTION: Caps = Caps(1 << 15);
 
     pub fn has(self, other: Caps) -> bool {
         self.0 & other.0 == other.0
@@ -52,6 +53,7 @@ pub const SUPPORTED_CAPS: &[(&str, Caps)] = &[
     ("cap-notify", Caps::CAP_NOTIFY),
     ("draft/chathistory", Caps::CHATHISTORY),
     ("draft/event-playback", Caps::EVENT_PLAYBACK),
+    ("draft/message-redaction", Caps::MESSAGE_REDACTION),
     ("echo-message", Caps::ECHO_MESSAGE),
     ("extended-monitor", Caps::EXTENDED_MONITOR),
     ("invite-notify", Caps::INVITE_NOTIFY),

@@ -23,6 +23,7 @@ mod modes;
 mod monitor;
 mod operators;
 mod queries;
+mod redact;
 mod registration;
 mod resume;
 
@@ -123,6 +124,8 @@ const COMMANDS: &[Command] = &[
     cmd(command::PRIVMSG, 0, true, Chat::privmsg),
     cmd(command::NOTICE, 0, true, Chat::privmsg),
     cmd(command::TAGMSG, 1, true, Chat::tagmsg),
+    // redact.rs
+    cmd(command::REDACT, 2, true, Chat::redact),
     // queries.rs
     cmd(command::WHO, 0, true, Chat::who).weight(3),
     cmd(command::WHOIS, 1, true, Chat::whois).weight(2),
