@@ -112,6 +112,15 @@ fn hosting_moderating_and_being_moderated() {
     let mode = expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "-q"));
     assert_eq!(mode[2], "bob!*@*");
 
+    // The host deletes a line of bob's: it gives way to who deleted it.
+    bob.send("PRIVMSG #lobby :rude words");
+    wait_for_label(&window, "bob's line", |l| l.ends_with(": rude words"));
+    click(&window, "Delete message: rude words");
+    wait_for_label(&window, "the deletion shown", |l| {
+        l.ends_with("Message deleted by Ming")
+    });
+    assert!(!has_label(&window, |l| l.ends_with("rude words")));
+
     // The pinned notice: bob gets the topic, the window shows it.
     click(&window, "Edit the pinned notice");
     element(&window, "Pinned notice text").set_accessible_value("Homework: page 12");
@@ -236,6 +245,16 @@ fn hosting_moderating_and_being_moderated() {
     click(&window, "Send");
     let said = teacher.expect("PRIVMSG");
     assert_eq!(said.params, ["#class", "can I talk?"]);
+    // A member deletes a line of her own (not anyone else's: the teacher's
+    // lines have no Delete for her).
+    let w = window.clone_strong();
+    pump_until("Delete on her line", move || {
+        has_control(&w, "Delete message: can I talk?")
+    });
+    click(&window, "Delete message: can I talk?");
+    wait_for_label(&window, "her line deleted", |l| {
+        l.ends_with("Message deleted by pupil")
+    });
 
     // Everyone muted: the banner, for members too.
     teacher.send("MODE #class +m");
@@ -263,6 +282,10 @@ fn hosting_moderating_and_being_moderated() {
         l.starts_with("teacher at ") && l.ends_with(", mentioning you: pupil, please read first")
     });
     assert_eq!(window.get_unread(), 2);
+    assert!(
+        !has_control(&window, "Delete message: page 12, everyone"),
+        "a member cannot delete the teacher's line"
+    );
     // Her messages carry her badge too (the member list has one more).
     assert!(count_labels(&window, "teacher owns this room") >= 3);
     assert_eq!(

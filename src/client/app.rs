@@ -753,6 +753,10 @@ impl Controller for App {
         self.do_host_action(action);
     }
 
+    fn delete_message(&mut self, msgid: &str) {
+        self.with_session(|s| s.delete_message(msgid));
+    }
+
     fn confirm_host(&mut self, yes: bool) {
         self.ui.ask_host_confirm(None);
         if let Some(action) = self.pending_host_action.take().filter(|_| yes) {

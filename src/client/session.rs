@@ -260,6 +260,15 @@ pub enum Update {
         key: ConvKey,
         id: u64,
         time_ms: u64,
+        /// The server's id for it, by which it can be deleted.
+        msgid: Option<String>,
+    },
+    /// Message `msgid` in conversation `key` was deleted by `by`: the line
+    /// gives way to "message deleted by …".
+    Redacted {
+        key: ConvKey,
+        msgid: String,
+        by: String,
     },
     /// The connection stopped answering: drop it so that the worker
     /// reconnects (what was typed meanwhile stays queued).
@@ -297,6 +306,8 @@ pub struct Session {
     echo_message: bool,
     /// `draft/chathistory` is on: history is fetched, not replayed.
     chathistory: bool,
+    /// `draft/message-redaction` is on: messages can be deleted.
+    redaction: bool,
     /// The secret that takes our seat back after a drop (`banter.chat/resume`).
     resume_token: Option<String>,
     /// Open `chathistory` batches: reference to conversation key.
@@ -369,6 +380,7 @@ impl Session {
             caps_offered: Vec::new(),
             echo_message: false,
             chathistory: false,
+            redaction: false,
             resume_token: None,
             batches: BTreeMap::new(),
             last_heard_ms: 0,

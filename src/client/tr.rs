@@ -214,6 +214,8 @@ catalog! {
     /// Others behind the same address (a school's router) are kept out too.
     BAN_SHARED = "Others here connect from the same address ({names}): they will be kept out too.";
     REASON_IS = "Reason: {reason}";
+    /// What stays where a deleted message was.
+    MESSAGE_DELETED_BY = "Message deleted by {by}";
     OWNER_NOW = "{nick} is now this room's owner";
     OWNER_NO_MORE = "{nick} is no longer this room's owner ({by})";
 

@@ -54,6 +54,7 @@ fn message_item(entry: &Entry) -> MessageItem {
         local_id: i32::try_from(entry.pending).unwrap_or(0),
         mention: entry.mention,
         rank: rank_item(entry.rank),
+        msgid: entry.msgid.as_deref().unwrap_or_default().into(),
     }
 }
 
@@ -148,6 +149,8 @@ pub trait Controller: 'static {
     fn host_action(&mut self, action: session::HostAction);
     /// The answer to "Remove …?" or "Ban …?".
     fn confirm_host(&mut self, yes: bool);
+    /// "Delete" on a message (its server id).
+    fn delete_message(&mut self, msgid: &str);
     /// "Join again" after being removed.
     fn rejoin(&mut self);
     /// "Log in as host" with the server's operator name and password.
@@ -304,6 +307,10 @@ impl Ui {
         });
         let c = controller.clone();
         chat.on_confirm_host(move |yes| call(&c, |c| c.confirm_host(yes)).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_delete_message(move |msgid| {
+            call(&c, |c| c.delete_message(&msgid)).unwrap_or_default()
+        });
         let c = controller.clone();
         chat.on_rejoin(move || call(&c, |c| c.rejoin()).unwrap_or_default());
         let c = controller.clone();
@@ -623,7 +630,13 @@ impl Ui {
                     details_changed = true;
                 }
                 Update::ConfirmExit => self.set_confirm_exit(true),
-                Update::Delivered { key, id, time_ms } => self.delivered(key, *id, *time_ms),
+                Update::Delivered {
+                    key,
+                    id,
+                    time_ms,
+                    msgid,
+                } => self.delivered(key, *id, *time_ms, msgid.as_deref()),
+                Update::Redacted { key, msgid, by } => self.redacted(key, msgid, by),
                 Update::Quit | Update::ConnectionDead => {}
             }
         }
@@ -667,7 +680,7 @@ impl Ui {
     /// Our pending line `id` reached the server: it shows its time now, and
     /// moves after what others said meanwhile (lines fetched after a
     /// reconnect, say), which is where the server put it.
-    fn delivered(&mut self, key: &str, id: u64, time_ms: u64) {
+    fn delivered(&mut self, key: &str, id: u64, time_ms: u64, msgid: Option<&str>) {
         let Ok(id) = i32::try_from(id) else { return };
         let history = self.history(key);
         // Pending lines are among the newest: search from the end.
@@ -679,12 +692,40 @@ impl Ui {
                 item.pending = false;
                 item.local_id = 0;
                 item.time = format_time(time_ms).into();
+                item.msgid = msgid.unwrap_or_default().into();
                 if row + 1 == history.row_count() {
                     history.set_row_data(row, item);
                 } else {
                     history.remove(row);
                     history.push(item);
                 }
+                return;
+            }
+        }
+    }
+
+    /// Message `msgid` was deleted by `by`: its text goes from the screen,
+    /// and a line says who deleted it.
+    fn redacted(&mut self, key: &str, msgid: &str, by: &str) {
+        let history = self.history(key);
+        for row in (0..history.row_count()).rev() {
+            let Some(item) = history.row_data(row) else {
+                continue;
+            };
+            if item.msgid == msgid {
+                history.set_row_data(
+                    row,
+                    MessageItem {
+                        kind: MessageKind::Notice,
+                        text: tr::MESSAGE_DELETED_BY.fill(&[("by", &by)]).into(),
+                        msgid: SharedString::new(),
+                        nick: SharedString::new(),
+                        action: false,
+                        mention: false,
+                        rank: Rank::Member,
+                        ..item
+                    },
+                );
                 return;
             }
         }
@@ -794,6 +835,7 @@ impl Ui {
         let me = casemap(session.nick());
         let hosting = session.hosting_active();
         chat.set_i_am_host(hosting);
+        chat.set_can_delete(session.can_delete());
         chat.set_room_muted(conv.modes.moderated);
         chat.set_room_locked(conv.modes.locked);
         chat.set_room_has_password(conv.modes.password);

@@ -55,6 +55,7 @@ impl Session {
             numeric::RPL_ENDOFNAMES => self.on_end_of_names(p(1)),
             command::PRIVMSG | command::NOTICE => self.on_privmsg(m, &from, time),
             command::TOPIC => self.set_topic(p(0), p(1), Some(&from), time),
+            command::REDACT => self.on_redact(&from, p(0), p(1)),
             numeric::RPL_TOPIC => self.set_topic(p(1), p(2), None, time),
             // Host status and room settings (room.rs).
             numeric::RPL_YOUREOPER => self.on_host_login(true, time),
@@ -354,6 +355,25 @@ impl Session {
             rank: Rank::Member,
         };
         self.push_entry(&key, entry);
+    }
+
+    /// `REDACT <target> <msgid> [:<reason>]` from `by`: a line was deleted.
+    fn on_redact(&mut self, by: &str, target: &str, msgid: &str) {
+        // A private line's conversation is the other person's.
+        let name = if is_channel(target) || self.is_me(by) {
+            target
+        } else {
+            by
+        };
+        let key = (self.casemap)(name);
+        if msgid.is_empty() || self.conversation(&key).is_none() {
+            return;
+        }
+        self.updates.push(Update::Redacted {
+            key,
+            msgid: msgid.to_owned(),
+            by: by.to_owned(),
+        });
     }
 
     /// `TOPIC <room> :<topic>` from `setter`, or 332 (`setter` is `None`) on joining.

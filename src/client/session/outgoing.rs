@@ -292,6 +292,7 @@ impl Session {
             key,
             id: o.id,
             time_ms: time,
+            msgid: msgid.map(str::to_owned),
         });
         true
     }

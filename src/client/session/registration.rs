@@ -20,6 +20,8 @@ const WANTED_CAPS: &[&str] = &[
     "batch",
     "draft/chathistory",
     "banter.chat/resume",
+    // Deleting a message (yours, or any as a host).
+    "draft/message-redaction",
 ];
 
 impl Session {
@@ -38,6 +40,7 @@ impl Session {
         self.caps_offered.clear();
         self.echo_message = false;
         self.chathistory = false;
+        self.redaction = false;
         self.batches.clear();
         self.ping_sent_ms = None;
         for conv in &mut self.conversations {
@@ -89,6 +92,7 @@ impl Session {
                         "echo-message" => self.echo_message = true,
                         "-echo-message" => self.echo_message = false,
                         "draft/chathistory" => self.chathistory = true,
+                        "draft/message-redaction" => self.redaction = true,
                         "banter.chat/resume" => resume = true,
                         _ => {}
                     }

@@ -321,6 +321,23 @@ impl Session {
         conv.rank_of(key, server_room)
     }
 
+    /// Whether messages can be deleted here (the server speaks
+    /// `draft/message-redaction`): our own, and any in a room we host.
+    pub fn can_delete(&self) -> bool {
+        self.redaction && self.registered
+    }
+
+    /// Deletes message `msgid` of the open conversation (REDACT); the
+    /// server says who may, and the line goes when it confirms.
+    pub fn delete_message(&mut self, msgid: &str) {
+        if !self.can_delete() || msgid.is_empty() {
+            return;
+        }
+        if let Some(name) = self.active().map(|c| c.name.clone()) {
+            self.out.push(msg(command::REDACT, &[&name, msgid]));
+        }
+    }
+
     /// Whether we host the open room.
     pub fn hosting_active(&self) -> bool {
         let me = (self.casemap)(&self.nick);

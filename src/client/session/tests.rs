@@ -301,7 +301,8 @@ fn own_messages_are_pending_until_the_echo_with_echo_message() {
     assert!(u.contains(&Update::Delivered {
         key: "#lobby".into(),
         id,
-        time_ms: 1_795_316_645_123
+        time_ms: 1_795_316_645_123,
+        msgid: None,
     }));
     // An echo of a line this session did not send (another client of ours)
     // is shown as a line of its own.

@@ -419,3 +419,43 @@ fn a_ban_keeps_out_the_computer_and_says_who_shares_its_address() {
     feed(&mut s, &[":me!u@10.0.0.1 MODE #lobby -b *!*@10.0.0.5"]);
     assert!(s.conversation("#lobby").unwrap().modes.bans.is_empty());
 }
+
+#[test]
+fn deleting_a_line_names_it_by_id_and_a_deletion_reaches_its_conversation() {
+    let mut s = Session::new("me", None, vec!["#lobby".into()]);
+    s.on_connected();
+    feed(
+        &mut s,
+        &[
+            ":srv CAP * LS :message-tags echo-message draft/message-redaction",
+            ":srv CAP * ACK :message-tags echo-message draft/message-redaction",
+            ":srv 001 me :Welcome",
+            ":me!u@h JOIN #lobby",
+        ],
+    );
+    assert!(s.can_delete());
+    s.drain();
+    s.delete_message("m42");
+    assert_eq!(sent(&mut s), ["REDACT #lobby m42"]);
+    let u = feed(&mut s, &[":ana!u@h REDACT #lobby m42 :not true"]);
+    assert!(u.contains(&Update::Redacted {
+        key: "#lobby".into(),
+        msgid: "m42".into(),
+        by: "ana".into()
+    }));
+    // A private line's deletion belongs to the conversation with its author.
+    feed(&mut s, &[":bob!u@h PRIVMSG me :psst"]);
+    let u = feed(&mut s, &[":bob!u@h REDACT me m7"]);
+    assert!(u.contains(&Update::Redacted {
+        key: "bob".into(),
+        msgid: "m7".into(),
+        by: "bob".into()
+    }));
+    // Without the capability nothing is sent.
+    let mut plain = Session::new("me", None, vec!["#lobby".into()]);
+    plain.on_connected();
+    feed(&mut plain, &[":srv 001 me :Welcome", ":me!u@h JOIN #lobby"]);
+    plain.drain();
+    plain.delete_message("m42");
+    assert!(sent(&mut plain).is_empty());
+}
