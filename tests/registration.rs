@@ -40,7 +40,7 @@ fn welcome_burst_advertises_what_clients_need() {
         "TOPICLEN=390",
         "PREFIX=(Oov)~@+",
         "banter.chat/ROOM=#lobby",
-        "CHANMODES=beIq,k,l,Cimnst",
+        "CHANMODES=beIq,k,lP,Cimnst",
         "NETWORK=Banter",
         "UTF8ONLY",
     ] {

@@ -10,14 +10,14 @@ mod common;
 
 use banter::client::app::{App, Options};
 use banter::client::launch::Launch;
-use banter::client::ui::AppWindow;
+use banter::client::ui::{AppWindow, ChatAdapter, HostAction};
 use banter::proto::discovery::Mode;
 use common::ui::{
     click, count_labels, element, has_control, has_label, pump_until, wait_for_label,
 };
 use common::{TestClient, TestServer};
 use slint::platform::WindowEvent;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, SharedString};
 
 /// A window logged in as `name` in `room` (English labels, no discovery).
 fn open_window(
@@ -120,6 +120,41 @@ fn hosting_moderating_and_being_moderated() {
         l.ends_with("Message deleted by Ming")
     });
     assert!(!has_label(&window, |l| l.ends_with("rude words")));
+
+    // Private messages only with the hosts: the room is told, bob (a plain
+    // IRC client) is held to it, and the switch shows the rule.
+    window.global::<ChatAdapter>().invoke_host_action(
+        HostAction::PrivateChats,
+        SharedString::new(),
+        "hosts".into(),
+    );
+    let mode = expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "+P"));
+    assert_eq!(mode, ["#lobby", "+P", "hosts"]);
+    wait_for_label(&window, "the rule's notice", |l| {
+        l.ends_with("Ming limited private messages: only with the room's hosts")
+    });
+    assert_eq!(
+        element(&window, "Private messages")
+            .accessible_value()
+            .as_deref(),
+        Some("Only with the hosts")
+    );
+    let mut classmate = server.member("classmate", "#lobby");
+    bob.send("PRIVMSG classmate :psst");
+    assert_eq!(bob.expect("531").params[1], "classmate");
+    // To the host: let through.
+    bob.send("PRIVMSG Ming :a question");
+    let answer = bob.sync();
+    assert!(!answer.iter().any(|m| m.command == "531"), "{answer:?}");
+    window.global::<ChatAdapter>().invoke_host_action(
+        HostAction::PrivateChats,
+        SharedString::new(),
+        "anyone".into(),
+    );
+    expect_where(&mut bob, "MODE", |p| p.get(1).is_some_and(|m| m == "-P"));
+    bob.send("PRIVMSG classmate :free again");
+    assert_eq!(classmate.expect("PRIVMSG").params[1], "free again");
+    drop(classmate);
 
     // The pinned notice: bob gets the topic, the window shows it.
     click(&window, "Edit the pinned notice");

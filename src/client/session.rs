@@ -37,7 +37,7 @@ mod refusals;
 mod registration;
 mod room;
 pub use outgoing::split_text;
-pub use room::{HostAction, Member, Rank, RoomModes};
+pub use room::{HostAction, Member, PrivateChats, Rank, RoomModes};
 
 use outgoing::Outgoing;
 

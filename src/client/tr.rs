@@ -216,6 +216,12 @@ catalog! {
     REASON_IS = "Reason: {reason}";
     /// What stays where a deleted message was.
     MESSAGE_DELETED_BY = "Message deleted by {by}";
+    PRIVATE_HOSTS_BY = "{by} limited private messages: only with the room's hosts";
+    PRIVATE_OFF_BY = "{by} turned private messages off (hosts may still write to you)";
+    PRIVATE_ANYONE_BY = "{by} let everyone write private messages again";
+    PRIVATE_REFUSED_OFF = "Private messages are turned off in this class.";
+    PRIVATE_REFUSED_HOSTS = "In this class you can write privately only to the teacher and the co-hosts.";
+    NO_NEW_ROOMS_NOW = "While private messages are limited, you cannot open rooms of your own.";
     OWNER_NOW = "{nick} is now this room's owner";
     OWNER_NO_MORE = "{nick} is no longer this room's owner ({by})";
 

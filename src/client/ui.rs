@@ -187,6 +187,7 @@ fn host_action(action: HostAction, nick: &str, text: &str) -> session::HostActio
         HostAction::Remove => A::Remove { nick, reason: text },
         HostAction::Ban => A::Ban { nick, reason: text },
         HostAction::Unban => A::Unban(text),
+        HostAction::PrivateChats => A::PrivateChats(session::PrivateChats::parse(&text)),
         HostAction::MakeHost => A::MakeHost(nick),
         HostAction::RemoveHost => A::RemoveHost(nick),
         HostAction::MuteEveryone => A::MuteEveryone(true),
@@ -839,6 +840,11 @@ impl Ui {
         chat.set_room_muted(conv.modes.moderated);
         chat.set_room_locked(conv.modes.locked);
         chat.set_room_has_password(conv.modes.password);
+        chat.set_private_chats(match conv.modes.private_chats {
+            session::PrivateChats::Anyone => 0,
+            session::PrivateChats::Hosts => 1,
+            session::PrivateChats::Off => 2,
+        });
         let bans: Vec<SharedString> = conv.modes.bans.iter().map(SharedString::from).collect();
         chat.set_bans(ModelRc::from(Rc::new(VecModel::from(bans))));
         chat.set_removed(conv.removed.is_some());

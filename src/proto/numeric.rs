@@ -130,6 +130,8 @@ pub const ERR_BADCHANNAME: &str = "479";
 pub const ERR_INVALIDMODEPARAM: &str = "696";
 pub const ERR_NOPRIVILEGES: &str = "481";
 pub const ERR_NOOPERHOST: &str = "491";
+/// InspIRCd's `531 <me> <nick> :<reason>`: a private message refused.
+pub const ERR_CANTSENDTOUSER: &str = "531";
 pub const ERR_HELPNOTFOUND: &str = "524";
 pub const ERR_INVALIDKEY: &str = "525";
 pub const ERR_MONLISTFULL: &str = "734";

@@ -50,7 +50,17 @@ pub enum StoreOp {
     Expire(u64),
     /// A message was deleted (REDACT): (room, msgid).
     Redact(String, String),
+    /// A room's setting to keep across restarts (the server's own room's
+    /// private-chat rule); `None` deletes it.
+    RoomSetting {
+        room: String,
+        key: String,
+        value: Option<String>,
+    },
 }
+
+/// Most room settings read back at start.
+const MAX_SETTINGS: i64 = 256;
 
 /// Batches waiting for the writer (each is one loop turn's events).
 const QUEUE: usize = 1024;
@@ -100,6 +110,8 @@ pub struct Store {
     dropped: Arc<AtomicU64>,
     /// Held (locked) until the writer has finished (contract 6).
     _lock: std::fs::File,
+    /// (room, key, value) read at open, until taken.
+    room_settings: Vec<(String, String, String)>,
 }
 
 fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
@@ -283,6 +295,7 @@ impl Store {
             .map_err(sql)?;
         }
         let loaded = load(&conn, &limits).map_err(sql)?;
+        let room_settings = load_room_settings(&conn).map_err(sql)?;
         let keep = limits.lines;
         let (tx, rx) = sync_channel(QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
@@ -298,9 +311,15 @@ impl Store {
                 thread: Some(thread),
                 dropped,
                 _lock: lock,
+                room_settings,
             },
             loaded,
         ))
+    }
+
+    /// The room settings read at open (once).
+    pub fn take_room_settings(&mut self) -> Vec<(String, String, String)> {
+        std::mem::take(&mut self.room_settings)
     }
 
     /// Hands a batch to the writer without waiting (contract 1).
@@ -340,6 +359,25 @@ impl Drop for Store {
 
 /// Contract 5. Rooms come least recently written first, so that pushing
 /// them in order gives memory the same recency as the file.
+/// `room/<room>/<key>` rows of the meta table: (room, key, value).
+fn load_room_settings(conn: &Connection) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut rows = conn.prepare("SELECT key, value FROM meta WHERE key LIKE 'room/%' LIMIT ?1")?;
+    let found = rows.query_map(params![MAX_SETTINGS], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in found {
+        let (name, value) = row?;
+        let parsed = name
+            .strip_prefix("room/")
+            .and_then(|rest| rest.rsplit_once('/'));
+        if let Some((room, key)) = parsed {
+            out.push((room.to_owned(), key.to_owned(), value));
+        }
+    }
+    Ok(out)
+}
+
 fn load(conn: &Connection, limits: &Limits) -> rusqlite::Result<Vec<Event>> {
     let mut targets = conn.prepare(
         "SELECT target FROM
@@ -405,6 +443,11 @@ fn write_batch(conn: &mut Connection, batch: &[StoreOp], keep: usize) -> rusqlit
         let mut expire = tx.prepare_cached("DELETE FROM events WHERE time_ms < ?1")?;
         let mut redact =
             tx.prepare_cached("DELETE FROM events WHERE target = ?1 AND msgid = ?2")?;
+        let mut set = tx.prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?;
+        let mut unset = tx.prepare_cached("DELETE FROM meta WHERE key = ?1")?;
         let mut touched: Vec<&str> = Vec::new();
         for op in batch {
             match op {
@@ -427,6 +470,13 @@ fn write_batch(conn: &mut Connection, batch: &[StoreOp], keep: usize) -> rusqlit
                 }
                 StoreOp::Redact(target, msgid) => {
                     redact.execute(params![target, msgid])?;
+                }
+                StoreOp::RoomSetting { room, key, value } => {
+                    let name = format!("room/{room}/{key}");
+                    match value {
+                        Some(v) => set.execute(params![name, v])?,
+                        None => unset.execute(params![name])?,
+                    };
                 }
             }
         }

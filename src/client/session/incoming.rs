@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::proto::names::is_channel;
 use crate::proto::time::parse_server_time;
-use crate::proto::{command, numeric, Message};
+use crate::proto::{command, numeric, reason, Message};
 
 use super::{mentions, msg, tr, Entry, EntryKind, Member, Rank, Session, Update, CTCP};
 
@@ -291,7 +291,15 @@ impl Session {
         let notice = m.command.eq_ignore_ascii_case(command::NOTICE);
         // Server notices (no user source), before or after login.
         if m.source.as_deref().is_none_or(|s| !s.contains('!')) {
-            if self.registered && !self.conversations.is_empty() {
+            // A room's new private-chat rule in words, for other clients:
+            // the MODE line beside it is shown in the user's language.
+            let rule_said = [
+                reason::PRIVATE_CHATS_NOW_ANYONE,
+                reason::PRIVATE_CHATS_NOW_HOSTS,
+                reason::PRIVATE_CHATS_NOW_OFF,
+            ]
+            .contains(&text);
+            if self.registered && !self.conversations.is_empty() && !rule_said {
                 let i = self.active;
                 self.notice_at(i, &tr::SERVER_SAYS.fill(&[("text", &text)]), time);
             }

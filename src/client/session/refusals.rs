@@ -21,6 +21,13 @@ pub(super) fn plain_refusal(m: &Message) -> Option<String> {
         ERR_CHANNELISFULL => tr::ROOM_FULL.fill(&room),
         ERR_BANNEDFROMCHAN => tr::ROOM_BANNED.fill(&room),
         ERR_BADCHANNELKEY => tr::ROOM_NEEDS_PASSWORD.fill(&room),
+        ERR_CANTSENDTOUSER if text == reason::PRIVATE_CHATS_OFF => {
+            tr::PRIVATE_REFUSED_OFF.to_string()
+        }
+        ERR_CANTSENDTOUSER if text == reason::PRIVATE_CHATS_HOSTS => {
+            tr::PRIVATE_REFUSED_HOSTS.to_string()
+        }
+        ERR_CHANOPRIVSNEEDED if text == reason::NO_NEW_ROOMS => tr::NO_NEW_ROOMS_NOW.to_string(),
         ERR_CHANOPRIVSNEEDED if text == reason::OWNER_PROTECTED => {
             tr::OWNER_IS_PROTECTED.to_string()
         }
@@ -73,6 +80,13 @@ mod tests {
             refusal(":srv 482 ming #class :You're not a channel operator")
                 .is_some_and(|s| s.contains("Only a host of #class"))
         );
+        let private = format!(":srv 531 ana ben :{}", reason::PRIVATE_CHATS_HOSTS);
+        assert_eq!(
+            refusal(&private).as_deref(),
+            Some(tr::PRIVATE_REFUSED_HOSTS.id)
+        );
+        let rooms = format!(":srv 482 ana #secret :{}", reason::NO_NEW_ROOMS);
+        assert_eq!(refusal(&rooms).as_deref(), Some(tr::NO_NEW_ROOMS_NOW.id));
         // Numerics without a better sentence keep the server's words.
         assert_eq!(refusal(":srv 400 ming :Something odd"), None);
     }

@@ -97,6 +97,8 @@ pub struct RoomModes {
     pub quiets: Vec<String>,
     /// `+b` masks: who is kept out (for the host to see and lift).
     pub bans: Vec<String>,
+    /// `+P`: who may write privately (Banter's private-chat switch).
+    pub private_chats: PrivateChats,
     /// The folded names of `name!*@*` quiets: who surely cannot talk. Other
     /// masks (`guest*`, `*!*@10.0.0.5`) cannot be judged without everyone's
     /// address and exceptions; the server's 404 says so when they apply.
@@ -126,6 +128,37 @@ impl RoomModes {
             .filter_map(|q| q.strip_suffix("!*@*"))
             .map(casemap)
             .collect();
+    }
+}
+
+/// A room's private-chat rule (`+P hosts|off` on a Banter server).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PrivateChats {
+    #[default]
+    Anyone,
+    /// Students write privately only to the room's hosts.
+    Hosts,
+    /// Students write privately to nobody (hosts still may).
+    Off,
+}
+
+impl PrivateChats {
+    /// As the MODE line spells it.
+    pub fn word(self) -> &'static str {
+        match self {
+            PrivateChats::Anyone => "anyone",
+            PrivateChats::Hosts => "hosts",
+            PrivateChats::Off => "off",
+        }
+    }
+
+    /// From the MODE line's word (anything else is "anyone").
+    pub fn parse(word: &str) -> PrivateChats {
+        match word {
+            "hosts" => PrivateChats::Hosts,
+            "off" => PrivateChats::Off,
+            _ => PrivateChats::Anyone,
+        }
     }
 }
 
@@ -161,6 +194,8 @@ pub enum HostAction {
     Password(Option<String>),
     /// The pinned notice: the room's topic.
     PinNotice(String),
+    /// Who may write privately (`+P hosts|off`, `-P`).
+    PrivateChats(PrivateChats),
 }
 
 /// How the server's channel modes take parameters (ISUPPORT `PREFIX` and
@@ -433,6 +468,12 @@ impl Session {
                 lines.push(msg(command::KICK, &[room, &nick, &reason]));
             }
             HostAction::Unban(mask) => lines.push(msg(command::MODE, &[room, "-b", &mask])),
+            HostAction::PrivateChats(PrivateChats::Anyone) => {
+                lines.push(msg(command::MODE, &[room, "-P"]))
+            }
+            HostAction::PrivateChats(rule) => {
+                lines.push(msg(command::MODE, &[room, "+P", rule.word()]))
+            }
             HostAction::MakeHost(nick) => lines.push(msg(command::MODE, &[room, "+o", &nick])),
             HostAction::RemoveHost(nick) => lines.push(msg(command::MODE, &[room, "-o", &nick])),
             HostAction::MuteEveryone(on) => {
@@ -528,13 +569,13 @@ impl Session {
         conv.modes.moderated = false;
         conv.modes.locked = false;
         conv.modes.password = false;
-        for (adding, mode, _) in changes {
-            apply_room_mode(conv, adding, mode);
+        conv.modes.private_chats = PrivateChats::Anyone;
+        for (adding, mode, arg) in changes {
+            apply_room_mode(conv, adding, mode, arg.as_deref().unwrap_or(""));
         }
         self.updates.push(Update::MembersChanged(key));
     }
 
-    /// `728 <me> <room> q <mask> ...`: one entry of the quiet list.
     /// `367 <me> <room> <mask> [<setter> <time>]`: one ban of the room's list.
     pub(super) fn on_ban_entry(&mut self, params: &[String]) {
         let (Some(room), Some(mask)) = (params.get(1), params.get(2)) else {
@@ -568,6 +609,7 @@ impl Session {
             .collect()
     }
 
+    /// `728 <me> <room> q <mask> ...`: one entry of the quiet list.
     pub(super) fn on_quiet_entry(&mut self, params: &[String]) {
         let (Some(room), Some(mask)) = (params.get(1), params.get(3)) else {
             return;
@@ -612,7 +654,7 @@ impl Session {
                     conv.modes.remove_quiet(arg_ref, casemap);
                 }
             } else {
-                apply_room_mode(conv, adding, mode);
+                apply_room_mode(conv, adding, mode, arg_ref);
             }
             notices.push(mode_notice(by, adding, mode, arg_ref));
         }
@@ -679,11 +721,13 @@ impl Session {
 
 /// Room settings from one change (prefix and quiet changes are handled by
 /// the caller, which knows the members).
-fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char) {
+fn apply_room_mode(conv: &mut Conversation, adding: bool, mode: char, arg: &str) {
     match mode {
         'm' => conv.modes.moderated = adding,
         'i' => conv.modes.locked = adding,
         'k' => conv.modes.password = adding,
+        'P' if adding => conv.modes.private_chats = PrivateChats::parse(arg),
+        'P' => conv.modes.private_chats = PrivateChats::Anyone,
         _ => {}
     }
 }
@@ -701,6 +745,9 @@ fn mode_notice(by: &str, adding: bool, mode: char, arg: &str) -> String {
     );
     let who = [("by", by), ("nick", nick)];
     match (mode, adding) {
+        ('P', true) if arg == "off" => tr::PRIVATE_OFF_BY.fill(&who),
+        ('P', true) => tr::PRIVATE_HOSTS_BY.fill(&who),
+        ('P', false) => tr::PRIVATE_ANYONE_BY.fill(&who),
         ('O', true) => tr::OWNER_NOW.fill(&who),
         ('O', false) => tr::OWNER_NO_MORE.fill(&who),
         ('o', true) => tr::MADE_HOST.fill(&who),

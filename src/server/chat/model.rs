@@ -242,6 +242,37 @@ pub(crate) struct ListEntry {
     pub set_at_unix: u64,
 }
 
+/// Who may send private messages, set by a room's hosts (`+P`): for its
+/// members who are not hosts (see `commands/messages.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum PrivateChats {
+    #[default]
+    Anyone,
+    /// `+P hosts`: only with the room's hosts (and server operators).
+    Hosts,
+    /// `+P off`: none (hosts may still write to anyone).
+    Off,
+}
+
+impl PrivateChats {
+    pub fn parse(word: &str) -> Option<PrivateChats> {
+        match word.to_ascii_lowercase().as_str() {
+            "hosts" => Some(PrivateChats::Hosts),
+            "off" => Some(PrivateChats::Off),
+            "anyone" => Some(PrivateChats::Anyone),
+            _ => None,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            PrivateChats::Anyone => "anyone",
+            PrivateChats::Hosts => "hosts",
+            PrivateChats::Off => "off",
+        }
+    }
+}
+
 /// A channel's flag and parameter modes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ChannelModes {
@@ -254,6 +285,8 @@ pub(crate) struct ChannelModes {
     pub topic_lock: bool,
     pub key: Option<String>,
     pub limit: Option<usize>,
+    /// `+P hosts|off`: the room's private-message rule.
+    pub private_chats: PrivateChats,
 }
 
 impl ChannelModes {
@@ -289,6 +322,10 @@ impl ChannelModes {
         if let Some(limit) = self.limit {
             flags.push('l');
             params.push(limit.to_string());
+        }
+        if self.private_chats != PrivateChats::Anyone {
+            flags.push('P');
+            params.push(self.private_chats.word().to_owned());
         }
         let mut all = vec![flags];
         all.extend(params);

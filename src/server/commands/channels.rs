@@ -11,7 +11,7 @@ use crate::proto::command;
 use crate::proto::message::nick_of;
 use crate::proto::names::{check_scripts, fold, is_channel, skeleton, validate_channel};
 use crate::proto::numeric::*;
-use crate::proto::reason::OWNER_PROTECTED;
+use crate::proto::reason::{self, OWNER_PROTECTED};
 use crate::proto::Message;
 
 /// Why a JOIN was refused.
@@ -159,6 +159,10 @@ impl Chat {
                 }
             }
             None => {
+                if self.held_to_private_rule(id) {
+                    self.reply(id, out, ERR_CHANOPRIVSNEEDED, &[name, reason::NO_NEW_ROOMS]);
+                    return;
+                }
                 if let Some(why) = self.unfit_room_name(name) {
                     self.reply(id, out, ERR_BADCHANNAME, &[name, &why]);
                     return;

@@ -201,6 +201,13 @@ impl Chat {
             }
             return;
         };
+        // The private-chat rule of a room either is in (private_chats.rs).
+        if let Some(why) = self.private_refusal(id, to) {
+            if !quiet && !tags_only {
+                self.reply(id, out, ERR_CANTSENDTOUSER, &[target, why]);
+            }
+            return;
+        }
         let Some(recipient) = self.client(to) else {
             return;
         };

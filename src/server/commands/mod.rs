@@ -22,6 +22,7 @@ mod messages;
 mod modes;
 mod monitor;
 mod operators;
+mod private_chats;
 mod queries;
 mod redact;
 mod registration;

@@ -2,7 +2,8 @@
 //! exception, invite-exception and quiet lists) and user modes.
 
 use super::super::chat::{
-    fold_mask, mask_matches, normalize_mask, Channel, Chat, ListEntry, Status, MASK_LEN, MAX_LIST,
+    fold_mask, mask_matches, normalize_mask, Channel, Chat, ListEntry, PrivateChats, Status,
+    MASK_LEN, MAX_LIST,
 };
 use super::super::outbox::{ClientId, Outbox};
 use super::super::relay::Relay;
@@ -151,7 +152,7 @@ impl Chat {
             }
             let takes_param = match c {
                 'O' | 'o' | 'v' | 'b' | 'e' | 'I' | 'q' | 'k' => true,
-                'l' => adding,
+                'l' | 'P' => adding,
                 _ => false,
             };
             let param = if takes_param {
@@ -170,7 +171,7 @@ impl Chat {
                 self.send_mode_list(id, &folded, list, ctx.out);
                 continue;
             }
-            if !"OovbeIqklCimnst".contains(c) {
+            if !"OovbeIqklPCimnst".contains(c) {
                 self.reply(
                     id,
                     ctx.out,
@@ -390,6 +391,22 @@ impl Chat {
                     ch.modes.key.take()?;
                     Some((false, 'k', Some("*".into())))
                 }
+            }
+            'P' => {
+                let rule = if adding {
+                    PrivateChats::parse(&param?)?
+                } else {
+                    PrivateChats::Anyone
+                };
+                if ch.modes.private_chats == rule {
+                    return None;
+                }
+                ch.modes.private_chats = rule;
+                self.private_chats_changed(folded, rule, now, out);
+                Some(match rule {
+                    PrivateChats::Anyone => (false, 'P', None),
+                    _ => (true, 'P', Some(rule.word().to_owned())),
+                })
             }
             'l' => {
                 if adding {

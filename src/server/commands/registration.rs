@@ -314,7 +314,7 @@ impl Chat {
             "CASEMAPPING=rfc8265".into(),
             format!("CHATHISTORY={}", cfg.chathistory_max),
             format!("CHANLIMIT=#:{}", cfg.max_joined),
-            "CHANMODES=beIq,k,l,Cimnst".into(),
+            "CHANMODES=beIq,k,lP,Cimnst".into(),
             format!("CHANNELLEN={CHANNEL_LEN}"),
             "CHANTYPES=#".into(),
             "ELIST=CMNTU".into(),

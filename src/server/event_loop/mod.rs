@@ -266,9 +266,10 @@ impl Server {
             None => None,
         };
         let mut chat = Chat::new(config, &now());
-        let store = store.map(|(store, events)| {
+        let store = store.map(|(mut store, events)| {
             log::info!("history: {} events read back", events.len());
             chat.restore_history(events);
+            chat.restore_room_settings(store.take_room_settings());
             store
         });
         Ok(Server {
