@@ -184,6 +184,17 @@ fn hosting_moderating_and_being_moderated() {
     let mut late = server.client("late");
     late.send("JOIN #lobby");
     late.expect("473");
+    // Let in: /invite gets one person past the lock.
+    element(&window, "Message").set_accessible_value("/invite late");
+    click(&window, "Send");
+    assert_eq!(late.expect("INVITE").params, ["late", "#lobby"]);
+    wait_for_label(&window, "the host told", |l| {
+        l == "You let late into #lobby: they can join now, even while it is locked."
+    });
+    late.send("JOIN #lobby");
+    late.expect("JOIN");
+    late.send("PART #lobby");
+    late.expect("PART");
 
     // Remove bob with a reason.
     click(&window, "Host actions for bob");
@@ -345,6 +356,22 @@ fn hosting_moderating_and_being_moderated() {
     let w = window.clone_strong();
     pump_until("back in the room", move || {
         !has_label(&w, |l| l.starts_with("You cannot talk here"))
+    });
+
+    // An invitation to a locked room: one click joins.
+    teacher.send("JOIN #quiz");
+    teacher.expect("JOIN");
+    teacher.send("MODE #quiz +i");
+    teacher.send("INVITE pupil #quiz");
+    wait_for_label(&window, "the invitation", |l| {
+        l == "teacher invites you to #quiz."
+    });
+    click(&window, "Join #quiz");
+    let join = expect_where(&mut teacher, "JOIN", |p| p[0] == "#quiz");
+    assert_eq!(join, ["#quiz"]);
+    let w = window.clone_strong();
+    pump_until("the invitation put away", move || {
+        !has_control(&w, "Join #quiz")
     });
     app.borrow_mut().shut_down();
 }

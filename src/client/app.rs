@@ -753,6 +753,14 @@ impl Controller for App {
         self.do_host_action(action);
     }
 
+    fn answer_invitation(&mut self, join: bool) {
+        let room = self.ui.invitation();
+        self.ui.show_invitation(None);
+        if join && !room.is_empty() {
+            self.with_session(|s| s.join_room(&room));
+        }
+    }
+
     fn delete_message(&mut self, msgid: &str) {
         self.with_session(|s| s.delete_message(msgid));
     }

@@ -18,6 +18,8 @@ pub enum Input {
     Join(String),
     /// `/part [reason]`: leave the room on screen.
     Part(Option<String>),
+    /// `/invite <name>`: lets someone into the room on screen (past a lock).
+    Invite(String),
     /// `/topic [text]`: show or set the room's topic.
     Topic(Option<String>),
     /// `/quit [reason]`: leave at once.
@@ -106,6 +108,9 @@ pub fn parse(line: &str) -> Result<Input, InputError> {
             Ok(Input::Join(room_name(&room)))
         }
         "part" | "leave" => Ok(Input::Part(rest(args))),
+        "invite" => rest(args)
+            .map(Input::Invite)
+            .ok_or(InputError::Usage(tr::USAGE_INVITE)),
         "topic" => Ok(Input::Topic(rest(args))),
         "quit" => Ok(Input::Quit(rest(args))),
         "help" => Ok(Input::Help),
@@ -135,6 +140,7 @@ mod tests {
             ("/part", Input::Part(None)),
             ("/part bye all", Input::Part(Some("bye all".into()))),
             ("/topic", Input::Topic(None)),
+            ("/invite 小明", Input::Invite("小明".into())),
             ("/topic Homework", Input::Topic(Some("Homework".into()))),
             ("/quit", Input::Quit(None)),
             ("/QUIT gone", Input::Quit(Some("gone".into()))),

@@ -263,6 +263,12 @@ pub enum Update {
         /// The server's id for it, by which it can be deleted.
         msgid: Option<String>,
     },
+    /// `by` invites us to `room` (an invitation gets past a lock): the
+    /// window offers to join.
+    Invited {
+        room: String,
+        by: String,
+    },
     /// Message `msgid` in conversation `key` was deleted by `by`: the line
     /// gives way to "message deleted by …".
     Redacted {

@@ -162,6 +162,10 @@ catalog! {
     USAGE_MSG = "/msg <name> <text>";
     USAGE_NICK = "/nick <new name>";
     USAGE_JOIN = "/join <room>";
+    USAGE_INVITE = "/invite <name>";
+    INVITE_FROM_A_ROOM = "Open the room to let someone into, then type /invite <name>.";
+    YOU_INVITED = "You let {nick} into {room}: they can join now, even while it is locked.";
+    INVITED_YOU = "{by} invites you to {room}.";
     NOT_CONNECTED = "Not connected right now: your text is kept, send it again when the connection is back.";
     QUEUED = "Not connected: “{text}” will be sent when the connection is back.";
     TOO_MANY_QUEUED = "Not connected, and too many lines are already waiting: your text is kept.";
@@ -248,7 +252,7 @@ catalog! {
     HOST_LOGIN_OK = "You are logged in as a host of this server.";
     HOST_LOGIN_FAILED = "The host name or password is wrong.";
     HOST_LOGIN_EMPTY = "Type the host name and password the server was started with.";
-    HELP = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, /join <room>, /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
+    HELP = "Commands: /msg <name> <text> (private message), /me <action>, /nick <new name>, /join <room>, /invite <name> (let someone into a locked room), /part [reason], /topic [text], /quit [reason]. Type exit to leave. Start a message with // to send a line beginning with /.";
 }
 
 fn catalog(language: usize) -> Option<&'static [(&'static str, &'static str)]> {

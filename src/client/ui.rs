@@ -151,6 +151,8 @@ pub trait Controller: 'static {
     fn confirm_host(&mut self, yes: bool);
     /// "Delete" on a message (its server id).
     fn delete_message(&mut self, msgid: &str);
+    /// **Join** (true) or × on an invitation.
+    fn answer_invitation(&mut self, join: bool);
     /// "Join again" after being removed.
     fn rejoin(&mut self);
     /// "Log in as host" with the server's operator name and password.
@@ -308,6 +310,10 @@ impl Ui {
         });
         let c = controller.clone();
         chat.on_confirm_host(move |yes| call(&c, |c| c.confirm_host(yes)).unwrap_or_default());
+        let c = controller.clone();
+        chat.on_answer_invitation(move |join| {
+            call(&c, |c| c.answer_invitation(join)).unwrap_or_default()
+        });
         let c = controller.clone();
         chat.on_delete_message(move |msgid| {
             call(&c, |c| c.delete_message(&msgid)).unwrap_or_default()
@@ -503,6 +509,18 @@ impl Ui {
             .set_rooms(ModelRc::from(Rc::new(VecModel::from(items))));
     }
 
+    /// The invitation bar: a room and its sentence, or none.
+    pub fn show_invitation(&self, invitation: Option<(&str, &str)>) {
+        let (room, text) = invitation.unwrap_or_default();
+        self.chat().set_invitation(room.into());
+        self.chat().set_invitation_text(text.into());
+    }
+
+    /// The room of the invitation on show, if any.
+    pub fn invitation(&self) -> String {
+        self.chat().get_invitation().to_string()
+    }
+
     /// Asks the host to confirm (`Some((question, detail, button))`), or
     /// closes the question.
     pub fn ask_host_confirm(&self, ask: Option<(String, String, String)>) {
@@ -638,6 +656,10 @@ impl Ui {
                     msgid,
                 } => self.delivered(key, *id, *time_ms, msgid.as_deref()),
                 Update::Redacted { key, msgid, by } => self.redacted(key, msgid, by),
+                Update::Invited { room, by } => {
+                    let text = tr::INVITED_YOU.fill(&[("by", by), ("room", room)]);
+                    self.show_invitation(Some((room, &text)));
+                }
                 Update::Quit | Update::ConnectionDead => {}
             }
         }

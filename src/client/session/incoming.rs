@@ -56,6 +56,16 @@ impl Session {
             command::PRIVMSG | command::NOTICE => self.on_privmsg(m, &from, time),
             command::TOPIC => self.set_topic(p(0), p(1), Some(&from), time),
             command::REDACT => self.on_redact(&from, p(0), p(1)),
+            command::INVITE => self.on_invite(&from, p(0), p(1), time),
+            numeric::RPL_INVITING => {
+                let text = tr::YOU_INVITED.fill(&[("nick", &p(1)), ("room", &p(2))]);
+                let i = self
+                    .conversations
+                    .iter()
+                    .position(|c| c.key == (self.casemap)(p(2)))
+                    .unwrap_or(self.active);
+                self.notice_at(i, &text, time);
+            }
             numeric::RPL_TOPIC => self.set_topic(p(1), p(2), None, time),
             // Host status and room settings (room.rs).
             numeric::RPL_YOUREOPER => self.on_host_login(true, time),
@@ -363,6 +373,21 @@ impl Session {
             rank: Rank::Member,
         };
         self.push_entry(&key, entry);
+    }
+
+    /// `INVITE <nick> <room>` from `by`: to us, an invitation to offer;
+    /// to someone else (`invite-notify`), nothing to show.
+    fn on_invite(&mut self, by: &str, nick: &str, room: &str, time: u64) {
+        if !self.is_me(nick) || !is_channel(room) {
+            return;
+        }
+        let text = tr::INVITED_YOU.fill(&[("by", &by), ("room", &room)]);
+        let i = self.active;
+        self.notice_at(i, &text, time);
+        self.updates.push(Update::Invited {
+            room: room.to_owned(),
+            by: by.to_owned(),
+        });
     }
 
     /// `REDACT <target> <msgid> [:<reason>]` from `by`: a line was deleted.

@@ -109,6 +109,14 @@ impl Session {
                     self.out.push(msg(command::PART, &params));
                 }
             }
+            Input::Invite(nick) => {
+                let conv = self
+                    .active()
+                    .filter(|c| !c.private)
+                    .ok_or(tr::INVITE_FROM_A_ROOM.text())?;
+                let room = conv.name.clone();
+                self.out.push(msg(command::INVITE, &[&nick, &room]));
+            }
             Input::Topic(text) => {
                 let conv = self
                     .active()

@@ -356,6 +356,15 @@ impl Session {
         conv.rank_of(key, server_room)
     }
 
+    /// Joins `room` (an invitation's **Join**), showing it once in.
+    pub fn join_room(&mut self, room: &str) {
+        if !is_channel(room) {
+            return;
+        }
+        self.focus_on_join = Some((self.casemap)(room));
+        self.out.push(msg(command::JOIN, &[room]));
+    }
+
     /// Whether messages can be deleted here (the server speaks
     /// `draft/message-redaction`): our own, and any in a room we host.
     pub fn can_delete(&self) -> bool {
