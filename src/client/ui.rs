@@ -858,6 +858,7 @@ impl Ui {
         let me = casemap(session.nick());
         let hosting = session.hosting_active();
         chat.set_i_am_host(hosting);
+        chat.set_i_am_owner(session.rank_in(conv, &me) >= session::Rank::Owner);
         chat.set_can_delete(session.can_delete());
         chat.set_room_muted(conv.modes.moderated);
         chat.set_room_locked(conv.modes.locked);

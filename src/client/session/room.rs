@@ -643,7 +643,14 @@ impl Session {
         let casemap = self.casemap;
         let mut notices = Vec::new();
 
-        for (adding, mode, arg) in changes(&self.mode_syntax, params) {
+        let changes = changes(&self.mode_syntax, params);
+        // `+Oo ana ana` reads as one line: an owner is a host already.
+        let owners: Vec<String> = changes
+            .iter()
+            .filter(|(adding, mode, _)| *adding && *mode == 'O')
+            .filter_map(|(_, _, arg)| arg.clone())
+            .collect();
+        for (adding, mode, arg) in changes {
             let conv = &mut self.conversations[i];
             let arg_ref = arg.as_deref().unwrap_or("");
             let symbol = self.mode_syntax.prefixes.iter().find(|(m, _)| *m == mode);
@@ -665,7 +672,9 @@ impl Session {
             } else {
                 apply_room_mode(conv, adding, mode, arg_ref);
             }
-            notices.push(mode_notice(by, adding, mode, arg_ref));
+            if !(adding && mode == 'o' && owners.iter().any(|o| o == arg_ref)) {
+                notices.push(mode_notice(by, adding, mode, arg_ref));
+            }
         }
         self.updates.push(Update::MembersChanged(key));
         for text in notices {
