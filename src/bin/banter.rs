@@ -25,7 +25,7 @@ struct Args {
     /// Your name in the room; with --server (or --host) the client logs in at once.
     #[arg(long)]
     name: Option<String>,
-    /// The room to join (default #lobby).
+    /// The room to join (default: the server's own room, or #lobby).
     #[arg(long)]
     room: Option<String>,
     /// Host a room on this computer.
