@@ -157,3 +157,41 @@ fn a_client_given_only_an_address_lands_in_the_servers_own_room() {
     let mut c = Client::connect_session(&plain.addr.to_string(), session);
     c.pump_until("in the fallback room", |c| c.in_lobby("ana"));
 }
+
+/// A client killed (kill -9, a power cut) and relaunched with the seat's
+/// secret it had saved takes its name and rooms back at once, instead of
+/// reading "name taken" until the seat expires.
+#[test]
+fn a_client_killed_and_relaunched_takes_its_seat_at_once() {
+    let server = TestServer::start();
+    let addr = server.addr.to_string();
+    let mut first = Client::connect(&addr, "小明");
+    first.pump_until("a seat's secret", |c| {
+        c.in_lobby("小明") && c.session().resume_token().is_some()
+    });
+    let token = first.session().resume_token().map(str::to_owned);
+    assert!(
+        first.updates.contains(&Update::ResumeTokenChanged),
+        "saved at once"
+    );
+    // Gone without a QUIT: the server holds the seat.
+    first.vanish();
+    drop(first);
+
+    // Without the secret the name is taken (the seat is held)...
+    let mut other = Client::connect(&addr, "小明");
+    other.pump_until("name taken", |c| {
+        c.updates
+            .contains(&Update::LoginFailed(LoginError::NickTaken("小明".into())))
+    });
+    // ...with it, the relaunched client is itself again, in its room.
+    let session = Session::new("小明", None, vec!["#lobby".into()]).with_resume_token(token);
+    let mut again = Client::connect_session(&addr, session);
+    again.pump_until("back as itself", |c| {
+        c.session().is_registered() && c.session().nick() == "小明" && c.in_lobby("小明")
+    });
+    assert!(!again
+        .updates
+        .iter()
+        .any(|u| matches!(u, Update::LoginFailed(_))));
+}

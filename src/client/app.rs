@@ -443,6 +443,9 @@ impl App {
         };
         if let Some(host) = &self.host {
             session = host.operate(session);
+        } else if let Some(seat) = self.saved_seat(&server, &nick) {
+            // Relaunched after a crash: our seat is still held for us.
+            session = session.with_resume_token(Some(seat));
         }
         self.ui.set_busy(true);
         self.link = Some(Link::connect(&addr, session, || {
@@ -518,13 +521,15 @@ impl App {
         };
         let updates = link.flush();
         let registered = updates.contains(&Update::Registered);
+        let save = registered || updates.contains(&Update::ResumeTokenChanged);
         if registered {
             // In the room: stop looking for rooms on the network.
             self.looking.store(false, Ordering::SeqCst);
         }
         self.ui.apply(link.session(), &updates);
-        if registered {
-            // What got us in is worth keeping at once, not only at exit.
+        if save {
+            // What got us in (and the seat's secret) is worth keeping at
+            // once, not only at exit: a crash must not lose it.
             self.save_settings();
         }
         if updates.contains(&Update::Quit) {
@@ -589,7 +594,7 @@ impl App {
 
     /// Saves the settings: the form as it is, the language, the theme
     /// picked, the window's size (atomically; a failure is logged).
-    pub fn save_settings(&self) {
+    pub fn save_settings(&mut self) {
         let Some((path, saved)) = &self.settings else {
             return;
         };
@@ -609,10 +614,34 @@ impl App {
             window: Some((size.width.round() as u32, size.height.round() as u32)),
             host: Some(form.host),
             room_title: (!form.room_title.is_empty()).then_some(form.room_title),
+            seat: self.seat(),
         };
         if let Err(e) = now.save(path) {
             log::warn!("settings not saved to {}: {e}", path.display());
         }
+        if let Some((_, saved)) = &mut self.settings {
+            *saved = now;
+        }
+    }
+
+    /// The remembered seat's secret, if it is for this server and name.
+    fn saved_seat(&self, server: &str, nick: &str) -> Option<String> {
+        let (_, saved) = self.settings.as_ref()?;
+        let seat = saved.seat.as_ref()?;
+        (seat.server == server.trim() && seat.name == nick).then(|| seat.token.clone())
+    }
+
+    /// The seat to remember: the connected session's (not a hosted room's
+    /// own, which ends with this process).
+    fn seat(&self) -> Option<super::settings::Seat> {
+        let link = self.link.as_ref().filter(|_| self.host.is_none())?;
+        let token = link.session().resume_token()?;
+        let form = self.ui.login_form();
+        Some(super::settings::Seat {
+            server: form.server.trim().to_owned(),
+            name: link.session().nick().to_owned(),
+            token: token.to_owned(),
+        })
     }
 
     pub fn shut_down(&mut self) {

@@ -276,6 +276,8 @@ pub enum Update {
         msgid: String,
         by: String,
     },
+    /// The seat's secret changed (or went): worth remembering at once.
+    ResumeTokenChanged,
     /// The connection stopped answering: drop it so that the worker
     /// reconnects (what was typed meanwhile stays queued).
     ConnectionDead,
@@ -413,6 +415,18 @@ impl Session {
         self.autojoin.clear();
         self.server_room_fallback = Some(fallback.to_owned());
         self
+    }
+
+    /// Takes back the seat `token` holds (a relaunch after a crash): sent
+    /// with `RESUME` when the server offers it.
+    pub fn with_resume_token(mut self, token: Option<String>) -> Session {
+        self.resume_token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// The secret that takes our seat back, while the server holds one.
+    pub fn resume_token(&self) -> Option<&str> {
+        self.resume_token.as_deref()
     }
 
     /// Logs in as a server operator (`OPER name password`) once registered,

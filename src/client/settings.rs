@@ -31,6 +31,19 @@ pub struct Settings {
     pub host: Option<bool>,
     /// The hosted room's name ("7B Maths").
     pub room_title: Option<String>,
+    /// The seat the server holds for this client after a lost connection
+    /// (`banter.chat/resume`): a relaunch after a crash takes it back at
+    /// once instead of finding its own name taken.
+    pub seat: Option<Seat>,
+}
+
+/// A held seat's secret, and the server and name it belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Seat {
+    pub server: String,
+    pub name: String,
+    pub token: String,
 }
 
 /// The palette the reader chose.
@@ -134,6 +147,14 @@ impl Settings {
                 *v = None;
             }
         }
+        let odd = |s: &str| s.len() > 256 || s.chars().any(char::is_control);
+        if self
+            .seat
+            .as_ref()
+            .is_some_and(|s| odd(&s.server) || odd(&s.name) || odd(&s.token) || s.token.is_empty())
+        {
+            self.seat = None;
+        }
         if let Some((w, h)) = self.window {
             if !(200..=10_000).contains(&w) || !(150..=10_000).contains(&h) {
                 self.window = None;
@@ -181,6 +202,11 @@ mod tests {
             window: Some((1024, 700)),
             host: Some(true),
             room_title: Some("7B Maths".into()),
+            seat: Some(Seat {
+                server: "ircs://192.168.1.20:6697".into(),
+                name: "小明".into(),
+                token: "0123456789abcdef".into(),
+            }),
         };
         s.save(&path).expect("save");
         assert_eq!(Settings::load(&path), (s.clone(), None));

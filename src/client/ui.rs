@@ -660,7 +660,7 @@ impl Ui {
                     let text = tr::INVITED_YOU.fill(&[("by", by), ("room", room)]);
                     self.show_invitation(Some((room, &text)));
                 }
-                Update::Quit | Update::ConnectionDead => {}
+                Update::Quit | Update::ConnectionDead | Update::ResumeTokenChanged => {}
             }
         }
         // The open room's details (members, topic, host controls) are

@@ -441,8 +441,14 @@ impl Session {
     /// `FAIL <command> <code> [<context>...] :<text>`
     fn on_fail(&mut self, m: &Message, time: u64) {
         if m.param(0) == Some(command::RESUME) {
-            // The seat is gone: we register afresh, nothing to show.
+            // The seat is gone: we register afresh, nothing to show; the
+            // name is asked for again, since a 433 was set aside for it.
             self.resume_token = None;
+            self.updates.push(Update::ResumeTokenChanged);
+            if !self.registered {
+                let nick = self.nick.clone();
+                self.out.push(msg(command::NICK, &[&nick]));
+            }
             return;
         }
         let text = m.params.last().map_or("", String::as_str);

@@ -99,8 +99,16 @@ impl Session {
                 }
                 if !self.registered {
                     // Take our seat back if the server still holds it.
-                    if let Some(token) = self.resume_token.clone().filter(|_| resume) {
-                        self.out.push(msg(command::RESUME, &[&token]));
+                    match self.resume_token.clone() {
+                        Some(token) if resume => self.out.push(msg(command::RESUME, &[&token])),
+                        // No resuming here after all: a 433 set aside for
+                        // it is asked for again.
+                        Some(_) => {
+                            self.resume_token = None;
+                            let nick = self.nick.clone();
+                            self.out.push(msg(command::NICK, &[&nick]));
+                        }
+                        None => {}
                     }
                     self.out.push(msg(command::CAP, &["END"]));
                 }
@@ -145,6 +153,7 @@ impl Session {
     pub(super) fn on_resume_token(&mut self, m: &Message) {
         if let (Some("TOKEN"), Some(token)) = (m.param(0), m.param(1).filter(|t| !t.is_empty())) {
             self.resume_token = Some(token.to_owned());
+            self.updates.push(Update::ResumeTokenChanged);
         }
     }
 
@@ -190,6 +199,14 @@ impl Session {
     /// form says why and the user picks another.
     pub(super) fn on_nick_refused(&mut self, m: &Message) {
         let taken = m.command == numeric::ERR_NICKNAMEINUSE;
+        // Our own held seat holds the name: RESUME (sent after the
+        // capability talk) takes it back; should that fail, the name is
+        // asked for again and the answer then is the one to show.
+        let resuming = self.resume_token.is_some()
+            && self.caps_offered.iter().any(|c| c == "banter.chat/resume");
+        if taken && !self.ever_registered && resuming {
+            return;
+        }
         if self.ever_registered && taken {
             let nick = format!("{}_", self.nick);
             self.retry_nick(&nick);
