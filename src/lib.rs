@@ -51,7 +51,7 @@
 //!   wrappers that read arguments and the environment, then run.
 //!
 //! No file under `src/` is over 800 lines. The largest each hold one topic:
-//! `client/ui.rs` (the adapters and the history model the markup scrolls),
+//! `client/ui/` (the adapters, and in `rows.rs` the history model the markup scrolls),
 //! `commands/channels.rs` (JOIN to INVITE, one family), `event_loop/mod.rs`
 //! (the loop and its numbered contracts) and `proto/message.rs` (half of it
 //! the parser's table of cases).

@@ -110,3 +110,23 @@ fn the_scan_finds_what_it_looks_for_and_skips_comments() {
         ["f.rs:1: std::env", "f.rs:4: log::"]
     );
 }
+
+/// The promise in `src/lib.rs`: no file under `src/` is over 800 lines, so
+/// each stays one topic a reader can hold.
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 50, "the scan found the sources");
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).ok()?.lines().count();
+            (lines > 800).then(|| format!("{}: {lines} lines", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these: {long:?}");
+}

@@ -64,7 +64,7 @@ fn the_client_in_simplified_chinese() {
     pump_until("bob in the member list", move || {
         has_label(&w, |l| l == "私聊 bob")
     });
-    assert_eq!(window.get_chat_title(), "小明 的聊天室");
+    assert_eq!(window.get_chat_title(), "#lobby — 小明 · Banter");
     assert!(has_label(&window, |l| l == "聊天室里有 2 人"));
     element(&window, "发送");
     element(&window, "退出");

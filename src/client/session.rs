@@ -32,6 +32,7 @@ use super::{input, tr};
 
 mod history;
 mod incoming;
+mod modes;
 mod outgoing;
 mod refusals;
 mod registration;
@@ -335,7 +336,7 @@ pub struct Session {
     /// an rfc1459 server and two on others.
     casemap: fn(&str) -> String,
     /// How the server's MODE lines take parameters.
-    mode_syntax: room::ModeSyntax,
+    mode_syntax: modes::ModeSyntax,
     /// [`KEEPALIVE_AFTER_MS`] and [`DEAD_AFTER_MS`], shorter in tests.
     keepalive_ms: (u64, u64),
     conversations: Vec<Conversation>,
@@ -397,7 +398,7 @@ impl Session {
             unconfirmed: Vec::new(),
             next_local_id: 0,
             casemap: names::fold,
-            mode_syntax: room::ModeSyntax::default(),
+            mode_syntax: modes::ModeSyntax::default(),
             keepalive_ms: (KEEPALIVE_AFTER_MS, DEAD_AFTER_MS),
             conversations: Vec::new(),
             active: 0,

@@ -97,7 +97,7 @@ catalog! {
     /// what the language selector lists.
     LANGUAGE_NAME = "English" in "language name";
 
-    // The login form (src/client/app.rs, session.rs).
+    // The login form (src/client/app/, session.rs).
     TYPE_A_NAME = "Type a name first.";
     /// `reason` is one of the NAME_* texts below, or the server's words.
     BAD_NAME = "“{nick}” cannot be used as a name: {reason}";
@@ -127,8 +127,10 @@ catalog! {
     CONNECTION_ERROR = "connection error: {error}";
     OVERLONG_LINE = "the server sent an over-long line";
 
-    // The chat window (src/client/app.rs, ui.rs).
-    CHAT_TITLE = "{nick}'s chat room";
+    // The chat window (src/client/app/, ui/).
+    /// The window's title: the open conversation, then whose window it is
+    /// (several on one screen, a teacher's and a student's, stay apart).
+    CHAT_TITLE = "{conversation} — {nick} · Banter";
     PRIVATE_CHAT_WITH = "Private chat with {nick}";
     HOSTING_ON_PORT = "You are hosting this room on port {port}.";
     HOSTING_JOIN_AT = "You are hosting. Others join at: {addresses}";

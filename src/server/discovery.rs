@@ -22,6 +22,7 @@ use mio::net::UdpSocket;
 use mio::{Interest, Registry, Token};
 
 use crate::proto::discovery::{self, RoomInfo, QUERY_LEN};
+use crate::proto::names::fold;
 
 /// Answers per address per second.
 pub const PER_SECOND: u32 = 4;
@@ -136,6 +137,27 @@ fn is_local_network(ip: IpAddr) -> bool {
                 || (a == 100 && (64..128).contains(&b))
         }
         IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
+    }
+}
+
+impl super::chat::Chat {
+    /// How the room looks to someone looking for it on the network.
+    pub fn room_info(&self, port: u16) -> RoomInfo {
+        let room = self.channels.get(&fold(&self.config().room));
+        RoomInfo {
+            server: self.config().server_name.clone(),
+            room: room.map(|r| r.name.clone()).unwrap_or_default(),
+            topic: room
+                .and_then(|r| r.topic.as_ref())
+                .map(|t| t.text.clone())
+                .unwrap_or_default(),
+            users: self.registered_count,
+            port,
+            tls_port: None,
+            password: self.config().password.is_some(),
+            title: self.config().room_title.clone(),
+            host: self.config().host_name.clone(),
+        }
     }
 }
 

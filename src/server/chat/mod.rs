@@ -152,25 +152,6 @@ impl Chat {
         &self.config
     }
 
-    /// How the room looks to someone looking for it on the network.
-    pub fn room_info(&self, port: u16) -> crate::proto::discovery::RoomInfo {
-        let room = self.channels.get(&fold(&self.config.room));
-        crate::proto::discovery::RoomInfo {
-            server: self.config.server_name.clone(),
-            room: room.map(|r| r.name.clone()).unwrap_or_default(),
-            topic: room
-                .and_then(|r| r.topic.as_ref())
-                .map(|t| t.text.clone())
-                .unwrap_or_default(),
-            users: self.registered_count,
-            port,
-            tls_port: None,
-            password: self.config.password.is_some(),
-            title: self.config.room_title.clone(),
-            host: self.config.host_name.clone(),
-        }
-    }
-
     /// Takes back history read from the disk at start (oldest first).
     pub fn restore_history(&mut self, events: Vec<Event>) {
         for e in events {

@@ -2,127 +2,25 @@
 //! the list models the markup shows in step with the session.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use slint::{
-    CloseRequestResponse, ComponentHandle, Model, ModelNotify, ModelRc, ModelTracker, SharedString,
-    VecModel,
-};
+use slint::{CloseRequestResponse, ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use super::session::{self, ConvKey, Entry, EntryKind, Session, Update};
 use super::settings::ThemeChoice;
 use super::tr;
-use crate::proto::names::fold;
 
 slint::include_modules!();
 
 /// Most lines kept per conversation; older ones scroll away for good.
 pub const MAX_HISTORY: usize = 5000;
 
-/// A stable colour slot for a name (FNV-1a of the folded name).
-pub fn name_index(nick: &str) -> i32 {
-    let hash = fold(nick).bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    (hash % 1024) as i32
-}
+pub use rows::{format_time, name_index};
+use rows::{message_item, natural_cmp, rank_item, History};
 
-/// Local time of day for a Unix-milliseconds timestamp.
-pub fn format_time(unix_ms: u64) -> String {
-    use chrono::{Local, TimeZone};
-    match Local.timestamp_millis_opt(unix_ms as i64).single() {
-        Some(t) => t.format("%H:%M").to_string(),
-        None => String::new(),
-    }
-}
-
-fn message_item(entry: &Entry) -> MessageItem {
-    MessageItem {
-        kind: match entry.kind {
-            EntryKind::Own => MessageKind::Own,
-            EntryKind::Other => MessageKind::Other,
-            EntryKind::Notice => MessageKind::Notice,
-        },
-        nick: entry.nick.as_str().into(),
-        text: entry.text.as_str().into(),
-        time: format_time(entry.time_ms).into(),
-        action: entry.action,
-        name_index: name_index(&entry.nick),
-        pending: entry.pending != 0,
-        // Slint's int; local ids are small counters, so this never wraps.
-        local_id: i32::try_from(entry.pending).unwrap_or(0),
-        mention: entry.mention,
-        rank: rank_item(entry.rank),
-        msgid: entry.msgid.as_deref().unwrap_or_default().into(),
-    }
-}
-
-/// A rank as the view's enum.
-fn rank_item(rank: session::Rank) -> Rank {
-    match rank {
-        session::Rank::Member => Rank::Member,
-        session::Rank::CoHost => Rank::CoHost,
-        session::Rank::Owner => Rank::Owner,
-        session::Rank::Teacher => Rank::Teacher,
-    }
-}
-
-/// A conversation's lines: a ring buffer behind the view, so that dropping
-/// the oldest of 5,000 lines costs nothing per message (`VecModel::remove(0)`
-/// moved every row).
-#[derive(Default)]
-pub struct History {
-    rows: RefCell<VecDeque<MessageItem>>,
-    notify: ModelNotify,
-}
-
-impl History {
-    fn push(&self, item: MessageItem) {
-        let row = {
-            let mut rows = self.rows.borrow_mut();
-            rows.push_back(item);
-            rows.len() - 1
-        };
-        self.notify.row_added(row, 1);
-    }
-
-    fn remove(&self, row: usize) {
-        let removed = self.rows.borrow_mut().remove(row).is_some();
-        if removed {
-            self.notify.row_removed(row, 1);
-        }
-    }
-}
-
-impl Model for History {
-    type Data = MessageItem;
-
-    fn row_count(&self) -> usize {
-        self.rows.borrow().len()
-    }
-
-    fn row_data(&self, row: usize) -> Option<MessageItem> {
-        self.rows.borrow().get(row).cloned()
-    }
-
-    fn set_row_data(&self, row: usize, data: MessageItem) {
-        let changed = match self.rows.borrow_mut().get_mut(row) {
-            Some(slot) => {
-                *slot = data;
-                true
-            }
-            None => false,
-        };
-        if changed {
-            self.notify.row_changed(row);
-        }
-    }
-
-    fn model_tracker(&self) -> &dyn ModelTracker {
-        &self.notify
-    }
-}
+mod login;
+mod rows;
 
 /// What the window asks of the controller, in plain Rust: the controller
 /// never sees a generated type.
@@ -334,44 +232,6 @@ impl Ui {
         });
     }
 
-    /// What the login form holds.
-    pub fn login_form(&self) -> LoginForm {
-        let login = self.login();
-        LoginForm {
-            server: login.get_server().to_string(),
-            nick: login.get_nick().trim().to_owned(),
-            password: login.get_password().to_string(),
-            host: login.get_host_mode(),
-            room_title: login.get_room_title().trim().to_owned(),
-        }
-    }
-
-    /// Fills the hosted room's name.
-    pub fn fill_room_title(&self, title: &str) {
-        self.login().set_room_title(title.into());
-    }
-
-    /// Fills in the login form: the fields given, and whether to host.
-    pub fn fill_login(&self, server: Option<&str>, nick: Option<&str>, host: bool) {
-        let login = self.login();
-        if let Some(server) = server {
-            login.set_server(server.into());
-        }
-        if let Some(nick) = nick {
-            login.set_nick(nick.into());
-        }
-        login.set_host_mode(host);
-    }
-
-    /// A note under the login form that is not about what was typed.
-    pub fn set_login_notice(&self, text: &str) {
-        self.login().set_notice(text.into());
-    }
-
-    pub fn focus_login(&self) {
-        self.window.invoke_focus_login();
-    }
-
     pub fn on_chat_screen(&self) -> bool {
         self.window.get_screen() == Screen::Chat
     }
@@ -465,48 +325,6 @@ impl Ui {
 
     pub fn set_banner(&self, text: &str) {
         self.chat().set_banner(text.into());
-    }
-
-    /// The rooms found on the network, for the login screen.
-    pub fn show_found_rooms(&self, rooms: &[crate::client::discovery::Found]) {
-        let items: Vec<FoundRoom> = rooms
-            .iter()
-            .map(|r| {
-                let name = if r.info.room.is_empty() {
-                    r.info.server.clone()
-                } else {
-                    r.info.room.clone()
-                };
-                let title = if r.info.topic.is_empty() {
-                    name
-                } else {
-                    format!("{name} \u{2014} {}", r.info.topic)
-                };
-                // "7B Maths (#lobby) — topic": two classrooms next door
-                // can tell their rooms apart.
-                let title = if r.info.title.is_empty() {
-                    title
-                } else {
-                    format!("{} ({title})", r.info.title)
-                };
-                let detail = if r.info.password {
-                    tr::FOUND_ROOM_LOCKED
-                } else {
-                    tr::FOUND_ROOM_DETAIL
-                };
-                let mut detail = detail.fill(&[("count", &r.info.users), ("address", &r.addr)]);
-                if !r.info.host.is_empty() {
-                    let host = tr::FOUND_ROOM_HOST.fill(&[("host", &r.info.host)]);
-                    detail = format!("{host} · {detail}");
-                }
-                FoundRoom {
-                    title: title.into(),
-                    detail: detail.into(),
-                }
-            })
-            .collect();
-        self.login()
-            .set_rooms(ModelRc::from(Rc::new(VecModel::from(items))));
     }
 
     /// The invitation bar: a room and its sentence, or none.
@@ -642,10 +460,7 @@ impl Ui {
                     }
                 }
                 Update::NickChanged => {
-                    let nick = session.nick();
-                    self.window
-                        .set_chat_title(tr::CHAT_TITLE.fill(&[("nick", &nick)]).into());
-                    self.chat().set_my_nick(nick.into());
+                    self.chat().set_my_nick(session.nick().into());
                     details_changed = true;
                 }
                 Update::ConfirmExit => self.set_confirm_exit(true),
@@ -852,6 +667,10 @@ impl Ui {
         } else {
             conv.name.clone()
         };
+        // The window is titled by the conversation on show, not by us.
+        let window_title =
+            tr::CHAT_TITLE.fill(&[("conversation", &title), ("nick", &session.nick())]);
+        self.window.set_chat_title(window_title.into());
         chat.set_room_title(title.into());
         chat.set_topic(conv.topic.as_str().into());
         let casemap = session.casemap();
@@ -889,8 +708,8 @@ impl Ui {
             })
             .collect();
         // The teacher (or owner) first, then co-hosts, then everyone by
-        // name (the map's folded order; the sort is stable).
-        members.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        // name, numbers as numbers (学生2 before 学生10).
+        members.sort_by(|(r, a), (s, b)| s.cmp(r).then_with(|| natural_cmp(&a.nick, &b.nick)));
         let members: Vec<MemberItem> = members.into_iter().map(|(_, m)| m).collect();
         self.members.set_vec(members);
         // The member whose actions are open, while they are still here.
