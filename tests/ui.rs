@@ -85,6 +85,20 @@ fn a_visit_to_the_chat_room() {
     assert_eq!(window.get_chat_title(), "#lobby — 小明 · Banter");
     assert_eq!(window.global::<LoginAdapter>().get_error(), "");
 
+    // A line the client cannot send says why, until the text changes.
+    element(&window, "Message").set_accessible_value("/frob");
+    element(&window, "Send").invoke_accessible_default_action();
+    assert!(window
+        .global::<ChatAdapter>()
+        .get_input_error()
+        .starts_with("Unknown command /frob"));
+    element(&window, "Message").set_accessible_value("/frob2");
+    assert_eq!(
+        window.global::<ChatAdapter>().get_input_error(),
+        "",
+        "edited: the error goes"
+    );
+
     // Send a message: bob gets it, and it shows as ours.
     element(&window, "Message").set_accessible_value("hello from the window");
     element(&window, "Send").invoke_accessible_default_action();

@@ -296,6 +296,15 @@ pub struct Session {
     oper: Option<(String, String)>,
     realname: String,
     autojoin: Vec<String>,
+    /// The name the user chose (at login or with /nick): a stand-in taken
+    /// after a reconnect gives way to it as soon as it is free.
+    chosen_nick: String,
+    /// Stand-ins tried since the last welcome (see [`MAX_NICK_VARIANTS`]).
+    nick_variants: u8,
+    /// When the chosen name was last asked back, and whether a `433` for
+    /// it is ours to set aside.
+    reclaimed_ms: u64,
+    reclaiming: bool,
     /// Given only an address: the first login joins the room the server
     /// calls its own ([`numeric::ISUPPORT_ROOM`]), or this one if the
     /// server names none (said by the end of its MOTD).
@@ -378,6 +387,10 @@ impl Session {
             oper: None,
             realname: "Banter user".into(),
             autojoin,
+            chosen_nick: nick.to_owned(),
+            nick_variants: 0,
+            reclaimed_ms: 0,
+            reclaiming: false,
             server_room_fallback: None,
             server_room: None,
             awaiting_server_room: false,

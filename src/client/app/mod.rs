@@ -643,10 +643,13 @@ impl Controller for App {
     }
 
     fn select_conversation(&mut self, index: usize) {
+        // An error about a line typed for another conversation goes too.
+        self.ui.set_input_error("");
         self.with_session(|s| s.set_active(index));
     }
 
     fn open_private(&mut self, nick: &str) {
+        self.ui.set_input_error("");
         self.with_session(|s| s.open_private(nick));
     }
 

@@ -36,6 +36,9 @@ impl Session {
             numeric::RPL_ENDOFMOTD | numeric::ERR_NOMOTD => self.on_end_of_motd(),
             command::RESUME => self.on_resume_token(m),
             numeric::RPL_WELCOME => self.on_welcome(p(0), time),
+            numeric::ERR_NICKNAMEINUSE if self.registered && self.is_reclaim(p(1)) => {
+                self.on_reclaim_refused()
+            }
             numeric::ERR_NICKNAMEINUSE | numeric::ERR_ERRONEUSNICKNAME if !self.registered => {
                 self.on_nick_refused(m)
             }
@@ -207,6 +210,10 @@ impl Session {
         let me = self.is_me(old);
         if me {
             self.nick = new.to_owned();
+            // A name taken while logged in is the user's choice (or the
+            // chosen one taken back): no stand-in to give way any more.
+            self.chosen_nick = new.to_owned();
+            self.reclaiming = false;
             self.updates.push(Update::NickChanged);
         }
         let text = if me {

@@ -8,6 +8,13 @@ use crate::proto::{command, numeric, Message};
 
 use super::{msg, tr, LoginError, Session, Update};
 
+/// Stand-ins tried after a reconnect finds the name taken (`ming_`,
+/// `ming_2`, `ming_3`) before the user is asked for another.
+pub const MAX_NICK_VARIANTS: u8 = 3;
+
+/// How often a stand-in asks for the chosen name back.
+const RECLAIM_EVERY_MS: u64 = 30_000;
+
 /// Capabilities the client asks for when the server offers them.
 const WANTED_CAPS: &[&str] = &[
     "server-time",
@@ -166,6 +173,7 @@ impl Session {
         }
         self.registered = true;
         self.login_failed = false;
+        self.nick_variants = 0;
         self.updates.push(Update::Registered);
         self.updates.push(Update::NickChanged);
         let rooms: Vec<String> = if self.ever_registered {
@@ -207,9 +215,15 @@ impl Session {
         if taken && !self.ever_registered && resuming {
             return;
         }
-        if self.ever_registered && taken {
-            let nick = format!("{}_", self.nick);
-            self.retry_nick(&nick);
+        if self.ever_registered && taken && self.nick_variants < MAX_NICK_VARIANTS {
+            // After a reconnect our old connection may still hold the name:
+            // a bounded stand-in, and the chosen name back when it is free.
+            self.nick_variants += 1;
+            let nick = match self.nick_variants {
+                1 => format!("{}_", self.chosen_nick),
+                n => format!("{}_{n}", self.chosen_nick),
+            };
+            self.try_nick(&nick);
             return;
         }
         self.login_failed = true;
@@ -232,8 +246,25 @@ impl Session {
         self.updates.push(Update::LoginFailed(error));
     }
 
+    /// The chosen name came back into use while we wear a stand-in: a
+    /// `433` for it is set aside, and it is asked for again later.
+    pub(super) fn on_reclaim_refused(&mut self) {
+        self.reclaiming = false;
+    }
+
+    /// Whether a `433` for `nick` answers our asking for the chosen name.
+    pub(super) fn is_reclaim(&self, nick: &str) -> bool {
+        self.reclaiming && (self.casemap)(nick) == (self.casemap)(&self.chosen_nick)
+    }
+
     /// Tries another nickname during login (after "name taken").
+    /// The user's choice, which a stand-in later gives way to.
     pub fn retry_nick(&mut self, nick: &str) {
+        self.chosen_nick = nick.to_owned();
+        self.try_nick(nick);
+    }
+
+    fn try_nick(&mut self, nick: &str) {
         self.nick = nick.to_owned();
         self.login_failed = false;
         self.out.push(msg(command::NICK, &[nick]));
@@ -268,6 +299,16 @@ impl Session {
     pub fn tick(&mut self, now_ms: u64) {
         if !self.connected {
             return;
+        }
+        // Wearing a stand-in: ask for the chosen name back now and then.
+        if self.registered
+            && (self.casemap)(&self.nick) != (self.casemap)(&self.chosen_nick)
+            && now_ms.saturating_sub(self.reclaimed_ms) >= RECLAIM_EVERY_MS
+        {
+            self.reclaimed_ms = now_ms;
+            self.reclaiming = true;
+            let chosen = self.chosen_nick.clone();
+            self.out.push(msg(command::NICK, &[&chosen]));
         }
         let (after, dead) = self.keepalive_ms;
         match self.ping_sent_ms {

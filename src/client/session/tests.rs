@@ -668,3 +668,59 @@ fn a_note_before_any_room_waits_for_the_first_one() {
 }
 
 mod room;
+
+/// The NICK lines sent (the keepalive's PINGs aside).
+fn nick_lines(s: &mut Session) -> Vec<String> {
+    sent(s)
+        .into_iter()
+        .filter(|l| l.starts_with("NICK"))
+        .collect()
+}
+
+/// After a reconnect the old connection may still hold the name: a bounded
+/// stand-in (N12), the user asked past that, and the chosen name taken
+/// back as soon as it is free.
+#[test]
+fn a_stand_in_name_is_bounded_and_gives_way_to_the_chosen_one() {
+    let mut s = in_lobby("me", "");
+    s.on_disconnected("gone", T0);
+    s.on_connected_at(T0);
+    s.drain();
+    for expected in ["NICK me_", "NICK me_2", "NICK me_3"] {
+        feed(&mut s, &[":srv 433 * x :Nickname is already in use"]);
+        assert_eq!(sent(&mut s), [expected]);
+    }
+    // Past the bound: the user is asked, not a fourth guess.
+    let u = feed(&mut s, &[":srv 433 * me_3 :Nickname is already in use"]);
+    assert!(sent(&mut s).is_empty());
+    assert!(u
+        .iter()
+        .any(|u| matches!(u, Update::LoginFailed(LoginError::NickTaken(_)))));
+
+    // In as a stand-in: the chosen name is asked back now and then, a
+    // refusal is not shown, and once free it is ours again.
+    let mut s = in_lobby("me", "");
+    s.on_disconnected("gone", T0);
+    s.on_connected_at(T0);
+    s.drain();
+    feed(
+        &mut s,
+        &[":srv 433 * me :in use", ":srv 001 me_ :Welcome back"],
+    );
+    s.drain();
+    s.tick(T0 + 31_000);
+    assert_eq!(nick_lines(&mut s), ["NICK me"]);
+    let u = feed(&mut s, &[":srv 433 me_ me :Nickname is already in use"]);
+    assert!(entries(&u).is_empty(), "the refusal is ours to set aside");
+    s.tick(T0 + 40_000);
+    assert!(
+        nick_lines(&mut s).is_empty(),
+        "not more often than every 30 s"
+    );
+    s.tick(T0 + 62_000);
+    assert_eq!(nick_lines(&mut s), ["NICK me"]);
+    feed(&mut s, &[":me_!u@h NICK :me"]);
+    assert_eq!(s.nick(), "me");
+    s.tick(T0 + 100_000);
+    assert!(nick_lines(&mut s).is_empty(), "wearing the chosen name");
+}
