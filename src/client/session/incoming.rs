@@ -95,6 +95,14 @@ impl Session {
         if self.is_me(who) {
             let existed = self.conversation(&(self.casemap)(room)).is_some();
             let i = self.ensure_conversation(room, false);
+            // The server says the topic right after our JOIN (332) if there
+            // is one: a notice pinned in a room that closed and opened
+            // again (a re-hosted class) must not stay.
+            if !self.conversations[i].topic.is_empty() {
+                self.conversations[i].topic.clear();
+                self.updates
+                    .push(Update::TopicChanged(self.conversations[i].key.clone()));
+            }
             if self.conversations[i].removed.take().is_some() {
                 self.updates
                     .push(Update::MembersChanged(self.conversations[i].key.clone()));

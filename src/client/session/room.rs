@@ -59,14 +59,6 @@ impl Member {
         self.voice = self.held.contains('+');
         self.owner = self.held.contains('~');
     }
-
-    /// Forgets every status (a lost connection: NAMES tells it again).
-    fn clear_status(&mut self) {
-        self.held.clear();
-        self.host = false;
-        self.voice = false;
-        self.owner = false;
-    }
 }
 
 /// How a member ranks in a room, for the badge beside their name and on
@@ -224,12 +216,12 @@ impl Conversation {
             && (self.modes.moderated || self.modes.quieted.contains(&casemap(&member.nick)))
     }
 
-    /// Forgets who holds which status and the room's settings: the
-    /// connection was lost, and NAMES and MODE tell them again on rejoining.
+    /// Forgets who is here, who holds which status and the room's
+    /// settings: the connection was lost, and NAMES and MODE tell them again
+    /// on rejoining (a list of the people from before would be false).
     pub(super) fn forget_status(&mut self) {
-        for m in self.members.values_mut() {
-            m.clear_status();
-        }
+        self.members.clear();
+        self.names_pending = None;
         self.modes = RoomModes::default();
     }
 }

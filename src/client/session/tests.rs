@@ -724,3 +724,32 @@ fn a_stand_in_name_is_bounded_and_gives_way_to_the_chosen_one() {
     s.tick(T0 + 100_000);
     assert!(nick_lines(&mut s).is_empty(), "wearing the chosen name");
 }
+
+/// What the screen shows is true: while reconnecting nobody is listed as
+/// present, and a notice pinned in a room that closed (a class re-hosted)
+/// does not come back unless the server says it again.
+#[test]
+fn reconnecting_lists_nobody_and_a_rejoined_room_keeps_no_stale_notice() {
+    let mut s = in_lobby("me", "");
+    feed(&mut s, &[":alice!u@h TOPIC #lobby :Homework: page 12"]);
+    assert_eq!(s.conversation("#lobby").unwrap().topic, "Homework: page 12");
+    s.on_disconnected("gone", T0);
+    let u = std::mem::take(&mut s.updates);
+    assert!(u.contains(&Update::MembersChanged("#lobby".into())));
+    assert!(members(&s, "#lobby").is_empty(), "nobody known to be here");
+    s.on_connected_at(T0);
+    feed(
+        &mut s,
+        &[":srv 001 me :Welcome back", ":me!u@h JOIN #lobby"],
+    );
+    assert_eq!(
+        s.conversation("#lobby").unwrap().topic,
+        "",
+        "no 332: no notice"
+    );
+    feed(
+        &mut s,
+        &[":srv 353 me = #lobby :me @ana", ":srv 366 me #lobby :End"],
+    );
+    assert_eq!(members(&s, "#lobby"), ["ana", "me"]);
+}
