@@ -126,6 +126,18 @@ fn a_visit_to_the_chat_room() {
         })
     });
 
+    // A private chat opens with bob's private line, and can be closed.
+    bob.send("PRIVMSG 小明 :psst");
+    let w = window.clone_strong();
+    pump_until("the private chat listed", move || {
+        has_label(&w, |l| l.starts_with("Private chat with bob"))
+    });
+    element(&window, "Close the private chat with bob").invoke_accessible_default_action();
+    let w = window.clone_strong();
+    pump_until("the private chat closed", move || {
+        !has_label(&w, |l| l.starts_with("Private chat with bob"))
+    });
+
     // A long history: 10,000 messages arrive, the newest is on screen and
     // the kept history is capped.
     let mut burst = String::new();

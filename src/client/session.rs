@@ -550,6 +550,19 @@ impl Session {
         self.conversations.len() - 1
     }
 
+    /// × on private chat `index`: it goes from the list (a new message
+    /// from that person opens it again). Rooms are left with /part.
+    pub fn close_conversation(&mut self, index: usize) {
+        if let Some(key) = self
+            .conversations
+            .get(index)
+            .filter(|c| c.private)
+            .map(|c| c.key.clone())
+        {
+            self.remove_conversation(&key);
+        }
+    }
+
     fn remove_conversation(&mut self, key: &str) {
         if let Some(i) = self.conversations.iter().position(|c| c.key == key) {
             self.conversations.remove(i);

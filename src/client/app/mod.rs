@@ -648,6 +648,17 @@ impl Controller for App {
         self.with_session(|s| s.set_active(index));
     }
 
+    fn close_conversation(&mut self, index: usize) {
+        let key = self.link.as_ref().and_then(|l| {
+            let conv = l.session().conversations().get(index)?;
+            conv.private.then(|| conv.key.clone())
+        });
+        if let Some(key) = key {
+            self.with_session(|s| s.close_conversation(index));
+            self.ui.forget_conversation(&key);
+        }
+    }
+
     fn open_private(&mut self, nick: &str) {
         self.ui.set_input_error("");
         self.with_session(|s| s.open_private(nick));

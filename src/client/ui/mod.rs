@@ -35,6 +35,8 @@ pub trait Controller: 'static {
     /// A line typed in the chat; `true` when it was taken (the box clears).
     fn send(&mut self, text: &str) -> bool;
     fn select_conversation(&mut self, index: usize);
+    /// × on a private chat.
+    fn close_conversation(&mut self, index: usize);
     fn open_private(&mut self, nick: &str);
     /// "Exit", or closing the window on the chat screen.
     fn request_exit(&mut self);
@@ -188,6 +190,11 @@ impl Ui {
         let c = controller.clone();
         chat.on_send(move |text| call(&c, |c| c.send(&text)).unwrap_or(false));
         let c = controller.clone();
+        chat.on_close_conversation(move |i| {
+            let i = usize::try_from(i).unwrap_or(usize::MAX);
+            call(&c, |c| c.close_conversation(i)).unwrap_or_default()
+        });
+        let c = controller.clone();
         chat.on_select_conversation(move |i| {
             call(&c, |c| c.select_conversation(i.max(0) as usize)).unwrap_or_default()
         });
@@ -325,6 +332,12 @@ impl Ui {
 
     pub fn set_banner(&self, text: &str) {
         self.chat().set_banner(text.into());
+    }
+
+    /// A closed private chat's lines go: opened again, it starts afresh.
+    pub fn forget_conversation(&mut self, key: &str) {
+        self.histories.remove(key);
+        self.shown.remove(key);
     }
 
     /// The invitation bar: a room and its sentence, or none.
