@@ -8,7 +8,7 @@ mod common;
 
 use banter::client::app::{App, Options};
 use banter::client::settings::ThemeChoice;
-use banter::client::ui::{ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
+use banter::client::ui::{AboutInfo, ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
 use banter::proto::discovery::Mode;
 use common::ui::{element, has_label, pump_until};
 use common::TestServer;
@@ -125,6 +125,13 @@ fn a_visit_to_the_chat_room() {
             l.starts_with("bob at ") && l.ends_with(": hi 小明, welcome")
         })
     });
+
+    // About, from the chat too: Banter's version beside Slint's.
+    element(&window, "About Banter").invoke_accessible_default_action();
+    let version = format!("Version {}", env!("CARGO_PKG_VERSION"));
+    assert!(has_label(&window, move |l| l == version));
+    element(&window, "Close").invoke_accessible_default_action();
+    assert!(!window.global::<AboutInfo>().get_open());
 
     // A private chat opens with bob's private line, and can be closed.
     bob.send("PRIVMSG 小明 :psst");

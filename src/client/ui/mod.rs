@@ -137,6 +137,10 @@ impl Ui {
         window
             .global::<LoginAdapter>()
             .set_languages(ModelRc::from(Rc::new(VecModel::from(names))));
+        // Banter's own version beside Slint's in the About card.
+        window
+            .global::<AboutInfo>()
+            .set_version(env!("CARGO_PKG_VERSION").into());
         Ok(Ui {
             window,
             histories: HashMap::new(),
