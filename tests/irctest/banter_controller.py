@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from typing import List, Optional, Set, Type
 
 from irctest import patma
@@ -150,6 +151,24 @@ class BanterController(BaseServerController, DirectoryBasedController):
         self.proc = self.execute(command, env=env)
         _STARTED.append(self.proc)
 
+
+    def kill_proc(self) -> None:
+        """Waits for the whole process group, not only the process started:
+        under faketime that process is a wrapper that exits on SIGTERM while
+        the server is still saying goodbye and closing its history file, and
+        removing the folder meanwhile raced with SQLite deleting its `-shm`
+        file (a teardown error seen in CI)."""
+        assert self.proc
+        group = os.getpgid(self.proc.pid)
+        super().kill_proc()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        os.killpg(group, signal.SIGKILL)
 
     def wait_for_services(self) -> None:
         # No services to wait for (see run()).
