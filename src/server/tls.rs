@@ -158,10 +158,41 @@ impl std::error::Error for TlsError {
 }
 
 /// Where the server keeps its files unless told otherwise: the platform's
-/// data directory (`~/.local/share/banter`, `%APPDATA%\banter`,
+/// local data directory (`~/.local/share/banter`, `%LOCALAPPDATA%\banter`,
 /// `~/Library/Application Support/banter`); `None` without a home directory.
+/// Not Windows' roaming `%APPDATA%`, which school domains copy at every
+/// logon: a folder from there is moved here once (see [`move_once`]).
 pub fn default_data_dir() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| d.data_dir().join("banter"))
+    let dirs = directories::BaseDirs::new()?;
+    let local = dirs.data_local_dir().join("banter");
+    let roaming = dirs.data_dir().join("banter");
+    if let Err(e) = move_once(&roaming, &local) {
+        log::warn!(
+            "{} stays where it is ({e}); the server uses {}",
+            roaming.display(),
+            local.display()
+        );
+    }
+    Some(local)
+}
+
+/// Moves the data folder `from` to `to` when `to` does not exist yet (the
+/// first start after the default moved); `Ok(true)` when it moved. Where
+/// both are one folder (every system but Windows) nothing happens.
+pub fn move_once(from: &Path, to: &Path) -> std::io::Result<bool> {
+    if from == to || !from.is_dir() || to.exists() {
+        return Ok(false);
+    }
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::rename(from, to)?;
+    log::info!(
+        "moved the data folder {} to {}",
+        from.display(),
+        to.display()
+    );
+    Ok(true)
 }
 
 /// `AB:CD:...`: the SHA-256 of a certificate's DER, as browsers and
@@ -244,6 +275,26 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), TlsError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_roaming_data_folder_moves_to_the_local_one_once() {
+        let base = std::env::temp_dir().join(format!("banter-move-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        let (roaming, local) = (base.join("Roaming/banter"), base.join("Local/banter"));
+        fs::create_dir_all(&roaming).unwrap();
+        fs::write(roaming.join("history.sqlite3"), b"rows").unwrap();
+        assert!(move_once(&roaming, &local).unwrap());
+        assert_eq!(fs::read(local.join("history.sqlite3")).unwrap(), b"rows");
+        assert!(!roaming.exists());
+        // Once: a later roaming folder does not replace the local one.
+        fs::create_dir_all(&roaming).unwrap();
+        assert!(!move_once(&roaming, &local).unwrap());
+        assert!(
+            !move_once(&local, &local).unwrap(),
+            "one folder: nothing to do"
+        );
+        let _ = fs::remove_dir_all(&base);
+    }
+
     use super::*;
 
     #[test]
