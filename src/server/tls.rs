@@ -186,12 +186,10 @@ pub fn move_once(from: &Path, to: &Path) -> std::io::Result<bool> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent)?;
     }
+    // Silently: it may run before anything else is said, and an error at
+    // start must stay the one line there is (the README says where the
+    // files live).
     fs::rename(from, to)?;
-    log::info!(
-        "moved the data folder {} to {}",
-        from.display(),
-        to.display()
-    );
     Ok(true)
 }
 
