@@ -23,7 +23,7 @@ enum Refusal {
 }
 
 /// An owner's status on joining: owner and operator (`~@`).
-pub(crate) fn owner_status() -> Status {
+fn owner_status() -> Status {
     let mut status = Status::OWNER;
     status.set(Status::OP, true);
     status

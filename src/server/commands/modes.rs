@@ -286,24 +286,21 @@ impl Chat {
         };
         let ch = self.channels.get_mut(folded)?;
         let display = ch.name.clone();
-        let protected = |ch: &Channel| {
-            let refused = match (c, target_id, &param) {
-                // Only an owner makes or unmakes an owner, except that a
-                // room's creator may make itself one.
-                ('O', Some(t), _) => {
-                    let claims_own_room = adding && t == id && ch.creator == Some(id);
-                    !(outranks_owner || claims_own_room)
-                }
-                ('o' | 'v', Some(t), _) => !adding && !outranks_owner && ch.is_owner(t),
-                ('b' | 'q', _, Some(mask)) => {
-                    let mask = fold_mask(&normalize_mask(mask));
-                    owner_masks.iter().any(|m| mask_matches(&mask, m))
-                }
-                _ => false,
-            };
-            refused
+        let protected = match (c, target_id, &param) {
+            // Only an owner makes or unmakes an owner, except that a room's
+            // creator may make itself one.
+            ('O', Some(t), _) => {
+                let claims_own_room = adding && t == id && ch.creator == Some(id);
+                !(outranks_owner || claims_own_room)
+            }
+            ('o' | 'v', Some(t), _) => !adding && !outranks_owner && ch.is_owner(t),
+            ('b' | 'q', _, Some(mask)) => {
+                let mask = fold_mask(&normalize_mask(mask));
+                owner_masks.iter().any(|m| mask_matches(&mask, m))
+            }
+            _ => false,
         };
-        if protected(ch) {
+        if protected {
             self.reply(id, out, ERR_CHANOPRIVSNEEDED, &[&display, OWNER_PROTECTED]);
             return None;
         }
