@@ -10,7 +10,7 @@ use banter::client::app::{App, Options};
 use banter::client::settings::ThemeChoice;
 use banter::client::ui::{AboutInfo, ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
 use banter::proto::discovery::Mode;
-use common::ui::{element, has_label, pump_until};
+use common::ui::{element, has_label, pump_until, wait_for_label};
 use common::TestServer;
 use slint::language::ColorScheme;
 use slint::{ComponentHandle, Model};
@@ -144,6 +144,26 @@ fn a_visit_to_the_chat_room() {
     pump_until("the private chat closed", move || {
         !has_label(&w, |l| l.starts_with("Private chat with bob"))
     });
+
+    // A class arrives and most of it leaves: the heading follows the list.
+    let mut class: Vec<_> = (0..40)
+        .map(|i| server.member(&format!("pupil{i}"), "#lobby"))
+        .collect();
+    wait_for_label(&window, "42 in the room", |l| l == "42 people in the room");
+    for mut pupil in class.drain(..23) {
+        pupil.send("QUIT :bell");
+        pupil.expect_closed();
+    }
+    wait_for_label(&window, "19 in the room", |l| l == "19 people in the room");
+    let w = window.clone_strong();
+    assert_eq!(
+        w.global::<ChatAdapter>().get_members().row_count(),
+        19,
+        "the heading counts the list shown"
+    );
+    drop(class);
+    wait_for_label(&window, "the rest gone", |l| l == "2 people in the room");
+    assert_eq!(only_quits(&mut bob).len(), 40, "bob saw the class leave");
 
     // A long history: 10,000 messages arrive, the newest is on screen and
     // the kept history is capped.

@@ -13,7 +13,7 @@ use banter::client::launch::Launch;
 use banter::client::ui::{AppWindow, ChatAdapter, HostAction};
 use banter::proto::discovery::Mode;
 use common::ui::{
-    click, count_labels, element, has_control, has_label, pump_until, wait_for_label,
+    click, count_labels, element, has_control, has_label, on_screen, pump_until, wait_for_label,
 };
 use common::{TestClient, TestServer};
 use slint::platform::WindowEvent;
@@ -96,6 +96,67 @@ fn hosting_moderating_and_being_moderated() {
         has_label(&window, |l| l == "Ming is the teacher"),
         "the owner of the server's room has the teacher badge"
     );
+
+    // At the window's minimum size the side panels fold behind two buttons
+    // in the header, and every control is still on screen: the chat's own,
+    // then the host's in the people drawer, then the conversations drawer.
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(560.0, 420.0));
+    for label in [
+        "Conversations",
+        "People in the room",
+        "Save conversation",
+        "Exit",
+        "Message",
+        "Send",
+    ] {
+        assert!(on_screen(&window, label), "{label} on screen at 560×420");
+    }
+    assert!(
+        !has_control(&window, "Mute everyone"),
+        "the people panel is folded away"
+    );
+    click(&window, "People in the room");
+    for label in [
+        "Host actions for bob",
+        "Mute everyone",
+        "Lock the room",
+        "Room password",
+        "Set room password",
+        "Private messages",
+    ] {
+        assert!(
+            on_screen(&window, label),
+            "{label} on screen in the people drawer"
+        );
+    }
+    click(&window, "Host actions for bob");
+    assert!(
+        on_screen(&window, "Close host actions"),
+        "bob's actions open in the drawer"
+    );
+    click(&window, "Close host actions");
+    click(&window, "Conversations");
+    assert!(
+        !has_control(&window, "Mute everyone"),
+        "one drawer at a time"
+    );
+    for label in ["Room #lobby", "About Banter"] {
+        assert!(
+            on_screen(&window, label),
+            "{label} on screen in the conversations drawer"
+        );
+    }
+    // Picking a conversation closes the drawer.
+    click(&window, "Room #lobby");
+    assert!(!has_control(&window, "About Banter"), "the drawer closed");
+    // Wide again: both panels beside the chat, no fold buttons.
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(1100.0, 760.0));
+    assert!(on_screen(&window, "Set room password") && on_screen(&window, "About Banter"));
+    assert!(!has_control(&window, "People in the room"));
 
     // Mute bob: he is told by the server and his lines go nowhere.
     click(&window, "Host actions for bob");

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use banter::client::ui::AppWindow;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot};
+use slint::ComponentHandle;
 
 /// Runs the UI event loop until `done` holds; fails after 30 s.
 #[track_caller]
@@ -74,4 +75,25 @@ pub fn wait_for_label(window: &AppWindow, what: &str, pred: impl Fn(&str) -> boo
         let pred = pred.clone();
         has_label(&w, move |l| pred(l))
     });
+}
+
+/// Whether the control labelled `label` lies wholly inside the window, so a
+/// click can reach it (not cut off by a small window).
+pub fn on_screen(window: &AppWindow, label: &str) -> bool {
+    let size = window
+        .window()
+        .size()
+        .to_logical(window.window().scale_factor());
+    ElementHandle::find_by_accessible_label(window, label)
+        .filter(|e| e.accessible_role() != Some(AccessibleRole::Text))
+        .any(|e| {
+            let at = e.absolute_position();
+            let of = e.size();
+            of.width > 0.0
+                && of.height > 0.0
+                && at.x >= 0.0
+                && at.y >= 0.0
+                && at.x + of.width <= size.width + 0.5
+                && at.y + of.height <= size.height + 0.5
+        })
 }

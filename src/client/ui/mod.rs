@@ -642,6 +642,12 @@ impl Ui {
                 unread: c.unread as i32,
             })
             .collect();
+        // The narrow window's "☰" shows what waits in the other conversations.
+        let elsewhere = items
+            .iter()
+            .map(|c| c.unread.max(0))
+            .fold(0i32, i32::saturating_add);
+        self.chat().set_unread_elsewhere(elsewhere);
         self.conversations.set_vec(items);
         self.chat()
             .set_active_conversation(session.active_index() as i32);
