@@ -195,3 +195,81 @@ fn a_client_killed_and_relaunched_takes_its_seat_at_once() {
         .iter()
         .any(|u| matches!(u, Update::LoginFailed(_))));
 }
+
+#[test]
+fn a_500_piece_paste_arrives_once_each_and_nothing_stays_pending() {
+    // The server's flood control is on, faster than usual so the test is
+    // quick; the client paces itself under it, at the same scale.
+    let server = TestServer::with(|c| {
+        c.flood = Some(banter::server::FloodConfig {
+            burst: 10,
+            interval: std::time::Duration::from_millis(5),
+        })
+    });
+    let addr = server.addr.to_string();
+    let session = Session::new("小明", None, vec!["#lobby".into()]).with_pace(8, 8);
+    let mut a = Client::connect_session(&addr, session);
+    let mut b = Client::connect(&addr, "Ming");
+    a.pump_until("a joins", |c| c.in_lobby("小明"));
+    b.pump_until("b sees a", |c| c.in_lobby("小明"));
+    assert!(a.session().echo_message());
+
+    // 500 pieces: numbered words, so a lost, doubled or reordered piece shows.
+    let words: Vec<String> = (0..500)
+        .map(|i| format!("{i:04}{}", "·".repeat(190)))
+        .collect();
+    let paste = words.join(" ");
+    a.say(&paste);
+    let own: Vec<u64> = a
+        .entries()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Own)
+        .map(|e| e.pending)
+        .collect();
+    assert_eq!(own.len(), 500, "one line on screen per piece");
+    assert!(own.iter().all(|&id| id != 0), "each pending until its echo");
+
+    a.pump_until("every piece confirmed", |c| c.session().in_flight() == 0);
+    let delivered: Vec<u64> = a
+        .updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Delivered { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, own, "each confirmed once, in order");
+    assert!(
+        !a.updates
+            .iter()
+            .any(|u| matches!(u, Update::Refused { .. })),
+        "nothing refused"
+    );
+    let own_lines = a
+        .entries()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Own)
+        .count();
+    assert_eq!(own_lines, 500, "no echo shown as a second line");
+    assert!(
+        !a.net.iter().any(|e| matches!(e, LinkEvent::Lost(_))),
+        "the connection was kept: {:?}",
+        a.net
+    );
+
+    // The other side got the paste whole, once.
+    b.pump_until("b has all 500", |c| {
+        c.entries()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Other)
+            .count()
+            >= 500
+    });
+    let got: String = b
+        .entries()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Other)
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(got, paste);
+}

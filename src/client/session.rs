@@ -16,14 +16,14 @@
 //! - `incoming`: [`Session::on_message`]'s dispatch on the command, and
 //!   people joining, leaving, renaming and talking.
 //! - `outgoing`: typed input, lines waiting while disconnected, pieces that
-//!   fit one line, lines awaiting their echo.
+//!   fit one line, paced sending (`pace`), lines awaiting their echo.
 //! - `history`: CHATHISTORY fetches, their batches, live lines held meanwhile.
 //! - `room`: host status, room modes, the host actions.
 //! - this file: the types the screen reads (`Session`, `Conversation`,
 //!   `Entry`, `Update`, `NotSent`, `LoginError`) and the small helpers the
 //!   parts share.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::proto::names;
 use crate::proto::Message;
@@ -34,6 +34,7 @@ mod history;
 mod incoming;
 mod modes;
 mod outgoing;
+mod pace;
 mod refusals;
 mod registration;
 mod room;
@@ -338,6 +339,16 @@ pub struct Session {
     /// Lines sent but not yet echoed back (with echo-message): if the
     /// connection dies first they are sent again, not lost.
     unconfirmed: Vec<Outgoing>,
+    /// Pieces said but not yet sent: they leave at the pacer's rate.
+    paced: VecDeque<Outgoing>,
+    pacer: pace::Pacer,
+    /// `labeled-response` is on: each piece carries a `label` its echo (or
+    /// its refusal) comes back with.
+    labeled: bool,
+    next_label: u64,
+    /// Bytes of `user@host` in the source the server puts on our lines
+    /// (learnt from our JOIN): what a relayed line of ours costs.
+    own_userhost_len: Option<usize>,
     /// The last local id given to a line of ours.
     next_local_id: u64,
     /// How the server compares names (its `CASEMAPPING`): conversation keys
@@ -409,6 +420,11 @@ impl Session {
             ping_sent_ms: None,
             queued: Vec::new(),
             unconfirmed: Vec::new(),
+            paced: VecDeque::new(),
+            pacer: pace::Pacer::default(),
+            labeled: false,
+            next_label: 0,
+            own_userhost_len: None,
             next_local_id: 0,
             casemap: names::fold,
             mode_syntax: modes::ModeSyntax::default(),
@@ -420,6 +436,13 @@ impl Session {
             out: Vec::new(),
             updates: Vec::new(),
         }
+    }
+
+    /// Our lines leave in a burst of `burst`, then one every `interval_ms`
+    /// (the defaults suit real servers; tests and benchmarks go faster).
+    pub fn with_pace(mut self, burst: u64, interval_ms: u64) -> Session {
+        self.pacer = pace::Pacer::new(burst, interval_ms);
+        self
     }
 
     /// Joins the server's own room (its `banter.chat/ROOM` token) instead of

@@ -171,6 +171,7 @@ catalog! {
     NOT_CONNECTED = "Not connected right now: your text is kept, send it again when the connection is back.";
     QUEUED = "Not connected: “{text}” will be sent when the connection is back.";
     TOO_MANY_QUEUED = "Not connected, and too many lines are already waiting: your text is kept.";
+    TOO_MUCH_AT_ONCE = "That is too much to send at once while earlier lines are still going out: your text is kept, send it in a moment or in smaller parts.";
     WHILE_AWAY = "While you were away:";
     FOUND_ROOM_DETAIL = "{count} here · {address}";
     SAVED_TO = "Saved to {path}";

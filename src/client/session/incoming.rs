@@ -47,6 +47,9 @@ impl Session {
             command::ERROR => self.on_error(p(0)),
             // People coming, going and renaming, and what they say (this file).
             command::JOIN => {
+                if self.is_me(&from) {
+                    self.learn_own_source(m.source.as_deref().unwrap_or(""));
+                }
                 let address = m.source.as_deref().and_then(|s| s.rsplit_once('@'));
                 self.on_join(&from, address.map(|(_, a)| a), p(0), time)
             }
@@ -81,7 +84,7 @@ impl Session {
             numeric::RPL_BANLIST => self.on_ban_entry(&m.params),
             numeric::RPL_ENDOFBANLIST => {}
             numeric::ERR_CANNOTSENDTOCHAN
-                if self.registered && self.on_cannot_send(p(1), last, time) => {}
+                if self.registered && self.on_cannot_send(p(1), last, m.tag("label"), time) => {}
             // What the server refused.
             command::FAIL => self.on_fail(m, time),
             code if self.registered && numeric::is_error(code) => self.on_error_numeric(m, time),
@@ -359,7 +362,7 @@ impl Session {
             return;
         }
         let i = self.ensure_conversation(conversation_name, !is_channel(target));
-        if own && self.confirm_own(i, text, action, m.tag("msgid"), time, past) {
+        if own && self.confirm_own(i, text, action, m.tag("msgid"), m.tag("label"), time, past) {
             return;
         }
         let msgid = m.tag("msgid").map(str::to_owned);

@@ -1,9 +1,10 @@
 //! What we say: typed lines (`on_input`), sent at once or queued while the
-//! connection is away, cut into pieces that fit one line, and remembered
-//! until the server's echo confirms them, so that a dropped connection sends
-//! them again rather than losing them.
+//! connection is away, cut into pieces that fit one line, sent at a pace
+//! servers accept, and remembered until the server's echo confirms them, so
+//! that a dropped connection sends them again rather than losing them.
 
 use crate::proto::command;
+use crate::proto::message::Tag;
 use crate::proto::names::is_channel;
 
 use super::input::{self, Input, InputError};
@@ -11,24 +12,26 @@ use super::{msg, tr, Entry, EntryKind, NotSent, Rank, Session, Update, CTCP};
 
 /// Lines typed while disconnected that wait to be sent.
 const MAX_QUEUED: usize = 100;
-/// Bytes of `PRIVMSG <target> :<text>\r\n` we send, leaving 100 bytes of
-/// IRC's 512-byte line for the sender prefix the server adds when relaying.
-const LINE_BUDGET: usize = 412;
+/// Pieces said but not yet confirmed (waiting for the pacer or the echo):
+/// about 400 KB of text. A paste past it is refused with the reason, and
+/// stays in the box.
+pub(super) const MAX_IN_FLIGHT: usize = 1000;
+/// IRC's line, `\r\n` included, as every server relays it.
+const IRC_LINE: usize = 512;
+/// Bytes of the `user@host` in our source until our JOIN shows the real
+/// one: a long IPv6 host fits.
+const ASSUMED_USERHOST: usize = 72;
 
-/// A line of ours on its way: where to, what, and the id of its entry on screen.
+/// A line of ours on its way: where to, what, the id of its entry on
+/// screen, and the label it was sent with (empty before it is sent, or
+/// without `labeled-response`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Outgoing {
     pub(super) to: String,
     pub(super) text: String,
     pub(super) action: bool,
     pub(super) id: u64,
-}
-
-/// Bytes of text that fit one PRIVMSG to `target` (see [`LINE_BUDGET`]).
-fn piece_budget(target: &str, action: bool) -> usize {
-    let overhead =
-        "PRIVMSG  :\r\n".len() + target.len() + if action { "\u{1}ACTION \u{1}".len() } else { 0 };
-    LINE_BUDGET.saturating_sub(overhead).max(64)
+    pub(super) label: String,
 }
 
 /// Splits text into pieces of at most `max` bytes, at a space when one is near.
@@ -148,7 +151,11 @@ impl Session {
             return Err(NotSent::CannotTalk(why));
         }
         let (target, key) = (conv.name.clone(), conv.key.clone());
-        for piece in split_text(text, piece_budget(&target, action)) {
+        let pieces = split_text(text, self.piece_budget(&target, action));
+        if self.paced.len() + self.unconfirmed.len() + pieces.len() > MAX_IN_FLIGHT {
+            return Err(tr::TOO_MUCH_AT_ONCE.to_string().into());
+        }
+        for piece in pieces {
             // With echo-message the line shows as pending until it comes back.
             let id = if self.echo_message {
                 self.local_id()
@@ -158,7 +165,66 @@ impl Session {
             self.push_own(&key, piece, action, id, now_ms);
             self.send_piece(&target, piece, action, id);
         }
+        self.release(now_ms);
         Ok(())
+    }
+
+    /// Bytes of text that fit one PRIVMSG to `target` once the server puts
+    /// our source (`:nick!user@host `) in front of it to relay it: a piece
+    /// cut to this arrives whole for everyone.
+    fn piece_budget(&self, target: &str, action: bool) -> usize {
+        let userhost = self.own_userhost_len.unwrap_or(ASSUMED_USERHOST);
+        let source = ":! ".len() + self.nick.len() + userhost;
+        let overhead = source
+            + "PRIVMSG  :\r\n".len()
+            + target.len()
+            + if action { "\u{1}ACTION \u{1}".len() } else { 0 };
+        IRC_LINE.saturating_sub(overhead).max(64)
+    }
+
+    /// Our source as the server shows it (`nick!user@host`), from our own
+    /// JOIN: the `user@host` part sets how long our pieces may be.
+    pub(super) fn learn_own_source(&mut self, source: &str) {
+        if let Some((_, userhost)) = source.split_once('!') {
+            self.own_userhost_len = Some(userhost.len());
+        }
+    }
+
+    /// Sends what the pacer allows of the pieces waiting, in order: a burst
+    /// at once, then a steady pace (the one-second tick takes the rest).
+    pub(super) fn release(&mut self, now_ms: u64) {
+        if !self.registered {
+            return;
+        }
+        while !self.paced.is_empty() && self.pacer.take(now_ms) {
+            let Some(mut o) = self.paced.pop_front() else {
+                break;
+            };
+            let wire = if o.action {
+                format!("{CTCP}ACTION {}{CTCP}", o.text)
+            } else {
+                o.text.clone()
+            };
+            let mut line = msg(command::PRIVMSG, &[&o.to, &wire]);
+            if self.labeled {
+                self.next_label += 1;
+                o.label = format!("b{}", self.next_label);
+                line.tags.push(Tag {
+                    key: "label".into(),
+                    value: o.label.clone(),
+                });
+            }
+            self.out.push(line);
+            if self.echo_message {
+                self.unconfirmed.push(o);
+            }
+        }
+    }
+
+    /// Pieces said and not yet confirmed by their echo (or, without
+    /// echo-message, not yet sent).
+    pub fn in_flight(&self) -> usize {
+        self.paced.len() + self.unconfirmed.len()
     }
 
     /// While disconnected, what is said waits (in order, bounded) and goes
@@ -193,13 +259,14 @@ impl Session {
             text,
             action,
             id,
+            label: String::new(),
         });
         Ok(())
     }
 
     /// Sends the lines that waited for conversation `key` (all private ones
     /// when `key` is `None`), in the order they were typed.
-    pub(super) fn flush_queued(&mut self, key: Option<&str>, _now_ms: u64) {
+    pub(super) fn flush_queued(&mut self, key: Option<&str>, now_ms: u64) {
         let (go, stay): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.queued)
                 .into_iter()
@@ -218,28 +285,23 @@ impl Session {
             };
             // Its entry is already on screen, pending: send it, show nothing new.
             let target = conv.name.clone();
-            for piece in split_text(&o.text, piece_budget(&target, o.action)) {
+            for piece in split_text(&o.text, self.piece_budget(&target, o.action)) {
                 self.send_piece(&target, piece, o.action, o.id);
             }
         }
+        self.release(now_ms);
     }
 
-    /// One PRIVMSG on the wire, remembered until echoed (with echo-message).
+    /// One PRIVMSG in line for the pacer; once sent, remembered until
+    /// echoed (with echo-message).
     fn send_piece(&mut self, target: &str, piece: &str, action: bool, id: u64) {
-        let wire = if action {
-            format!("{CTCP}ACTION {piece}{CTCP}")
-        } else {
-            piece.to_owned()
-        };
-        self.out.push(msg(command::PRIVMSG, &[target, &wire]));
-        if self.echo_message && self.unconfirmed.len() < MAX_QUEUED {
-            self.unconfirmed.push(Outgoing {
-                to: target.to_owned(),
-                text: piece.to_owned(),
-                action,
-                id,
-            });
-        }
+        self.paced.push_back(Outgoing {
+            to: target.to_owned(),
+            text: piece.to_owned(),
+            action,
+            id,
+            label: String::new(),
+        });
     }
 
     /// Our line on screen: pending until the echo confirms it when the server
@@ -268,20 +330,27 @@ impl Session {
     /// Our own line came back in conversation `i`: a live echo, or found in
     /// history after a reconnect (then it must not be sent again). When it is
     /// one we were waiting for, its pending entry on screen becomes this
-    /// line; whether it was.
+    /// line; whether it was. A live echo is matched by its `label`, so that
+    /// a line the server shortened, or the same words said twice, still
+    /// finds its own entry; without one (history, another server), by text.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn confirm_own(
         &mut self,
         i: usize,
         text: &str,
         action: bool,
         msgid: Option<&str>,
+        label: Option<&str>,
         time: u64,
         past: bool,
     ) -> bool {
         let key = self.conversations[i].key.clone();
         let casemap = self.casemap;
         let matches = |o: &Outgoing| casemap(&o.to) == key && o.text == text && o.action == action;
-        let confirmed = match self.unconfirmed.iter().position(matches) {
+        let by_label = label
+            .filter(|l| !l.is_empty())
+            .and_then(|l| self.unconfirmed.iter().position(|o| o.label == l));
+        let confirmed = match by_label.or_else(|| self.unconfirmed.iter().position(matches)) {
             Some(j) => Some(self.unconfirmed.remove(j)),
             None if past => self
                 .queued

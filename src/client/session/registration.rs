@@ -29,6 +29,8 @@ const WANTED_CAPS: &[&str] = &[
     "banter.chat/resume",
     // Deleting a message (yours, or any as a host).
     "draft/message-redaction",
+    // Echoes and refusals tied to the line that caused them (needs batch).
+    "labeled-response",
 ];
 
 impl Session {
@@ -46,6 +48,7 @@ impl Session {
         self.login_failed = false;
         self.caps_offered.clear();
         self.echo_message = false;
+        self.labeled = false;
         self.chathistory = false;
         self.redaction = false;
         self.batches.clear();
@@ -98,6 +101,8 @@ impl Session {
                     match cap {
                         "echo-message" => self.echo_message = true,
                         "-echo-message" => self.echo_message = false,
+                        "labeled-response" => self.labeled = true,
+                        "-labeled-response" => self.labeled = false,
                         "draft/chathistory" => self.chathistory = true,
                         "draft/message-redaction" => self.redaction = true,
                         "banter.chat/resume" => resume = true,
@@ -300,6 +305,7 @@ impl Session {
         if !self.connected {
             return;
         }
+        self.release(now_ms);
         // Wearing a stand-in: ask for the chosen name back now and then.
         if self.registered
             && (self.casemap)(&self.nick) != (self.casemap)(&self.chosen_nick)
@@ -335,6 +341,7 @@ impl Session {
         // What the server never echoed may never have arrived: send it again
         // (first, in the order typed) once the connection is back.
         let mut again = std::mem::take(&mut self.unconfirmed);
+        again.extend(self.paced.drain(..));
         again.append(&mut self.queued);
         self.queued = again;
         // Who hosts and what is muted is told again on rejoining; until

@@ -597,16 +597,24 @@ impl Session {
     /// `404 <me> <room> :<why>`: the server refused our line. Its pending
     /// entry goes (the notice says what was not sent and why), and it is
     /// not sent again after a reconnect.
-    pub(super) fn on_cannot_send(&mut self, room: &str, why: &str, time: u64) -> bool {
+    pub(super) fn on_cannot_send(
+        &mut self,
+        room: &str,
+        why: &str,
+        label: Option<&str>,
+        time: u64,
+    ) -> bool {
         let key = (self.casemap)(room);
         let Some(i) = self.conversations.iter().position(|c| c.key == key) else {
             return false;
         };
         let casemap = self.casemap;
-        let refused = self
-            .unconfirmed
-            .iter()
-            .position(|o| casemap(&o.to) == key)
+        // The refused line by its label; else the oldest one for the room.
+        let labeled = label
+            .filter(|l| !l.is_empty())
+            .and_then(|l| self.unconfirmed.iter().position(|o| o.label == l));
+        let refused = labeled
+            .or_else(|| self.unconfirmed.iter().position(|o| casemap(&o.to) == key))
             .map(|j| self.unconfirmed.remove(j));
         let text = match &refused {
             Some(o) => tr::NOT_SENT_TEXT.fill(&[("text", &o.text), ("reason", &why)]),
