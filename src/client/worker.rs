@@ -6,18 +6,18 @@
 //! blocks: it queues lines on a channel and hears back through `notify`.
 //!
 //! Over TLS (`ircs://`) both threads share one rustls session behind a
-//! mutex. The reader blocks in the socket's `read` without the lock and takes
-//! it only to decrypt what arrived; whoever holds the lock also writes the
-//! records it made, so they reach the socket in order. The handshake runs
-//! before either thread uses the session; certificates are checked as
-//! [`super::tls`] describes.
+//! mutex, held only to encrypt or decrypt, never while writing: the reader
+//! blocks in the socket's `read` without it, and only the writer thread
+//! writes records, in the order they were made (`TlsLink`). A write blocked
+//! by a slow server never stops incoming lines from being decrypted. The handshake runs before either thread uses
+//! the session; certificates are checked as [`super::tls`] describes.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -69,61 +69,114 @@ pub struct Options {
 
 /// A TLS session shared by the reader and writer threads (see the module doc).
 struct TlsLink {
-    session: Mutex<ClientConnection>,
+    state: Mutex<TlsState>,
     sock: TcpStream,
+    /// Wakes the writer thread, the only one that writes to the socket, for
+    /// records the reader made (an empty line flushes).
+    wake_writer: SyncSender<WriterCmd>,
+}
+
+struct TlsState {
+    conn: ClientConnection,
+    /// Records made but not yet on the socket, in the order they were made.
+    unsent: Vec<u8>,
+}
+
+impl TlsState {
+    /// Moves every record the session has made into `unsent`.
+    fn collect(&mut self) -> io::Result<()> {
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut self.unsent)?;
+        }
+        Ok(())
+    }
 }
 
 impl TlsLink {
-    /// Writes every record the session has made. Called with the lock held.
-    fn write_records(session: &mut ClientConnection, mut sock: &TcpStream) -> io::Result<()> {
-        while session.wants_write() {
-            session.write_tls(&mut sock)?;
+    fn new(conn: ClientConnection, sock: TcpStream, wake_writer: SyncSender<WriterCmd>) -> TlsLink {
+        TlsLink {
+            state: Mutex::new(TlsState {
+                conn,
+                unsent: Vec::new(),
+            }),
+            sock,
+            wake_writer,
         }
-        Ok(())
     }
 
-    fn send(&self, mut bytes: &[u8]) -> io::Result<()> {
-        let mut session = self
-            .session
+    fn lock(&self) -> io::Result<MutexGuard<'_, TlsState>> {
+        self.state
             .lock()
-            .map_err(|_| io::Error::other("TLS session poisoned"))?;
-        while !bytes.is_empty() {
-            // rustls takes less than all only at its buffer limit, which the
-            // records written next free again.
-            let n = session.writer().write(bytes)?;
-            bytes = &bytes[n..];
-            TlsLink::write_records(&mut session, &self.sock)?;
-        }
-        Ok(())
+            .map_err(|_| io::Error::other("TLS session poisoned"))
     }
 
+    /// Writes what is unsent, on the writer thread only (so records leave
+    /// in the order they were made), without the session's lock: a write
+    /// that blocks for seconds on a server reading slowly (its flood
+    /// control) never keeps the reader from decrypting.
+    fn flush<'a>(&'a self, mut state: MutexGuard<'a, TlsState>) -> io::Result<()> {
+        loop {
+            let bytes = std::mem::take(&mut state.unsent);
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            drop(state);
+            (&self.sock).write_all(&bytes)?;
+            state = self.lock()?;
+        }
+    }
+
+    /// Encrypts `bytes` and writes them (the writer thread).
+    fn send(&self, mut bytes: &[u8]) -> io::Result<()> {
+        let mut state = self.lock()?;
+        while !bytes.is_empty() {
+            // rustls takes less than all only at its buffer limit, which
+            // collecting the records frees again.
+            let n = state.conn.writer().write(bytes)?;
+            bytes = &bytes[n..];
+            state.collect()?;
+        }
+        self.flush(state)
+    }
+
+    /// The writer thread's goodbye.
     fn close(&self) {
-        if let Ok(mut session) = self.session.lock() {
-            session.send_close_notify();
-            let _ = TlsLink::write_records(&mut session, &self.sock);
+        if let Ok(mut state) = self.lock() {
+            state.conn.send_close_notify();
+            if state.collect().is_ok() {
+                let _ = self.flush(state);
+            }
         }
         let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    /// Records the reader made (a key update's answer, an alert) wait for
+    /// the writer, woken for them: the reader never writes.
+    fn hand_to_writer(&self, mut state: MutexGuard<'_, TlsState>) -> io::Result<()> {
+        state.collect()?;
+        if !state.unsent.is_empty() {
+            // A full queue means the writer is busy: it flushes them next.
+            let _ = self.wake_writer.try_send(WriterCmd::Line(Vec::new()));
+        }
+        Ok(())
     }
 
     /// Decrypts `input` into `lines`. `Ok(true)` once the server has closed
     /// the session cleanly.
     fn receive(&self, mut input: &[u8], lines: &mut LineReader) -> Result<bool, String> {
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| "TLS session poisoned".to_owned())?;
+        let failed = |e: io::Error| tr::CONNECTION_ERROR.fill(&[("error", &e)]);
+        let mut state = self.lock().map_err(failed)?;
         let mut plain = [0u8; 4096];
         let mut closed = false;
         while !input.is_empty() {
-            session
-                .read_tls(&mut input)
-                .map_err(|e| tr::CONNECTION_ERROR.fill(&[("error", &e)]))?;
-            if let Err(e) = session.process_new_packets() {
-                let _ = TlsLink::write_records(&mut session, &self.sock);
+            state.conn.read_tls(&mut input).map_err(failed)?;
+            if let Err(e) = state.conn.process_new_packets() {
+                // The alert that says why, if the writer gets to it.
+                let _ = self.hand_to_writer(state);
                 return Err(format!("TLS error: {e}"));
             }
             loop {
-                match session.reader().read(&mut plain) {
+                match state.conn.reader().read(&mut plain) {
                     Ok(0) => {
                         closed = true;
                         break;
@@ -134,8 +187,7 @@ impl TlsLink {
             }
         }
         // Key updates and the like.
-        TlsLink::write_records(&mut session, &self.sock)
-            .map_err(|e| tr::CONNECTION_ERROR.fill(&[("error", &e)]))?;
+        self.hand_to_writer(state).map_err(failed)?;
         Ok(closed)
     }
 }
@@ -238,6 +290,7 @@ struct Link {
 fn connect(
     target: &Target,
     pins: &Option<PinStore>,
+    wake_writer: &SyncSender<WriterCmd>,
     notify: &dyn Fn(NetEvent),
 ) -> Result<Link, ConnectError> {
     let stream = connect_tcp(target)?;
@@ -303,10 +356,7 @@ fn connect(
             fingerprint,
         });
     }
-    let link = Arc::new(TlsLink {
-        session: Mutex::new(session),
-        sock: clone()?,
-    });
+    let link = Arc::new(TlsLink::new(session, clone()?, wake_writer.clone()));
     Ok(Link {
         source: Source::Tls(link.clone()),
         sink: Sink::Tls(link),
@@ -489,7 +539,7 @@ fn connection_loop(addr: &str, options: &Options, links: &Links, notify: &dyn Fn
         if links.stopping.load(Ordering::SeqCst) {
             return;
         }
-        match connect(&target, &pins, notify) {
+        match connect(&target, &pins, &links.writer_tx, notify) {
             Ok(Link {
                 source,
                 sink,
@@ -649,5 +699,92 @@ pub(crate) fn wait_or_detach<T>(threads: Vec<JoinHandle<T>>, budget: Duration) {
     }
     if !left.is_empty() {
         log::debug!("{} worker threads left to finish on their own", left.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::tls::{generate_self_signed, TlsSettings};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::net::TcpListener;
+
+    /// N3: a write the server does not take (its flood control reads a
+    /// pasting client slowly) must not stop incoming lines from being
+    /// decrypted. The writer's one send is far bigger than the sockets
+    /// hold, so it blocks for as long as the server does not read.
+    #[test]
+    fn reading_never_waits_on_a_blocked_write() {
+        let (cert, key) = generate_self_signed().expect("certificate");
+        let settings = TlsSettings::new(
+            "127.0.0.1:0".parse().unwrap(),
+            vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+            PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+        )
+        .expect("server settings");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client_sock = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server_sock, _) = listener.accept().unwrap();
+        let _ = socket2::SockRef::from(&client_sock).set_send_buffer_size(16 * 1024);
+        let _ = socket2::SockRef::from(&server_sock).set_recv_buffer_size(16 * 1024);
+
+        let server = std::thread::spawn(move || {
+            let mut conn = rustls::ServerConnection::new(settings.config).unwrap();
+            while conn.is_handshaking() {
+                conn.complete_io(&mut &server_sock).unwrap();
+            }
+            (conn, server_sock)
+        });
+        let (config, _) = tls::client_config(None).unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut conn = ClientConnection::new(config, name).unwrap();
+        while conn.is_handshaking() {
+            conn.complete_io(&mut &client_sock).unwrap();
+        }
+        let (mut server_conn, server_sock) = server.join().unwrap();
+
+        let (wake, _woken) = mpsc::sync_channel(4);
+        let link = Arc::new(TlsLink::new(conn, client_sock.try_clone().unwrap(), wake));
+        let writer = {
+            let link = link.clone();
+            std::thread::spawn(move || link.send(&vec![b'x'; 16 << 20]))
+        };
+        // The writer is writing once the server sees its first byte; the
+        // server reads no more.
+        (&server_sock).read_exact(&mut [0u8; 1]).unwrap();
+
+        // The server says something; the client's reader decrypts it.
+        server_conn
+            .writer()
+            .write_all(b"PING :still here\r\n")
+            .unwrap();
+        while server_conn.wants_write() {
+            server_conn.write_tls(&mut &server_sock).unwrap();
+        }
+        let (got_tx, got) = mpsc::channel();
+        {
+            let (link, sock) = (link.clone(), client_sock.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let mut lines = LineReader::new(MAX_LINE);
+                let mut chunk = vec![0u8; 16 * 1024];
+                loop {
+                    let n = (&sock).read(&mut chunk).unwrap_or(0);
+                    if n == 0 || link.receive(&chunk[..n], &mut lines).is_err() {
+                        return;
+                    }
+                    if let Ok(Some(line)) = lines.next_line() {
+                        let _ = got_tx.send(String::from_utf8_lossy(line).into_owned());
+                        return;
+                    }
+                }
+            });
+        }
+        let line = got.recv_timeout(Duration::from_secs(10));
+        // Unblock the writer before judging, so a failure does not hang.
+        let _ = server_sock.shutdown(Shutdown::Both);
+        let _ = client_sock.shutdown(Shutdown::Both);
+        assert!(writer.join().unwrap().is_err(), "the write never finished");
+        assert_eq!(line.as_deref(), Ok("PING :still here"));
     }
 }
