@@ -18,6 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::tr;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -75,19 +76,17 @@ pub fn parse_target(addr: &str) -> Result<Target, String> {
     } else if lower.starts_with("irc://") {
         (&addr["irc://".len()..], false)
     } else if lower.contains("://") {
-        return Err(format!(
-            "{addr}: only irc:// and ircs:// addresses are understood"
-        ));
+        return Err(tr::ADDRESS_SCHEME.fill(&[("address", &addr)]));
     } else {
         (addr, false)
     };
     let rest = rest.split('/').next().unwrap_or_default();
     let default_port = if tls { TLS_PORT } else { PLAIN_PORT };
-    let bad_port = || format!("{addr}: the port must be a number from 1 to 65535");
+    let bad_port = || tr::ADDRESS_BAD_PORT.fill(&[("address", &addr)]);
     let (host, port) = if let Some(bracketed) = rest.strip_prefix('[') {
         let (host, after) = bracketed
             .split_once(']')
-            .ok_or_else(|| format!("{addr}: missing ']'"))?;
+            .ok_or_else(|| tr::ADDRESS_NO_BRACKET.fill(&[("address", &addr)]))?;
         let port = match after {
             "" => default_port,
             p => p
@@ -105,7 +104,7 @@ pub fn parse_target(addr: &str) -> Result<Target, String> {
         (rest, default_port)
     };
     if host.is_empty() {
-        return Err(format!("{addr}: no server name"));
+        return Err(tr::ADDRESS_NO_HOST.fill(&[("address", &addr)]));
     }
     if port == 0 {
         return Err(bad_port());
@@ -154,14 +153,12 @@ pub enum Verdict {
 
 /// The refusal of a changed certificate, in words for the person connecting.
 pub fn changed_message(key: &str, pinned: &str, presented: &str, pins: &Path) -> String {
-    format!(
-        "The server's certificate has changed since you last connected to {key}. \
-         If the host did not change it, someone may be intercepting the connection: \
-         do not go on. If the host did make a new one, check its fingerprint with \
-         them ({presented}; it was {pinned}) and remove the line for {key} from {} \
-         to trust it",
-        pins.display()
-    )
+    tr::CERT_CHANGED.fill(&[
+        ("server", &key),
+        ("presented", &presented),
+        ("pinned", &pinned),
+        ("file", &pins.display()),
+    ])
 }
 
 /// Webpki first (contract 1), then the pin (contract 2). Holds the pin read
@@ -264,7 +261,7 @@ pub fn client_config(
     };
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| format!("cannot set up certificate checks: {e}"))?;
+        .map_err(|e| tr::TLS_CANNOT_START.fill(&[("error", &e)]))?;
     let verifier = Arc::new(TofuVerifier {
         webpki,
         pinned,
@@ -272,7 +269,7 @@ pub fn client_config(
     });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .map_err(|e| tr::TLS_CANNOT_START.fill(&[("error", &e)]))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();
@@ -320,14 +317,12 @@ impl PinStore {
     fn read(&self) -> Result<String, PinError> {
         match read_small(&self.path, MAX_PIN_FILE) {
             Ok(text) => Ok(text.unwrap_or_default()),
-            Err(ReadError::TooBig) => Err(PinError(format!(
-                "{} is larger than 1 MiB; is it the right file?",
-                self.path.display()
-            ))),
-            Err(ReadError::Io(e)) => Err(PinError(format!(
-                "cannot read {}: {e}",
-                self.path.display()
-            ))),
+            Err(ReadError::TooBig) => Err(PinError(
+                tr::PINS_TOO_BIG.fill(&[("file", &self.path.display())]),
+            )),
+            Err(ReadError::Io(e)) => Err(PinError(
+                tr::PINS_CANNOT_READ.fill(&[("file", &self.path.display()), ("error", &e)]),
+            )),
         }
     }
 
@@ -354,8 +349,9 @@ impl PinStore {
             }
         }
         text.push_str(&format!("{key} {fingerprint}\n"));
-        write_whole(&self.path, &text)
-            .map_err(|e| PinError(format!("cannot write {}: {e}", self.path.display())))
+        write_whole(&self.path, &text).map_err(|e| {
+            PinError(tr::PINS_CANNOT_WRITE.fill(&[("file", &self.path.display()), ("error", &e)]))
+        })
     }
 }
 

@@ -127,6 +127,27 @@ catalog! {
     CONNECTION_ERROR = "connection error: {error}";
     OVERLONG_LINE = "the server sent an over-long line";
 
+    // Addresses typed or given on the command line (src/client/tls.rs).
+    ADDRESS_SCHEME = "{address}: only irc:// and ircs:// addresses are understood";
+    ADDRESS_BAD_PORT = "{address}: the port must be a number from 1 to 65535";
+    ADDRESS_NO_BRACKET = "{address}: an IPv6 address in [ ] is missing its “]”";
+    ADDRESS_NO_HOST = "{address}: the server's name or address is missing";
+
+    // Secure connections (src/client/tls.rs, src/client/worker.rs).
+    /// The warning that matters most: keep it plain and firm.
+    CERT_CHANGED = "The server's certificate has changed since you last connected to {server}. If the host did not change it, someone may be intercepting the connection: do not go on. If the host did make a new one, check its fingerprint with them ({presented}; it was {pinned}) and remove the line for {server} from {file} to trust it";
+    CERT_CANNOT_CHECK = "cannot check the server's certificate: {error}";
+    TLS_CANNOT_START = "cannot start a secure connection: {error}";
+    TLS_BAD_NAME = "{host} is not a valid server name";
+    TLS_NOT_TLS = "{server} did not answer securely (is that a plain IRC port? then use irc:// instead of ircs://)";
+    TLS_BAD_CERTIFICATE = "the certificate of {server} is not valid: {error}";
+    TLS_FAILED = "the secure connection to {server} failed: {error}";
+    TLS_NO_HANDSHAKE = "{server} accepted the connection but never finished setting up the secure connection";
+    TLS_ERROR = "the secure connection broke: {error}";
+    PINS_TOO_BIG = "{file} is larger than 1 MiB; is it the right file?";
+    PINS_CANNOT_READ = "cannot read {file}: {error}";
+    PINS_CANNOT_WRITE = "cannot write {file}: {error}";
+
     // The chat window (src/client/app/, ui/).
     /// The window's title: the open conversation, then whose window it is
     /// (several on one screen, a teacher's and a student's, stay apart).

@@ -173,7 +173,7 @@ impl TlsLink {
             if let Err(e) = state.conn.process_new_packets() {
                 // The alert that says why, if the writer gets to it.
                 let _ = self.hand_to_writer(state);
-                return Err(format!("TLS error: {e}"));
+                return Err(tr::TLS_ERROR.fill(&[("error", &e)]));
             }
             loop {
                 match state.conn.reader().read(&mut plain) {
@@ -317,7 +317,7 @@ fn connect(
     }
     let key = target.pin_key();
     let pin_error = |e: tls::PinError| ConnectError {
-        reason: format!("cannot check the server's certificate: {e}"),
+        reason: tr::CERT_CANNOT_CHECK.fill(&[("error", &e)]),
         fatal: true,
     };
     let pinned = match pins {
@@ -326,9 +326,9 @@ fn connect(
     };
     let (config, verifier) = tls::client_config(pinned)?;
     let name = ServerName::try_from(target.host.clone())
-        .map_err(|_| format!("{} is not a valid server name", target.host))?;
-    let mut session =
-        ClientConnection::new(config, name).map_err(|e| format!("cannot start TLS: {e}"))?;
+        .map_err(|_| tr::TLS_BAD_NAME.fill(&[("host", &target.host)]))?;
+    let mut session = ClientConnection::new(config, name)
+        .map_err(|e| tr::TLS_CANNOT_START.fill(&[("error", &e)]))?;
     // The handshake is bounded like the connect; reads block freely after.
     let _ = stream.set_read_timeout(Some(CONNECT_TIMEOUT));
     let mut io_stream = &stream;
@@ -370,22 +370,19 @@ fn handshake_failure(key: &str, e: &io::Error) -> String {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
     match rustls_error {
-        Some(rustls::Error::InvalidMessage(_)) => format!(
-            "{key} did not answer in TLS (is that a plain IRC port? then use irc:// \
-             instead of ircs://)"
-        ),
+        Some(rustls::Error::InvalidMessage(_)) => tr::TLS_NOT_TLS.fill(&[("server", &key)]),
         Some(rustls::Error::InvalidCertificate(c)) => {
-            format!("the certificate of {key} is not valid: {c:?}")
+            tr::TLS_BAD_CERTIFICATE.fill(&[("server", &key), ("error", &format!("{c:?}"))])
         }
-        Some(other) => format!("the secure connection to {key} failed: {other}"),
+        Some(other) => tr::TLS_FAILED.fill(&[("server", &key), ("error", other)]),
         None if matches!(
             e.kind(),
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
         ) =>
         {
-            format!("{key} accepted the connection but never finished the TLS handshake")
+            tr::TLS_NO_HANDSHAKE.fill(&[("server", &key)])
         }
-        None => format!("the secure connection to {key} failed: {e}"),
+        None => tr::TLS_FAILED.fill(&[("server", &key), ("error", e)]),
     }
 }
 
