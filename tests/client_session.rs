@@ -91,7 +91,8 @@ fn reconnects_after_the_server_restarts_and_rejoins() {
     let host = Host::start(config.clone()).expect("start");
     let mut c = Client::connect(&host.loopback_addr(), "stayer");
     c.pump_until("joined", |c| c.in_lobby("stayer"));
-    host.stop();
+    // (The port must be free again for the restart.)
+    assert!(host.stop().wait(common::WAIT), "the server stopped");
     c.pump_until("lost", |c| {
         c.net
             .iter()

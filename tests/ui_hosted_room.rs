@@ -14,9 +14,10 @@ use banter::client::app::{App, Options};
 use banter::client::settings::Settings;
 use banter::client::ui::AppWindow;
 use banter::proto::discovery::Mode;
-use common::ui::{element, wait_for_label};
+use common::ui::{element, has_label, pump_until, wait_for_label};
 use common::{free_port, TempDir, TestClient};
-use slint::ComponentHandle;
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, SharedString};
 
 /// A window hosting on `port` (loopback only), its history in `data`,
 /// its settings in `settings`; the form filled and sent.
@@ -91,10 +92,40 @@ fn a_hosted_room_has_a_password_a_name_and_a_memory() {
     wait_for_label(&window, "the student's line", |l| {
         l.starts_with("Ming at ") && l.ends_with(": Homework: page 12")
     });
+
+    // The teacher types "exit" and presses Enter twice: the first asks, and
+    // the second, a stray one, keeps the room open for everyone (Cancel is
+    // the question's default while hosting).
+    element(&window, "Message").set_accessible_value("exit");
+    element(&window, "Send").invoke_accessible_default_action();
+    wait_for_label(&window, "the leave question", |l| {
+        l == "You are hosting: the room closes for everyone."
+    });
+    let enter = SharedString::from(Key::Return);
+    window.window().dispatch_event(WindowEvent::KeyPressed {
+        text: enter.clone(),
+    });
+    window
+        .window()
+        .dispatch_event(WindowEvent::KeyReleased { text: enter });
+    let w = window.clone_strong();
+    pump_until("the question answered", move || {
+        !has_label(&w, |l| {
+            l == "You are hosting: the room closes for everyone."
+        })
+    });
+    ming.send("PRIVMSG #lobby :still here?");
+    wait_for_label(&window, "the room still open", |l| {
+        l.ends_with(": still here?")
+    });
     drop(ming);
 
     // The lesson ends: the room closes (history is written as it goes).
     app.borrow_mut().shut_down();
+    assert!(
+        app.borrow_mut().wait_for_hosted_room(common::WAIT),
+        "the room closed"
+    );
     drop(app);
     window.hide().expect("hide");
 

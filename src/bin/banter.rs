@@ -191,6 +191,14 @@ fn main() -> ExitCode {
     let result = slint::run_event_loop();
     app.borrow_mut().shut_down();
     app.borrow_mut().save_settings();
+    // The window is gone: a hosted room may take a moment to tell everyone
+    // and write its history before the process ends.
+    if !app
+        .borrow_mut()
+        .wait_for_hosted_room(std::time::Duration::from_secs(5))
+    {
+        log::warn!("the hosted room did not finish closing within 5 seconds");
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

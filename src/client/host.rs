@@ -3,7 +3,9 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::session::Session;
 use crate::server::{Config, Server, ServerHandle, StartError};
@@ -86,21 +88,48 @@ impl Host {
         found
     }
 
-    /// Stops the server (everyone gets `ERROR :Server shutting down`).
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
+    /// Stops the server without waiting for it (everyone gets `ERROR
+    /// :Server shutting down`, the history is written): its thread ends by
+    /// itself, and the UI thread, which calls this, never waits on it. The
+    /// result can wait, where waiting is harmless (after the window closed).
+    pub fn stop(mut self) -> Stopping {
         self.handle.shutdown();
+        let (done, stopped) = mpsc::channel();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            let joiner = std::thread::Builder::new()
+                .name("banter-host-stop".into())
+                .spawn(move || {
+                    let _ = t.join();
+                    let _ = done.send(());
+                });
+            if let Err(e) = joiner {
+                log::warn!("the hosted room's end cannot be waited for: {e}");
+            }
         }
+        Stopping { stopped }
     }
 }
 
 impl Drop for Host {
+    /// Dropped without [`Host::stop`]: the server is told to stop all the
+    /// same, and its thread ends by itself.
     fn drop(&mut self) {
-        self.shutdown();
+        self.handle.shutdown();
+    }
+}
+
+/// A hosted server on its way out (see [`Host::stop`]).
+pub struct Stopping {
+    stopped: Receiver<()>,
+}
+
+impl Stopping {
+    /// Waits up to `budget` for the server's thread to end (its files
+    /// closed, its port free); whether it did.
+    pub fn wait(self, budget: Duration) -> bool {
+        match self.stopped.recv_timeout(budget) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+            Err(RecvTimeoutError::Timeout) => false,
+        }
     }
 }

@@ -198,6 +198,9 @@ catalog! {
     SAVED_TO = "Saved to {path}";
     STOPPED_ANSWERING = "the server stopped answering";
     CANNOT_SAVE = "Could not save the conversation: {error}";
+    /// No save dialog could open (Linux without the desktop portal).
+    SAVED_WITHOUT_DIALOG = "No save dialog could open here, so the conversation was saved to {path}";
+    NO_SAVE_DIALOG = "no save dialog can open on this computer";
     TEXT_FILES = "Text";
     WEB_PAGES = "Web page";
     FOUND_ROOM_LOCKED = "{count} here · {address} · password needed";

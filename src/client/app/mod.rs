@@ -18,7 +18,7 @@ use std::time::Duration;
 use slint::ComponentHandle;
 
 use super::discovery::{self, Found};
-use super::host::Host;
+use super::host::{self, Host};
 use super::link::{Link, LinkEvent};
 use super::session::{HostAction, Session, Update};
 use super::settings::{Settings, ThemeChoice};
@@ -29,6 +29,7 @@ use crate::proto::names::{check_scripts, validate_nick, NameError};
 use crate::server::Config;
 
 mod remember;
+mod save;
 
 /// The room everyone lands in.
 pub const DEFAULT_ROOM: &str = "#lobby";
@@ -93,6 +94,8 @@ pub struct App {
     /// again after each login that succeeds and at exit, so that a crash
     /// or a power cut loses nothing typed in the form.
     settings: Option<(PathBuf, Settings)>,
+    /// A hosted room closing, for [`App::wait_for_hosted_room`].
+    stopping: Option<host::Stopping>,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on `ip` (every
@@ -146,6 +149,7 @@ impl App {
             host_ip: options.host_ip,
             pending_host_action: None,
             settings: None,
+            stopping: None,
         }));
         Self::start_looking(&app.borrow());
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
@@ -154,8 +158,8 @@ impl App {
             slint::TimerMode::Repeated,
             std::time::Duration::from_secs(1),
             move || {
-                // Busy (a save dialog's own event loop runs inside a
-                // callback): the next tick will do.
+                // Busy (a nested event loop runs inside a callback): the
+                // next tick will do.
                 if let Some(app) = weak.upgrade() {
                     let Ok(mut app) = app.try_borrow_mut() else {
                         return;
@@ -254,9 +258,10 @@ impl App {
         }
     }
 
-    /// "Save…": asks where with the platform's save dialog, then writes the
-    /// open conversation there, as HTML for a `.html` name and text
-    /// otherwise, and says in the conversation where it went (or why not).
+    /// "Save…": the open conversation as it is now, saved where the person
+    /// picks (as HTML for a `.html` name, text otherwise) by a thread of its
+    /// own, so the window keeps drawing and the connection keeps answering
+    /// while the dialog is open; the conversation then says where it went.
     fn save_conversation(&mut self) {
         let Some(session) = self.link.as_ref().map(Link::session) else {
             return;
@@ -264,45 +269,27 @@ impl App {
         let Some(conv) = session.active() else {
             return;
         };
-        let title = conv.name.clone();
-        let file_name: String = title
-            .trim_start_matches('#')
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
+        let what = save::Transcript {
+            title: conv.name.clone(),
+            lines: self.ui.transcript_lines(),
+        };
+        let fallback = directories::UserDirs::new().and_then(|d| {
+            d.document_dir()
+                .map(PathBuf::from)
+                .or(Some(d.home_dir().to_path_buf()))
+        });
+        save::save_in_background(what, fallback, |note| {
+            let Some(note) = note else {
+                return;
+            };
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
+                    if let Ok(mut app) = app.try_borrow_mut() {
+                        app.with_session(|s| s.note(&note, crate::clock::unix_ms()));
+                    }
                 }
-            })
-            .collect();
-        let picked = rfd::FileDialog::new()
-            .set_file_name(format!("{file_name}.txt"))
-            .add_filter(tr::TEXT_FILES.text(), &["txt"])
-            .add_filter(tr::WEB_PAGES.text(), &["html", "htm"])
-            .save_file();
-        let Some(path) = picked else {
-            // Cancelled (or no dialog available): nothing to do.
-            return;
-        };
-        let html = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        let format = if html {
-            crate::server::transcript::Format::Html
-        } else {
-            crate::server::transcript::Format::Text
-        };
-        let lines = self.ui.transcript_lines();
-        let text = crate::server::transcript::render_lines(&title, &lines, format);
-        let result = std::fs::write(&path, text);
-        let shown = path.display().to_string();
-        let note = match result {
-            Ok(()) => tr::SAVED_TO.fill(&[("path", &shown)]),
-            Err(e) => tr::CANNOT_SAVE.fill(&[("error", &e)]),
-        };
-        self.with_session(|s| s.note(&note, crate::clock::unix_ms()));
+            });
+        });
     }
 
     /// Fills the login form (from the command line or remembered settings),
@@ -580,7 +567,8 @@ impl App {
         self.host = None;
     }
 
-    /// Closes the connection (after any queued QUIT) and the hosted server.
+    /// Closes the connection (after any queued QUIT) and the hosted server,
+    /// without waiting for either (see [`App::wait_for_hosted_room`]).
     pub fn shut_down(&mut self) {
         self.closed = true;
         self.stop_looking.store(true, Ordering::SeqCst);
@@ -588,8 +576,15 @@ impl App {
             link.stop();
         }
         if let Some(host) = self.host.take() {
-            host.stop();
+            self.stopping = Some(host.stop());
         }
+    }
+
+    /// After [`App::shut_down`], once the window is gone: waits up to
+    /// `budget` for the hosted room to finish closing (everyone told, its
+    /// history written); whether it did.
+    pub fn wait_for_hosted_room(&mut self, budget: Duration) -> bool {
+        self.stopping.take().is_none_or(|s| s.wait(budget))
     }
 }
 
