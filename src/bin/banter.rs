@@ -102,12 +102,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _ = simplelog::TermLogger::init(
-        simplelog::LevelFilter::Warn,
-        simplelog::Config::default(),
-        simplelog::TerminalMode::Stderr,
-        simplelog::ColorChoice::Auto,
+    // Through the queue logger, as banter-server's: a hosted room's server
+    // thread logs here too, and must never wait on a stderr nobody reads
+    // (a console paused by a click in Windows' QuickEdit, a full pipe).
+    let logger = banter::logging::QueueLogger::spawn(
+        log::LevelFilter::Warn,
+        banter::logging::QUEUE_LEN,
+        vec![Box::new(std::io::stderr())],
     );
+    match logger {
+        Ok(logger) => {
+            let _ = logger.install();
+        }
+        Err(e) => eprintln!("banter: no log: {e}"),
+    }
     // Before any window: a display reporting 0 or 1 Hz would stop Slint.
     #[cfg(windows)]
     banter::win::refresh_rate::install_from_env();
@@ -199,6 +207,8 @@ fn main() -> ExitCode {
     {
         log::warn!("the hosted room did not finish closing within 5 seconds");
     }
+    // The last lines (the hosted room's goodbye) before the process ends.
+    log::logger().flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
