@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +31,10 @@ use crate::server::Config;
 
 mod remember;
 mod save;
+mod view;
+
+pub use save::Transcript;
+pub use view::{Env, System, View};
 
 /// The room everyone lands in.
 pub const DEFAULT_ROOM: &str = "#lobby";
@@ -62,15 +67,22 @@ pub struct Options {
 
 /// See the module doc.
 pub struct App {
-    ui: Ui,
+    ui: Box<dyn View>,
+    /// The Slint window behind `ui`, when it is one (not in tests).
+    window: Option<AppWindow>,
+    env: Box<dyn Env>,
+    /// Sentences finished off the UI thread (where a file was saved),
+    /// shown at the next pump.
+    notes: (Sender<String>, Receiver<String>),
     /// Where discovery may look and answer.
     discovery: Mode,
     /// The session and its connection, once the user connected.
     link: Option<Link>,
     host: Option<Host>,
     closed: bool,
-    /// Once a second: the session checks that the connection still answers.
-    keepalive: slint::Timer,
+    /// Once a second: the session checks that the connection still answers
+    /// (the program's; tests call [`App::tick`]).
+    keepalive: Option<slint::Timer>,
     /// The room joined after logging in (and hosted): from the command line
     /// or a room found on the network. `None` joins the server's own room
     /// (see [`Session::with_server_room`]) and hosts `#lobby`.
@@ -129,17 +141,73 @@ fn room_title(typed: &str) -> String {
     line[..end].trim().to_owned()
 }
 
+/// Has the UI thread's controller take what the worker reported: the
+/// program's [`Env::waker`]. A controller busy in a callback leaves it for
+/// the next wake-up or the one-second tick.
+fn wake_ui_thread() {
+    // A failed wake-up means the event loop is gone.
+    let _ = slint::invoke_from_event_loop(|| {
+        if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
+            if let Ok(mut app) = app.try_borrow_mut() {
+                app.pump();
+            }
+        }
+    });
+}
+
 impl App {
     /// Builds the window (not shown yet) and wires every callback.
     pub fn new(options: Options) -> Result<Rc<RefCell<App>>, slint::PlatformError> {
         let ui = Ui::new()?;
-        let app = Rc::new(RefCell::new(App {
+        let window = ui.window().clone_strong();
+        let language = options.language.clone();
+        let app = Rc::new_cyclic(|controller: &Weak<RefCell<App>>| {
+            ui.wire(controller.clone());
+            let mut app = App::build(Box::new(ui), Box::new(System), options);
+            app.window = Some(window);
+            RefCell::new(app)
+        });
+        Self::start_looking(&app.borrow());
+        CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
+        let weak = Rc::downgrade(&app);
+        let keepalive = slint::Timer::default();
+        keepalive.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(1),
+            move || {
+                // Busy (a nested event loop runs inside a callback): the
+                // next tick will do.
+                if let Some(app) = weak.upgrade() {
+                    if let Ok(mut app) = app.try_borrow_mut() {
+                        app.tick();
+                    }
+                }
+            },
+        );
+        app.borrow_mut().keepalive = Some(keepalive);
+        app.borrow()
+            .set_language(tr::initial_language(language.as_deref()));
+        Ok(app)
+    }
+
+    /// A controller for `view` in `env`, with no window, timer or discovery
+    /// of its own: tests drive it through [`Controller`], [`App::pump`] and
+    /// [`App::tick`].
+    pub fn with_view(view: Box<dyn View>, env: Box<dyn Env>, options: Options) -> App {
+        App::build(view, env, options)
+    }
+
+    fn build(ui: Box<dyn View>, env: Box<dyn Env>, options: Options) -> App {
+        App {
             ui,
+            window: None,
+            env,
+            notes: mpsc::channel(),
             discovery: options.discovery,
             link: None,
             host: None,
             closed: false,
-            keepalive: slint::Timer::default(),
+            keepalive: None,
             room: None,
             found: Vec::new(),
             looking: Arc::new(AtomicBool::new(true)),
@@ -150,34 +218,19 @@ impl App {
             pending_host_action: None,
             settings: None,
             stopping: None,
-        }));
-        Self::start_looking(&app.borrow());
-        CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&app));
-        let weak = Rc::downgrade(&app);
-        app.borrow().keepalive.start(
-            slint::TimerMode::Repeated,
-            std::time::Duration::from_secs(1),
-            move || {
-                // Busy (a nested event loop runs inside a callback): the
-                // next tick will do.
-                if let Some(app) = weak.upgrade() {
-                    let Ok(mut app) = app.try_borrow_mut() else {
-                        return;
-                    };
-                    if app.ui.window_active() {
-                        app.ui.seen();
-                    }
-                    app.with_session(|s| s.tick(crate::clock::unix_ms()));
-                    // Also takes what a wake-up skipped while busy.
-                    app.pump();
-                }
-            },
-        );
-        let controller = Rc::downgrade(&app);
-        app.borrow().ui.wire(controller);
-        app.borrow()
-            .set_language(tr::initial_language(options.language.as_deref()));
-        Ok(app)
+        }
+    }
+
+    /// Once a second: what was unread is seen when the window is in front,
+    /// the session checks its connection (and paces its lines), and what a
+    /// busy wake-up skipped is taken.
+    pub fn tick(&mut self) {
+        if self.ui.window_active() {
+            self.ui.seen();
+        }
+        let now = self.env.now_ms();
+        self.with_session(|s| s.tick(now));
+        self.pump();
     }
 
     /// Shows the client in language `code` (`en`, `zh_CN`, ... see
@@ -273,23 +326,17 @@ impl App {
             title: conv.name.clone(),
             lines: self.ui.transcript_lines(),
         };
-        let fallback = directories::UserDirs::new().and_then(|d| {
-            d.document_dir()
-                .map(PathBuf::from)
-                .or(Some(d.home_dir().to_path_buf()))
-        });
-        save::save_in_background(what, fallback, |note| {
-            let Some(note) = note else {
-                return;
-            };
-            let _ = slint::invoke_from_event_loop(move || {
-                if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
-                    if let Ok(mut app) = app.try_borrow_mut() {
-                        app.with_session(|s| s.note(&note, crate::clock::unix_ms()));
+        let (notes, wake) = (self.notes.0.clone(), self.env.waker());
+        self.env.save(
+            what,
+            Box::new(move |note| {
+                if let Some(note) = note {
+                    if notes.send(note).is_ok() {
+                        wake();
                     }
                 }
-            });
-        });
+            }),
+        );
     }
 
     /// Fills the login form (from the command line or remembered settings),
@@ -335,8 +382,12 @@ impl App {
         self.ui.attention_requests()
     }
 
+    /// The Slint window (panics for a controller made [`App::with_view`]).
     pub fn window(&self) -> AppWindow {
-        self.ui.window().clone_strong()
+        self.window
+            .as_ref()
+            .expect("a controller with a window")
+            .clone_strong()
     }
 
     /// Runs `f` on the session, then sends and shows what it produced.
@@ -437,24 +488,19 @@ impl App {
             session = session.with_resume_token(Some(seat));
         }
         self.ui.set_busy(true);
-        self.link = Some(Link::connect(&addr, session, || {
-            // The UI thread drains the link; a failed wake-up means it is gone.
-            let _ = slint::invoke_from_event_loop(|| {
-                if let Some(app) = CURRENT.with(|c| c.borrow().upgrade()) {
-                    // Busy: the events wait in the link for the next
-                    // wake-up or the one-second tick.
-                    if let Ok(mut app) = app.try_borrow_mut() {
-                        app.pump();
-                    }
-                }
-            });
-        }));
+        let wake = self.env.waker();
+        self.link = Some(Link::connect(&addr, session, move || wake()));
     }
 
     /// Handles everything the worker reported so far.
     pub fn pump(&mut self) {
+        while let Ok(note) = self.notes.1.try_recv() {
+            let now = self.env.now_ms();
+            self.with_session(|s| s.note(&note, now));
+        }
+        let now = self.env.now_ms();
         let events = match self.link.as_mut() {
-            Some(link) => link.pump(crate::clock::unix_ms()),
+            Some(link) => link.pump(now),
             None => return,
         };
         for event in events {
@@ -498,7 +544,8 @@ impl App {
                 log::info!("remembered the certificate of {server}: SHA-256 {fingerprint}");
                 let text = tr::CERTIFICATE_PINNED
                     .fill(&[("server", &server), ("fingerprint", &fingerprint)]);
-                self.with_session(|s| s.note(&text, crate::clock::unix_ms()));
+                let now = self.env.now_ms();
+                self.with_session(|s| s.note(&text, now));
             }
         }
     }
@@ -531,7 +578,7 @@ impl App {
         let Some(link) = self.link.as_mut() else {
             return false;
         };
-        let result = link.session_mut().on_input(text, crate::clock::unix_ms());
+        let result = link.session_mut().on_input(text, self.env.now_ms());
         self.flush();
         match result {
             Ok(()) => {
@@ -752,7 +799,7 @@ impl Controller for App {
     }
 
     fn host_login(&mut self, name: &str, password: &str) {
-        let now = crate::clock::unix_ms();
+        let now = self.env.now_ms();
         self.with_session(|s| s.log_in_as_host(name.trim(), password, now));
     }
 }

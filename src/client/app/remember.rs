@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use slint::ComponentHandle;
-
 use super::App;
 use crate::client::settings::{Seat, Settings};
 
@@ -30,8 +28,6 @@ impl App {
             return;
         };
         let form = self.ui.login_form();
-        let window = self.ui.window().window();
-        let size = window.size().to_logical(window.scale_factor());
         let now = Settings {
             server: (!form.server.is_empty()).then_some(form.server),
             name: (!form.nick.is_empty()).then_some(form.nick),
@@ -42,7 +38,7 @@ impl App {
                 Some(picked) => picked.code().map(str::to_owned),
                 None => saved.theme.clone(),
             },
-            window: Some((size.width.round() as u32, size.height.round() as u32)),
+            window: self.ui.window_size(),
             host: Some(form.host),
             room_title: (!form.room_title.is_empty()).then_some(form.room_title),
             seat: self.seat(),
