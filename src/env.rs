@@ -20,6 +20,12 @@ pub fn discovery_mode() -> Mode {
     }
 }
 
+/// The palette `BANTER_THEME` forces for this run (`light`, `dark`, over
+/// the remembered one), if it is set and not empty.
+pub fn forced_theme() -> Option<String> {
+    std::env::var("BANTER_THEME").ok().filter(|t| !t.is_empty())
+}
+
 /// The language `BANTER_LANG` forces for this run (over the system's and the
 /// remembered one), if it is set and not empty.
 pub fn forced_language() -> Option<String> {

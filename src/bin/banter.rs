@@ -161,7 +161,7 @@ fn main() -> ExitCode {
         }
         None => Settings::default(),
     };
-    let theme = std::env::var("BANTER_THEME").ok().or(saved.theme.clone());
+    let theme = banter::env::forced_theme().or(saved.theme.clone());
     let theme = ThemeChoice::from_code(theme.as_deref());
     // Following the system needs no call: the markup starts that way.
     if theme != ThemeChoice::System {
@@ -181,14 +181,7 @@ fn main() -> ExitCode {
     // Only the command line logs in at once; remembered values just fill
     // the form (and the command line wins over them).
     let at_once = launch.connects_at_once();
-    // Hosting is remembered, unless the command line names a server.
-    let host = launch.host || (launch.server.is_none() && saved.host == Some(true));
-    let launch = Launch {
-        server: launch.server.or(saved.server.clone()),
-        name: launch.name.or(saved.name.clone()),
-        host,
-        ..launch
-    };
+    let launch = launch.over(&saved);
     app.borrow_mut().use_settings(settings_path, saved);
     if let Err(e) = window.show() {
         eprintln!("banter: cannot show the window: {e}");

@@ -1,6 +1,7 @@
 //! What the `banter` command line asks for: a server, a name, a room, hosting,
 //! or an `irc://` / `ircs://` link; pure, so it is tested without a window.
 
+use super::settings::Settings;
 use super::tls::parse_target;
 use crate::proto::names::{room_name, validate_channel};
 
@@ -20,6 +21,19 @@ impl Launch {
     /// Whether there is enough to connect at once, without the login form.
     pub fn connects_at_once(&self) -> bool {
         self.name.is_some() && (self.server.is_some() || self.host)
+    }
+
+    /// The command line over what was remembered: a server or name given
+    /// wins, the rest comes from `saved`, and hosting is remembered unless
+    /// the command line names a server (then it is a visit, not a lesson).
+    pub fn over(self, saved: &Settings) -> Launch {
+        let host = self.host || (self.server.is_none() && saved.host == Some(true));
+        Launch {
+            server: self.server.or(saved.server.clone()),
+            name: self.name.or(saved.name.clone()),
+            host,
+            ..self
+        }
     }
 }
 
@@ -89,6 +103,39 @@ mod tests {
         assert!(parse_irc_url("irc://").is_err());
         assert!(parse_irc_url("irc://h:99999").is_err());
         assert!(parse_irc_url("irc://h/#a b").is_err());
+    }
+
+    #[test]
+    fn the_command_line_wins_over_what_was_remembered() {
+        let saved = Settings {
+            server: Some("10.0.0.5:6667".into()),
+            name: Some("Ana".into()),
+            host: Some(true),
+            ..Settings::default()
+        };
+        // Nothing given: the remembered form, hosting included.
+        let l = Launch::default().over(&saved);
+        assert_eq!(l.server.as_deref(), Some("10.0.0.5:6667"));
+        assert_eq!(l.name.as_deref(), Some("Ana"));
+        assert!(l.host);
+        // A server given: that server, and no hosting; the name remembered.
+        let given = Launch {
+            server: Some("192.0.2.1:6667".into()),
+            room: Some("#7b".into()),
+            ..Launch::default()
+        };
+        let l = given.over(&saved);
+        assert_eq!(l.server.as_deref(), Some("192.0.2.1:6667"));
+        assert_eq!(l.name.as_deref(), Some("Ana"));
+        assert_eq!(l.room.as_deref(), Some("#7b"));
+        assert!(!l.host);
+        // --host always hosts.
+        let l = Launch {
+            host: true,
+            ..Launch::default()
+        }
+        .over(&Settings::default());
+        assert!(l.host && l.server.is_none() && l.name.is_none());
     }
 
     #[test]
