@@ -152,6 +152,8 @@ struct FakeEnv {
     wake: Sender<()>,
     saved: Arc<Mutex<Vec<Transcript>>>,
     pick: Option<String>,
+    /// Addresses handed to the browser, and links to new windows.
+    opened: Arc<Mutex<Vec<String>>>,
 }
 
 impl Env for FakeEnv {
@@ -170,6 +172,14 @@ impl Env for FakeEnv {
         // As the real dialog does: the answer comes from another thread.
         std::thread::spawn(move || done(pick.map(|p| format!("Saved to {p}"))));
     }
+    fn open_url(&self, url: &str) -> Result<(), String> {
+        self.opened.lock().unwrap().push(format!("browser {url}"));
+        Ok(())
+    }
+    fn open_in_new_window(&self, link: &str) -> Result<(), String> {
+        self.opened.lock().unwrap().push(format!("window {link}"));
+        Ok(())
+    }
 }
 
 struct Harness {
@@ -177,6 +187,7 @@ struct Harness {
     shown: Rc<RefCell<Shown>>,
     woken: Receiver<()>,
     saved: Arc<Mutex<Vec<Transcript>>>,
+    opened: Arc<Mutex<Vec<String>>>,
 }
 
 impl Harness {
@@ -184,10 +195,12 @@ impl Harness {
         let shown = Rc::new(RefCell::new(Shown::default()));
         let (wake, woken) = mpsc::channel();
         let saved = Arc::new(Mutex::new(Vec::new()));
+        let opened = Arc::new(Mutex::new(Vec::new()));
         let env = FakeEnv {
             wake,
             saved: saved.clone(),
             pick: pick.map(str::to_owned),
+            opened: opened.clone(),
         };
         let options = Options {
             discovery: Mode::Off,
@@ -201,6 +214,7 @@ impl Harness {
             shown,
             woken,
             saved,
+            opened,
         }
     }
 
@@ -386,4 +400,40 @@ fn save_hands_the_open_conversation_over_and_says_where_it_went() {
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].title, "#lobby");
     assert!(saved[0].lines.iter().any(|l| l.text == "page 12, everyone"));
+}
+
+#[test]
+fn links_open_where_they_belong_and_nowhere_else() {
+    let server = TestServer::start();
+    let mut bob = server.member("bob", "#maths");
+    let h = Harness::new(None, None);
+    h.form(&server.addr.to_string(), "Ming", "", false);
+    h.connect();
+    h.until("in #lobby", |s| {
+        s.lines.iter().any(|l| l == "You joined #lobby.")
+    });
+    let open = |url: &str| Controller::open_link(&mut *h.app.borrow_mut(), url);
+
+    // The web goes to the browser.
+    open("https://example.org/class/fractions?week=3");
+    // A room on this server is joined here.
+    open(&format!("irc://{}/#maths", server.addr));
+    let join = bob.expect("JOIN");
+    assert_eq!(join.source_nick(), Some("Ming"));
+    // Another server opens in a new window.
+    open("ircs://192.0.2.7/#other");
+    // Anything else is never handed on, and the reason is said.
+    open("javascript:alert(1)");
+    h.until("the refusal said", |s| {
+        s.lines
+            .iter()
+            .any(|l| l.starts_with("Could not open the link"))
+    });
+    assert_eq!(
+        *h.opened.lock().unwrap(),
+        [
+            "browser https://example.org/class/fractions?week=3",
+            "window ircs://192.0.2.7/#other"
+        ]
+    );
 }

@@ -8,12 +8,14 @@ mod common;
 
 use banter::client::app::{App, Options};
 use banter::client::settings::ThemeChoice;
+use banter::client::ui::AppWindow;
 use banter::client::ui::{AboutInfo, ChatAdapter, LoginAdapter, Palette, Screen, MAX_HISTORY};
 use banter::proto::discovery::Mode;
 use common::ui::{element, has_label, pump_until, wait_for_label};
 use common::TestServer;
 use slint::language::ColorScheme;
-use slint::{ComponentHandle, Model};
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model, SharedString};
 
 #[test]
 fn a_visit_to_the_chat_room() {
@@ -125,6 +127,45 @@ fn a_visit_to_the_chat_room() {
             l.starts_with("bob at ") && l.ends_with(": hi 小明, welcome")
         })
     });
+
+    // "Copy" puts the line on the clipboard: pasted into the box, it reads
+    // the same.
+    let paste_into_box = |window: &AppWindow| {
+        element(window, "Message").set_accessible_value("");
+        window.invoke_focus_chat();
+        let control = SharedString::from(Key::Control);
+        let v = SharedString::from("v");
+        for (text, down) in [(&control, true), (&v, true), (&v, false), (&control, false)] {
+            let text = text.clone();
+            let event = if down {
+                WindowEvent::KeyPressed { text }
+            } else {
+                WindowEvent::KeyReleased { text }
+            };
+            window.window().dispatch_event(event);
+        }
+        element(window, "Message")
+            .accessible_value()
+            .unwrap_or_default()
+    };
+    element(&window, "Copy message: hi 小明, welcome").invoke_accessible_default_action();
+    assert_eq!(paste_into_box(&window), "hi 小明, welcome");
+
+    // A link is a link: its own line under the text, to open or copy.
+    bob.send("PRIVMSG #lobby :homework: https://example.org/class/fractions?week=3.");
+    wait_for_label(&window, "the link", |l| {
+        l == "Open the link https://example.org/class/fractions?week=3"
+    });
+    element(
+        &window,
+        "Copy the link https://example.org/class/fractions?week=3",
+    )
+    .invoke_accessible_default_action();
+    assert_eq!(
+        paste_into_box(&window),
+        "https://example.org/class/fractions?week=3"
+    );
+    element(&window, "Message").set_accessible_value("");
 
     // About, from the chat too: Banter's version beside Slint's.
     element(&window, "About Banter").invoke_accessible_default_action();

@@ -6,7 +6,8 @@
 //! Where to look:
 //! - what the client says and makes of what it hears: [`session`] (pure;
 //!   its `//!` maps registration, incoming, outgoing, history and host
-//!   controls), what was typed in [`input`];
+//!   controls), what was typed in [`input`], the links in a message in
+//!   [`links`];
 //! - the network: [`worker`] (the only code on a socket), [`link`] (the
 //!   session wired to it, without a window), [`tls`] (trust on first use),
 //!   [`discovery`] (rooms on the LAN), [`host`] (a room served from here);
@@ -23,6 +24,7 @@ pub mod host;
 pub mod input;
 pub mod launch;
 pub mod link;
+pub mod links;
 pub mod session;
 pub mod settings;
 pub mod tls;

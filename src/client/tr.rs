@@ -202,6 +202,7 @@ catalog! {
     SAVED_WITHOUT_DIALOG = "No save dialog could open here, so the conversation was saved to {path}";
     NO_SAVE_DIALOG = "no save dialog can open on this computer";
     TEXT_FILES = "Text";
+    CANNOT_OPEN_LINK = "Could not open the link: {error}";
     WEB_PAGES = "Web page";
     FOUND_ROOM_LOCKED = "{count} here · {address} · password needed";
     /// Who hosts a room found on the network, before its FOUND_ROOM_DETAIL.

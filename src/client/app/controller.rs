@@ -5,8 +5,8 @@
 use super::{App, Session};
 use crate::client::session::HostAction;
 use crate::client::settings::ThemeChoice;
-use crate::client::tr;
 use crate::client::ui::Controller;
+use crate::client::{links, tr};
 
 impl App {
     /// Sends a host's action (confirmed where it asks first).
@@ -158,6 +158,36 @@ impl Controller for App {
 
     fn delete_message(&mut self, msgid: &str) {
         self.with_session(|s| s.delete_message(msgid));
+    }
+
+    /// A web address goes to the browser; an irc:// link to this server
+    /// joins its room here, to another server opens a new window; anything
+    /// else (a `file:` or `javascript:` address) is never opened.
+    fn open_link(&mut self, url: &str) {
+        let failed = if links::is_web(url) {
+            self.env.open_url(url).err()
+        } else {
+            match crate::client::launch::parse_irc_url(url) {
+                Ok((server, room)) => {
+                    let here = crate::client::tls::parse_target(&server)
+                        .ok()
+                        .map(|t| t.host_port());
+                    match room {
+                        Some(room) if here.is_some() && here == self.connected_to => {
+                            self.with_session(|s| s.join_room(&room));
+                            None
+                        }
+                        _ => self.env.open_in_new_window(url).err(),
+                    }
+                }
+                Err(e) => Some(e),
+            }
+        };
+        if let Some(error) = failed {
+            let note = tr::CANNOT_OPEN_LINK.fill(&[("error", &error)]);
+            let now = self.env.now_ms();
+            self.with_session(|s| s.note(&note, now));
+        }
     }
 
     fn confirm_host(&mut self, yes: bool) {

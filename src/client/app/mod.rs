@@ -112,6 +112,9 @@ pub struct App {
     settings: Option<(PathBuf, Settings)>,
     /// A hosted room closing, for [`App::wait_for_hosted_room`].
     stopping: Option<host::Stopping>,
+    /// The server connected to, as `host:port` (an irc:// link to it joins
+    /// its room here rather than in a new window).
+    connected_to: Option<String>,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on `ip` (every
@@ -222,6 +225,7 @@ impl App {
             pending_host_action: None,
             settings: None,
             stopping: None,
+            connected_to: None,
         }
     }
 
@@ -492,6 +496,7 @@ impl App {
             session = session.with_resume_token(Some(seat));
         }
         self.ui.set_busy(true);
+        self.connected_to = super::tls::parse_target(&addr).ok().map(|t| t.host_port());
         let wake = self.env.waker();
         self.link = Some(Link::connect(&addr, session, move || wake()));
     }

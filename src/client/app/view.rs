@@ -75,6 +75,10 @@ pub trait Env {
     /// Asks where to save `what` and writes it there, off the UI thread;
     /// `done` gets the sentence to show (`None`: the person cancelled).
     fn save(&self, what: Transcript, done: Box<dyn FnOnce(Option<String>) + Send>);
+    /// Opens a web address in the system's browser.
+    fn open_url(&self, url: &str) -> Result<(), String>;
+    /// Opens an `irc://` link to another server in a new Banter window.
+    fn open_in_new_window(&self, link: &str) -> Result<(), String>;
 }
 
 /// The real system: the clock, Slint's event loop, the platform's dialog.
@@ -96,6 +100,21 @@ impl Env for System {
                 .map_or_else(|| d.home_dir().to_path_buf(), PathBuf::from)
         });
         save::save_in_background(what, fallback, done);
+    }
+
+    fn open_url(&self, url: &str) -> Result<(), String> {
+        // webbrowser (already in the build through Slint) knows each
+        // system's way: xdg-open and the desktop's own, ShellExecute.
+        webbrowser::open(url).map_err(|e| e.to_string())
+    }
+
+    fn open_in_new_window(&self, link: &str) -> Result<(), String> {
+        let me = std::env::current_exe().map_err(|e| e.to_string())?;
+        std::process::Command::new(me)
+            .arg(link)
+            .spawn()
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -51,6 +51,8 @@ pub trait Controller: 'static {
     fn confirm_host(&mut self, yes: bool);
     /// "Delete" on a message (its server id).
     fn delete_message(&mut self, msgid: &str);
+    /// A click on a link in a message.
+    fn open_link(&mut self, url: &str);
     /// **Join** (true) or × on an invitation.
     fn answer_invitation(&mut self, join: bool);
     /// "Join again" after being removed.
@@ -227,6 +229,8 @@ impl Ui {
         chat.on_delete_message(move |msgid| {
             call(&c, |c| c.delete_message(&msgid)).unwrap_or_default()
         });
+        let c = controller.clone();
+        chat.on_open_link(move |url| call(&c, |c| c.open_link(&url)).unwrap_or_default());
         let c = controller.clone();
         chat.on_rejoin(move || call(&c, |c| c.rejoin()).unwrap_or_default());
         let c = controller.clone();

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
-use slint::{Model, ModelNotify, ModelTracker};
+use slint::{Model, ModelNotify, ModelRc, ModelTracker, SharedString, VecModel};
 
 use super::{MessageItem, MessageKind, Rank};
 use crate::client::session::{self, Entry, EntryKind};
@@ -47,7 +47,21 @@ pub(super) fn message_item(entry: &Entry) -> MessageItem {
         mention: entry.mention,
         rank: rank_item(entry.rank),
         msgid: entry.msgid.as_deref().unwrap_or_default().into(),
+        links: links_of(entry),
     }
+}
+
+/// The links in a line of someone's (none in notices), as the view's list.
+fn links_of(entry: &Entry) -> ModelRc<SharedString> {
+    if entry.kind == EntryKind::Notice {
+        return ModelRc::default();
+    }
+    let found = crate::client::links::find_links(&entry.text);
+    if found.is_empty() {
+        return ModelRc::default();
+    }
+    let urls: Vec<SharedString> = found.into_iter().map(|l| l.url.into()).collect();
+    ModelRc::new(VecModel::from(urls))
 }
 
 /// A rank as the view's enum.
