@@ -71,10 +71,27 @@ command -v import >/dev/null || die "no import (apt-get install imagemagick)"
 mkdir -p "$OUT_DIR" bench/results
 TMP=$(mktemp -d /tmp/banter-client-bench.XXXXXX)
 PIDS=()
+# Whether process $1 runs (a child that ended is a zombie until waited for).
+alive() {
+  local s
+  s=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  s=${s##*) }
+  [ "${s%% *}" != Z ]
+}
+# The processes this script started, the last started first (the client
+# before its display), each given 5 s to end before it is killed.
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local i pid
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${PIDS[i]}
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do
+      alive "$pid" || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -97,7 +114,6 @@ cpu_ticks() {
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # Share of one core, in %: ticks over microseconds.
 pct() { awk -v t="$1" -v us="$2" -v hz="$TICK" 'BEGIN { printf "%.1f", (us > 0 ? t / hz * 1e8 / us : 0) }'; }
-alive() { kill -0 "$1" 2>/dev/null; }
 
 # A free port on 127.0.0.1.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
