@@ -74,13 +74,14 @@ PIDS=()
 # Whether process $1 runs (a child that ended is a zombie until waited for).
 alive() {
   local s
-  s=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
   s=${s##*) }
   [ "${s%% *}" != Z ]
 }
 # The processes this script started, the last started first (the client
 # before its display), each given 5 s to end before it is killed.
 cleanup() {
+  set +e
   local i pid
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     pid=${PIDS[i]}
@@ -104,7 +105,7 @@ TICK=$(getconf CLK_TCK)
 # after the command name, which may hold spaces, counted from the last ')').
 cpu_ticks() {
   local stat
-  stat=$(<"/proc/$1/stat") || return 1
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
   # shellcheck disable=SC2086
   set -- $stat
@@ -253,6 +254,7 @@ t4=$(now_us)
 c4=$(cpu_ticks "$CLIENT")
 sleep "$IDLE"
 t5=$(now_us)
+alive "$CLIENT" || die "the client stopped after the load: $(tail -3 "$OUT_DIR/client.log")"
 c5=$(cpu_ticks "$CLIENT")
 CPU_IDLE=$(pct $((c5 - c4)) $((t5 - t4)))
 RSS_IDLE=$(status_kib "$CLIENT" VmRSS)
