@@ -160,7 +160,8 @@ grep -q "listening on" "$OUT_DIR/server.log" || die "the server did not start li
 D=79
 while [ -e "/tmp/.X$D-lock" ] || [ -e "/tmp/.X11-unix/X$D" ]; do D=$((D + 1)); done
 Xvfb ":$D" -screen 0 1280x800x24 -nolisten tcp >"$OUT_DIR/xvfb.log" 2>&1 &
-PIDS+=("$!")
+XVFB=$!
+PIDS+=("$XVFB")
 for _ in $(seq 50); do
   [ -S "/tmp/.X11-unix/X$D" ] && break
   sleep 0.1
@@ -217,19 +218,23 @@ RSS_BEFORE=$(status_kib "$CLIENT" VmRSS)
 say "loading: $((MEMBERS - 1)) clients, $SENDERS x $MESSAGES lines at $RATE/s each"
 t2=$(now_us)
 c2=$(cpu_ticks "$CLIENT")
+x2=$(cpu_ticks "$XVFB")
 BENCH_JSON=$("$BIN/banter-bench" --addr "127.0.0.1:$PORT" --channel '#lobby' \
   --clients $((MEMBERS - 1)) --senders "$SENDERS" --messages "$MESSAGES" \
   --rate "$RATE" --server-pid "$CLIENT" --json) || say "banter-bench failed: $BENCH_JSON"
 t3=$(now_us)
 alive "$CLIENT" || die "the client stopped during the load: $(tail -3 "$OUT_DIR/client.log")"
 c3=$(cpu_ticks "$CLIENT")
+x3=$(cpu_ticks "$XVFB")
 RSS_AFTER=$(status_kib "$CLIENT" VmRSS)
 CPU_DURING=$(pct $((c3 - c2)) $((t3 - t2)))
+# The display server's share of drawing the frames (not the client's).
+XVFB_DURING=$(pct $((x3 - x2)) $((t3 - t2)))
 LOAD_S=$(awk -v us="$((t3 - t2))" 'BEGIN { printf "%.1f", us / 1e6 }')
 echo "$BENCH_JSON" >"$OUT_DIR/bench.json"
 bench_field() { python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1]).get(sys.argv[2])))' "$BENCH_JSON" "$1" 2>/dev/null || echo null; }
 CPU_SEND_WINDOW=$(bench_field server_cpu_pct)
-say "load over after ${LOAD_S} s: client CPU ${CPU_DURING}% (send window ${CPU_SEND_WINDOW}%), RSS ${RSS_AFTER} KiB"
+say "load over after ${LOAD_S} s: client CPU ${CPU_DURING}% (send window ${CPU_SEND_WINDOW}%, Xvfb ${XVFB_DURING}%), RSS ${RSS_AFTER} KiB"
 
 # 4. Catching up: every 0.5 s until a 1-second window uses under 5% of a core.
 ts=("$t3")
@@ -281,11 +286,13 @@ if command -v xdotool >/dev/null; then
   fi
 fi
 
-JSON=$(printf '{"date":"%s","commit":"%s","members":%d,"lines":%d,"rate":%s,"rss_kib_before":%s,"rss_kib_after":%s,"hwm_kib":%s,"cpu_pct_during":%s,"cpu_pct_idle":%s,"catch_up_s":%s,"rss_kib_after_idle":%s,"cpu_pct_idle_before":%s,"cpu_pct_send_window":%s,"load_s":%s,"join_s":%s,"client_in_room_after":%s,"bench":%s}' \
+# "bench" is banter-bench's own report; given the client's pid as
+# --server-pid, its server_rss_* and server_cpu_pct fields are the client's.
+JSON=$(printf '{"date":"%s","commit":"%s","members":%d,"lines":%d,"rate":%s,"rss_kib_before":%s,"rss_kib_after":%s,"hwm_kib":%s,"cpu_pct_during":%s,"cpu_pct_idle":%s,"catch_up_s":%s,"rss_kib_after_idle":%s,"cpu_pct_idle_before":%s,"cpu_pct_send_window":%s,"xvfb_cpu_pct_during":%s,"load_s":%s,"join_s":%s,"client_in_room_after":%s,"bench":%s}' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git describe --always --dirty 2>/dev/null || echo unknown)" \
   "$MEMBERS" $((SENDERS * MESSAGES)) "$(awk -v s="$SENDERS" -v r="$RATE" 'BEGIN { print s * r }')" \
   "${RSS_BEFORE:-null}" "${RSS_AFTER:-null}" "${HWM:-null}" "$CPU_DURING" "$CPU_IDLE" "$CATCH_UP" \
-  "${RSS_IDLE:-null}" "$CPU_IDLE_BEFORE" "$CPU_SEND_WINDOW" "$LOAD_S" "$JOIN_S" "$STILL_IN" "${BENCH_JSON:-null}")
+  "${RSS_IDLE:-null}" "$CPU_IDLE_BEFORE" "$CPU_SEND_WINDOW" "$XVFB_DURING" "$LOAD_S" "$JOIN_S" "$STILL_IN" "${BENCH_JSON:-null}")
 echo "$JSON"
 echo "$JSON" >>"$RESULTS"
 say "appended to $RESULTS; screenshot, logs and trace in $OUT_DIR"
