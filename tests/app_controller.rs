@@ -346,7 +346,9 @@ fn hosting_makes_a_room_its_host_runs_and_exit_closes_it_after_asking() {
     let port = free_port();
     h.form(&format!(":{port}"), "Ana", "", true);
     h.connect();
-    h.until("in the hosted room", |s| s.chat);
+    h.until("in the hosted room", |s| {
+        s.lines.iter().any(|l| l == "You joined #lobby.")
+    });
     let hosting = h.shown.borrow().hosting.clone().unwrap_or_default();
     assert!(hosting.contains(&format!("127.0.0.1:{port}")), "{hosting}");
 
@@ -386,7 +388,9 @@ fn save_hands_the_open_conversation_over_and_says_where_it_went() {
     let h = Harness::new(None, Some("/tmp/lobby.txt"));
     h.form(&server.addr.to_string(), "Ming", "", false);
     h.connect();
-    h.until("in the chat", |s| s.chat);
+    h.until("in #lobby", |s| {
+        s.lines.iter().any(|l| l == "You joined #lobby.")
+    });
     bob.send("PRIVMSG #lobby :page 12, everyone");
     h.until("bob's line", |s| {
         s.lines.iter().any(|l| l == "page 12, everyone")

@@ -167,6 +167,44 @@ fn a_visit_to_the_chat_room() {
     );
     element(&window, "Message").set_accessible_value("");
 
+    // Shift+Enter starts a new line, Enter sends: two lines, in order. A
+    // pasted block of lines keeps its breaks too.
+    window.invoke_focus_chat();
+    let key = |text: SharedString, down: bool| {
+        let event = if down {
+            WindowEvent::KeyPressed { text }
+        } else {
+            WindowEvent::KeyReleased { text }
+        };
+        window.window().dispatch_event(event);
+    };
+    let tap = |text: &str| {
+        key(text.into(), true);
+        key(text.into(), false);
+    };
+    tap("a");
+    key(Key::Shift.into(), true);
+    tap(&SharedString::from(Key::Return));
+    key(Key::Shift.into(), false);
+    tap("b");
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some("a\nb")
+    );
+    tap(&SharedString::from(Key::Return));
+    assert_eq!(bob.expect("PRIVMSG").params, ["#lobby", "a"]);
+    assert_eq!(bob.expect("PRIVMSG").params, ["#lobby", "b"]);
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some(""),
+        "sent, the box is empty"
+    );
+    element(&window, "Message").set_accessible_value("Question 1\nQuestion 2\nQuestion 3");
+    element(&window, "Send").invoke_accessible_default_action();
+    for q in ["Question 1", "Question 2", "Question 3"] {
+        assert_eq!(bob.expect("PRIVMSG").params, ["#lobby", q]);
+    }
+
     // About, from the chat too: Banter's version beside Slint's.
     element(&window, "About Banter").invoke_accessible_default_action();
     let version = format!("Version {}", env!("CARGO_PKG_VERSION"));

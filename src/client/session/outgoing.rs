@@ -57,7 +57,13 @@ pub fn split_text(text: &str, max: usize) -> Vec<&str> {
 
 impl Session {
     /// A line the user typed. `Err` leaves the text in the box, and says why.
+    /// Text of several lines (Shift+Enter, a paste) is said line by line,
+    /// in order, all or nothing; a command takes one line only.
     pub fn on_input(&mut self, line: &str, now_ms: u64) -> Result<(), NotSent> {
+        let text = line.trim_matches(['\r', '\n']);
+        if text.contains('\n') && !text.trim_start().starts_with('/') {
+            return self.say_lines(text, now_ms);
+        }
         let input = match input::parse(line) {
             Ok(i) => i,
             Err(InputError::Empty) => return Err(NotSent::Empty),
@@ -142,8 +148,34 @@ impl Session {
         Ok(())
     }
 
+    /// Several lines said in the open conversation (or kept for when the
+    /// connection is back), blank ones left out.
+    fn say_lines(&mut self, text: &str, now_ms: u64) -> Result<(), NotSent> {
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(input::sanitise)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        if !self.registered {
+            if self.queued.len() + lines.len() > MAX_QUEUED {
+                return Err(tr::TOO_MANY_QUEUED.to_string().into());
+            }
+            for line in lines {
+                self.queue_while_away(Input::Say(line), now_ms)?;
+            }
+            return Ok(());
+        }
+        self.say_all(&lines, false, now_ms)
+    }
+
     /// Says `text` in the open conversation, in pieces that fit one line.
     fn say(&mut self, text: &str, action: bool, now_ms: u64) -> Result<(), NotSent> {
+        self.say_all(&[text.to_owned()], action, now_ms)
+    }
+
+    /// Says each of `texts` in the open conversation, in pieces that fit one
+    /// line: all of them, or (past the bound on what may be in flight) none.
+    fn say_all(&mut self, texts: &[String], action: bool, now_ms: u64) -> Result<(), NotSent> {
         let conv = self.active().ok_or(tr::JOIN_A_ROOM_FIRST.text())?;
         // Refused here with the reason, so the text stays in the box rather
         // than going out only to come back as an error.
@@ -151,7 +183,8 @@ impl Session {
             return Err(NotSent::CannotTalk(why));
         }
         let (target, key) = (conv.name.clone(), conv.key.clone());
-        let pieces = split_text(text, self.piece_budget(&target, action));
+        let budget = self.piece_budget(&target, action);
+        let pieces: Vec<&str> = texts.iter().flat_map(|t| split_text(t, budget)).collect();
         if self.paced.len() + self.unconfirmed.len() + pieces.len() > MAX_IN_FLIGHT {
             return Err(tr::TOO_MUCH_AT_ONCE.to_string().into());
         }

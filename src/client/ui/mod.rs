@@ -229,6 +229,15 @@ impl Ui {
         chat.on_delete_message(move |msgid| {
             call(&c, |c| c.delete_message(&msgid)).unwrap_or_default()
         });
+        // The message box grows with the lines typed (view only).
+        let w = self.window.as_weak();
+        chat.on_draft_edited(move |text| {
+            if let Some(w) = w.upgrade() {
+                let rows = text.lines().count().max(1) + usize::from(text.ends_with('\n'));
+                w.global::<ChatAdapter>()
+                    .set_draft_rows(i32::try_from(rows).unwrap_or(i32::MAX));
+            }
+        });
         let c = controller.clone();
         chat.on_open_link(move |url| call(&c, |c| c.open_link(&url)).unwrap_or_default());
         let c = controller.clone();

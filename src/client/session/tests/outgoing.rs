@@ -85,3 +85,29 @@ fn a_long_paste_is_paced_labelled_and_bounded() {
     assert_eq!(s.queued[0].id, pending[0], "the first piece first");
     assert_eq!(s.queued[1].id, pending[2], "the second was delivered");
 }
+
+#[test]
+fn several_lines_are_said_in_order_and_a_command_takes_one() {
+    let mut s = in_lobby("me", "");
+    s.on_input("Question 1\r\n\nQuestion 2\n   \nQuestion 3\n", T0)
+        .unwrap();
+    assert_eq!(
+        sent(&mut s),
+        [
+            "PRIVMSG #lobby :Question 1",
+            "PRIVMSG #lobby :Question 2",
+            "PRIVMSG #lobby :Question 3"
+        ]
+    );
+    // A command keeps to one line: its line breaks are spaces.
+    s.on_input("/me waves\nhello", T0).unwrap();
+    assert_eq!(
+        sent(&mut s),
+        ["PRIVMSG #lobby :\u{1}ACTION waves hello\u{1}"]
+    );
+    // Past the bound, none of the lines goes.
+    let piece = "x".repeat(300);
+    let many = vec![piece.as_str(); crate::client::session::outgoing::MAX_IN_FLIGHT + 1].join("\n");
+    assert!(s.on_input(&many, T0).is_err());
+    assert!(sent(&mut s).is_empty(), "all or nothing");
+}
