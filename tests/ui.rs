@@ -205,6 +205,21 @@ fn a_visit_to_the_chat_room() {
         assert_eq!(bob.expect("PRIVMSG").params, ["#lobby", q]);
     }
 
+    // Tab completes a name from the room (the cursor goes after it).
+    element(&window, "Message").set_accessible_value("thanks b");
+    window.invoke_focus_chat();
+    tap(&SharedString::from(Key::Tab));
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some("thanks bob ")
+    );
+    tap("!");
+    assert_eq!(
+        element(&window, "Message").accessible_value().as_deref(),
+        Some("thanks bob !")
+    );
+    element(&window, "Message").set_accessible_value("");
+
     // About, from the chat too: Banter's version beside Slint's.
     element(&window, "About Banter").invoke_accessible_default_action();
     let version = format!("Version {}", env!("CARGO_PKG_VERSION"));

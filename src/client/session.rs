@@ -19,6 +19,7 @@
 //!   fit one line, paced sending (`pace`), lines awaiting their echo.
 //! - `history`: CHATHISTORY fetches, their batches, live lines held meanwhile.
 //! - `room`: host status, room modes, the host actions.
+//! - `complete`: Tab completion of names in the message box.
 //! - this file: the types the screen reads (`Session`, `Conversation`,
 //!   `Entry`, `Update`, `NotSent`, `LoginError`) and the small helpers the
 //!   parts share.
@@ -30,6 +31,7 @@ use crate::proto::Message;
 
 use super::{input, tr};
 
+mod complete;
 mod history;
 mod incoming;
 mod modes;
@@ -38,6 +40,7 @@ mod pace;
 mod refusals;
 mod registration;
 mod room;
+pub use complete::Completion;
 pub use outgoing::split_text;
 pub use room::{HostAction, Member, PrivateChats, Rank, RoomModes};
 

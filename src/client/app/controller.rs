@@ -160,6 +160,14 @@ impl Controller for App {
         self.with_session(|s| s.delete_message(msgid));
     }
 
+    fn complete_name(&mut self, text: &str) -> Option<String> {
+        let session = self.link.as_ref()?.session();
+        let done = session.complete(text, self.completion.as_ref());
+        let text = done.as_ref().map(|c| c.text.clone());
+        self.completion = done;
+        text
+    }
+
     /// A web address goes to the browser; an irc:// link to this server
     /// joins its room here, to another server opens a new window; anything
     /// else (a `file:` or `javascript:` address) is never opened.

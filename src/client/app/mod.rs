@@ -115,6 +115,8 @@ pub struct App {
     /// The server connected to, as `host:port` (an irc:// link to it joins
     /// its room here rather than in a new window).
     connected_to: Option<String>,
+    /// The last Tab completion, which the next Tab continues.
+    completion: Option<crate::client::session::Completion>,
 }
 
 /// Where to host: the port from `host:port` (6667 if none), on `ip` (every
@@ -226,6 +228,7 @@ impl App {
             settings: None,
             stopping: None,
             connected_to: None,
+            completion: None,
         }
     }
 

@@ -53,6 +53,8 @@ pub trait Controller: 'static {
     fn delete_message(&mut self, msgid: &str);
     /// A click on a link in a message.
     fn open_link(&mut self, url: &str);
+    /// Tab in the message box: the text with a name completed, if one fits.
+    fn complete_name(&mut self, text: &str) -> Option<String>;
     /// **Join** (true) or × on an invitation.
     fn answer_invitation(&mut self, join: bool);
     /// "Join again" after being removed.
@@ -236,6 +238,19 @@ impl Ui {
                 let rows = text.lines().count().max(1) + usize::from(text.ends_with('\n'));
                 w.global::<ChatAdapter>()
                     .set_draft_rows(i32::try_from(rows).unwrap_or(i32::MAX));
+            }
+        });
+        let c = controller.clone();
+        let w = self.window.as_weak();
+        chat.on_complete_name(move |text| {
+            let done = call(&c, |c| c.complete_name(&text)).flatten();
+            match (done, w.upgrade()) {
+                (Some(done), Some(w)) => {
+                    let end = i32::try_from(done.len()).unwrap_or(i32::MAX);
+                    w.global::<ChatAdapter>().set_completed_cursor(end);
+                    done.into()
+                }
+                _ => text,
             }
         });
         let c = controller.clone();
