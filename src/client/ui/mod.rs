@@ -109,6 +109,8 @@ fn host_action(action: HostAction, nick: &str, text: &str) -> session::HostActio
 /// The window and the models behind its lists.
 pub struct Ui {
     window: AppWindow,
+    /// Restarted by each batch of changes; fires once they settle.
+    settled: slint::Timer,
     histories: HashMap<ConvKey, Rc<History>>,
     /// Lines ever shown per conversation (the view's "new messages" counter).
     shown: HashMap<ConvKey, i32>,
@@ -155,6 +157,7 @@ impl Ui {
             selected: None,
             unread: 0,
             attention_requests: 0,
+            settled: slint::Timer::default(),
             system_scheme: None,
             theme_forced: false,
         })
@@ -530,6 +533,30 @@ impl Ui {
         if switched || details_changed {
             self.show_details(session);
         }
+        if !updates.is_empty() {
+            self.settle();
+        }
+    }
+
+    /// Once a burst of changes has settled (a class leaving at once), the
+    /// whole window is painted again. With winit's software renderer on X11
+    /// a burst could leave a region stale ("40 people in the room" above a
+    /// list of one) until something repainted the window: its partial
+    /// renderer took the region for clean, so a later redraw request did
+    /// not help, and Slint's own minimal software window never shows it
+    /// (tests/ui_repaint.rs). One full repaint per quiet moment costs
+    /// little; the cause is left to Slint.
+    fn settle(&self) {
+        let window = self.window.as_weak();
+        self.settled.start(
+            slint::TimerMode::SingleShot,
+            std::time::Duration::from_millis(250),
+            move || {
+                if let Some(w) = window.upgrade() {
+                    w.set_repaint_all(!w.get_repaint_all());
+                }
+            },
+        );
     }
 
     /// The open conversation's lines as a transcript shows them.
