@@ -3,6 +3,7 @@
 
 use super::settings::Settings;
 use super::tls::parse_target;
+use super::tr;
 use crate::proto::names::{room_name, validate_channel};
 
 /// How the client should start.
@@ -45,7 +46,7 @@ pub fn parse_irc_url(url: &str) -> Result<(String, Option<String>), String> {
         .split_once("://")
         .filter(|(scheme, _)| ["irc", "ircs"].contains(&scheme.to_ascii_lowercase().as_str()))
         .map(|(_, rest)| rest)
-        .ok_or_else(|| format!("{url}: expected irc://host[:port]/#room or ircs://..."))?;
+        .ok_or_else(|| tr::LINK_NOT_IRC.fill(&[("link", &url)]))?;
     // The address is read as the login form reads it, so that both agree
     // on default ports and IPv6 brackets.
     let target = parse_target(url)?;
@@ -61,7 +62,8 @@ pub fn parse_irc_url(url: &str) -> Result<(String, Option<String>), String> {
         "" => None,
         r => {
             let r = room_name(r);
-            validate_channel(&r).map_err(|e| format!("{url}: room {r}: {e}"))?;
+            validate_channel(&r)
+                .map_err(|_| tr::LINK_BAD_ROOM.fill(&[("link", &url), ("room", &r)]))?;
             Some(r)
         }
     };

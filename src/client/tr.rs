@@ -132,6 +132,8 @@ catalog! {
     ADDRESS_BAD_PORT = "{address}: the port must be a number from 1 to 65535";
     ADDRESS_NO_BRACKET = "{address}: an IPv6 address in [ ] is missing its “]”";
     ADDRESS_NO_HOST = "{address}: the server's name or address is missing";
+    LINK_NOT_IRC = "{link}: a chat link looks like irc://host:port/#room (or ircs:// for a secure one)";
+    LINK_BAD_ROOM = "{link}: “{room}” cannot be a room's name";
 
     // Secure connections (src/client/tls.rs, src/client/worker.rs).
     /// The warning that matters most: keep it plain and firm.
