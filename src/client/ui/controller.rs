@@ -50,7 +50,10 @@ pub trait Controller: 'static {
 /// Runs `f` on the controller if it is still alive and not busy: a click
 /// that arrives while a callback runs a nested event loop (a platform
 /// dialog shown from the UI thread) is dropped rather than borrowed twice.
-pub(super) fn call<C: Controller, R>(c: &Weak<RefCell<C>>, f: impl FnOnce(&mut C) -> R) -> Option<R> {
+pub(super) fn call<C: Controller, R>(
+    c: &Weak<RefCell<C>>,
+    f: impl FnOnce(&mut C) -> R,
+) -> Option<R> {
     let c = c.upgrade()?;
     let mut c = c.try_borrow_mut().ok()?;
     Some(f(&mut c))
