@@ -22,10 +22,11 @@ pub const MAX_LINKS: usize = 8;
 /// The links in `text`, in order.
 pub fn find_links(text: &str) -> Vec<Link> {
     let mut found = Vec::new();
+    // Lowered once: ASCII lowering keeps every byte offset.
+    let lower = text.to_ascii_lowercase();
     let mut at = 0;
     while at < text.len() && found.len() < MAX_LINKS {
-        let rest = &text[at..];
-        let Some((offset, scheme)) = next_start(rest) else {
+        let Some((offset, scheme)) = next_start(&lower[at..]) else {
             break;
         };
         let start = at + offset;
@@ -54,9 +55,8 @@ pub fn find_links(text: &str) -> Vec<Link> {
     found
 }
 
-/// The first address start in `text`, and which.
-fn next_start(text: &str) -> Option<(usize, &'static str)> {
-    let lower = text.to_ascii_lowercase();
+/// The first address start in `lower` (lowered text), and which.
+fn next_start(lower: &str) -> Option<(usize, &'static str)> {
     SCHEMES
         .iter()
         .filter_map(|s| lower.find(s).map(|i| (i, *s)))
